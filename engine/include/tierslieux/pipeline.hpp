@@ -1,0 +1,63 @@
+#pragma once
+/**
+ * @file pipeline.hpp
+ * The whole job: territory in, commute graph, metrics per site and per commune, scores, output layers
+ * (docs/outputs.md).
+ */
+
+#include <tierslieux/io.hpp>
+#include <tierslieux/network.hpp>
+#include <tierslieux/scoring.hpp>
+#include <tierslieux/territory.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tierslieux {
+
+/** Options of a run. Defaults and their sources: docs/network.md and docs/criteria.md. */
+struct RunOptions {
+    CommuneGraphParams graph;
+    /** Communes whose outlines are closer than this count as sharing a border (metres). */
+    double adjacency_tolerance_m = 50.0;
+    /** Catchment thresholds in whole minutes: one pop_<T>min criterion each. */
+    std::vector<int> thresholds_min{15, 30};
+    /** Gravity accessibility: sum of population × exp(-minutes / gravity_decay_min). */
+    double gravity_decay_min = 20.0;
+    /** Communes farther than this (minutes) add nothing to gravity accessibility. */
+    double gravity_max_minutes = 90.0;
+    /** Weights per criterion name; empty: the defaults of default_weights(). */
+    std::map<std::string, double> weights;
+}; // struct RunOptions
+
+/** Default weights for the given thresholds (docs/criteria.md). */
+std::map<std::string, double> default_weights(const std::vector<int>& thresholds_min);
+
+/** Called as work advances: stage name, units done, units in the stage. Must not throw. */
+using progress_callback = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
+
+/** Everything a run computes. */
+struct RunResult {
+    Network network;
+    std::vector<node_id> commune_node;           ///< per commune (territory order)
+    std::vector<node_id> site_node;              ///< per site
+    std::vector<double> site_access_minutes;     ///< site to its commune's town hall
+    std::vector<Criterion> criteria;             ///< raw criterion values per site
+    ScoreResult scores;
+    std::vector<double> commune_minutes_to_nearest_site; ///< NaN when no site reachable
+    std::size_t communes_unreachable = 0;        ///< communes with no site reachable
+    std::vector<std::string> warnings;
+    std::map<std::string, double> stage_seconds;
+
+    explicit RunResult(Network n) : network(std::move(n)) {}
+}; // struct RunResult
+
+/** Runs the job on a loaded territory. Throws input_error for invalid options. */
+RunResult run(const Territory& territory, const RunOptions& options = {}, const progress_callback& progress = {});
+
+/** The output layers `sites`, `communes`, `network_edges` of docs/outputs.md. */
+std::vector<LayerData> to_layers(const Territory& territory, const RunResult& result);
+
+} // namespace tierslieux

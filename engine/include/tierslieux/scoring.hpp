@@ -1,0 +1,51 @@
+#pragma once
+/**
+ * @file scoring.hpp
+ * Multi-criteria scoring of sites: each criterion is normalised (min-max), weighted, and summed into a score in
+ * [0, 100]; each criterion's contribution is reported so that contributions add up to the score.
+ */
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tierslieux {
+
+/** Whether a larger criterion value makes a site better or worse. */
+enum class Direction { more_is_better, less_is_better };
+
+/** One measured aspect of every site: one value per site, in the unit given. */
+struct Criterion {
+    std::string name;
+    std::string unit;
+    Direction direction = Direction::more_is_better;
+    std::vector<double> values;
+}; // struct Criterion
+
+/** How criterion values are brought to [0, 1] before weighting. */
+enum class Normalisation { min_max };
+
+/** Scores, ranks and per-criterion contributions, one entry per site in input order. */
+struct ScoreResult {
+    std::vector<double> score;                      ///< 0..100
+    std::vector<int> rank;                          ///< 1 = best; ties broken by site id
+    std::vector<std::string> criteria;              ///< criterion names, order of `contributions`
+    std::vector<std::vector<double>> contributions; ///< [criterion][site], in score points; sum = score
+    std::vector<double> weights;                    ///< weight as given, per criterion
+    std::vector<double> effective_weights;          ///< share of the score each criterion can bring (sum 1)
+    std::vector<std::string> warnings;
+}; // struct ScoreResult
+
+/**
+ * Scores sites. `weights` maps criterion name -> weight >= 0 (a criterion absent from the map gets weight 0).
+ * A criterion whose values do not vary across sites carries no information: it contributes nothing, its weight
+ * is shared among the others, and a warning says why. A NaN value (e.g. no other site reachable) counts as the
+ * worst value for that criterion, with a warning naming the sites.
+ * Throws input_error for unknown criterion names in `weights` (listing the valid ones), negative or non-finite
+ * weights, all-zero weights, or criteria whose length differs from site_ids.
+ */
+ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<std::string, double>& weights,
+                        const std::vector<std::string>& site_ids, Normalisation normalisation = Normalisation::min_max);
+
+} // namespace tierslieux

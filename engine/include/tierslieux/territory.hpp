@@ -1,0 +1,76 @@
+#pragma once
+/**
+ * @file territory.hpp
+ * A territory: its communes (polygons, population, town hall), candidate sites and broadband figures, read from
+ * a GeoPackage (or any OGR-readable file) with the layers documented in docs/inputs.md.
+ */
+
+#include <tierslieux/geometry.hpp>
+#include <tierslieux/io.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tierslieux {
+
+/** A French commune (or any demand zone). commune_code is text: "05070", never a number. */
+struct Commune {
+    std::string commune_code;
+    std::string name;
+    double population = 0.0;        ///< people (INSEE legal population)
+    double active_population = 0.0; ///< people aged 15-64 in the labour force; valid when has_active_population
+    bool has_active_population = false;
+    bool in_territory = false;
+    Geometry geometry;              ///< (Multi)Polygon, metric CRS
+    Point town_hall;                ///< metric CRS
+    std::int64_t fid = 0;           ///< feature id in the communes layer, for messages
+}; // struct Commune
+
+/** A candidate building. */
+struct Site {
+    std::string site_id;
+    std::string name;
+    std::string kind;          ///< town_hall, france_services, …
+    std::string commune_code;
+    std::string services;      ///< ";"-separated services known to be hosted
+    Point location;            ///< metric CRS
+    std::int64_t fid = 0;
+}; // struct Site
+
+/** Broadband figures of one commune. ftth_share is in [0, 1]. */
+struct Broadband {
+    std::string commune_code;
+    double ftth_premises = 0.0;
+    double ftth_share = 0.0;
+    std::string vintage;
+}; // struct Broadband
+
+/** A loaded, validated territory. Communes are sorted by commune_code, sites by site_id. */
+struct Territory {
+    std::string path;
+    std::string crs = "EPSG:2154";
+    std::vector<Commune> communes;
+    std::vector<Site> sites;
+    std::vector<Broadband> broadband; ///< one per commune that has figures
+    std::vector<std::string> warnings;
+
+    /** Index of a commune by code; throws not_found. */
+    std::size_t commune_index(const std::string& commune_code) const;
+}; // struct Territory
+
+/** Options for load_territory. */
+struct LoadOptions {
+    std::string target_crs = "EPSG:2154";
+    /** CRS to assume for layers that declare none (empty: such layers are refused). */
+    std::string assume_source_crs;
+}; // struct LoadOptions
+
+/**
+ * Loads a territory from a file with layers `communes`, `town_halls`, `sites` and optionally `broadband`
+ * (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
+ * negative or missing population, duplicate codes or ids, a site in an unknown commune, a commune without
+ * town hall, no site at all.
+ */
+Territory load_territory(const std::string& path, const LoadOptions& options = {});
+
+} // namespace tierslieux

@@ -1,0 +1,491 @@
+#include <tierslieux/errors.hpp>
+#include <tierslieux/io.hpp>
+#include <tierslieux/reproject.hpp>
+
+#include "detail/gdal.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace tierslieux {
+
+namespace fs = std::filesystem;
+
+namespace detail {
+void gdal_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { GDALAllRegister(); });
+}
+} // namespace detail
+
+// ---------------------------------------------------------------------------------------------- Column
+
+std::size_t Column::size() const {
+    return std::visit([](const auto& v) { return v.size(); }, values);
+}
+
+const std::vector<std::string>& Column::strings() const {
+    if (const auto* v = std::get_if<std::vector<std::string>>(&values)) {
+        return *v;
+    }
+    throw input_error("column '" + name + "' does not hold strings");
+}
+
+const std::vector<std::int64_t>& Column::integers() const {
+    if (const auto* v = std::get_if<std::vector<std::int64_t>>(&values)) {
+        return *v;
+    }
+    throw input_error("column '" + name + "' does not hold integers");
+}
+
+const std::vector<double>& Column::reals() const {
+    if (const auto* v = std::get_if<std::vector<double>>(&values)) {
+        return *v;
+    }
+    throw input_error("column '" + name + "' does not hold reals");
+}
+
+Column Column::of_strings(std::string name, std::vector<std::string> values) {
+    Column c;
+    c.name = std::move(name);
+    c.type = FieldType::string;
+    c.null.assign(values.size(), false);
+    c.values = std::move(values);
+    return c;
+}
+
+Column Column::of_integers(std::string name, std::vector<std::int64_t> values) {
+    Column c;
+    c.name = std::move(name);
+    c.type = FieldType::integer;
+    c.null.assign(values.size(), false);
+    c.values = std::move(values);
+    return c;
+}
+
+Column Column::of_booleans(std::string name, const std::vector<bool>& values) {
+    Column c = of_integers(std::move(name), std::vector<std::int64_t>(values.begin(), values.end()));
+    c.type = FieldType::boolean;
+    return c;
+}
+
+Column Column::of_reals(std::string name, std::vector<double> values) {
+    Column c;
+    c.name = std::move(name);
+    c.type = FieldType::real;
+    c.null.resize(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        c.null[i] = std::isnan(values[i]);
+    }
+    c.values = std::move(values);
+    return c;
+}
+
+// ---------------------------------------------------------------------------------------------- reading
+
+const Column& FeatureTable::column(const std::string& field) const {
+    for (const auto& c : columns) {
+        if (c.name == field) {
+            return c;
+        }
+    }
+    throw not_found("no column '" + field + "' was read from layer '" + layer + "' of '" + path + "'");
+}
+
+std::string FeatureTable::where(std::size_t index) const {
+    return "file '" + path + "', layer '" + layer + "', feature fid=" + std::to_string(fids.at(index));
+}
+
+namespace {
+
+detail::dataset_ptr open_vector(const std::string& path) {
+    detail::gdal_init();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        throw io_error("file '" + path + "' does not exist");
+    }
+    detail::quiet_gdal_errors quiet;
+    detail::dataset_ptr ds{GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr)};
+    if (!ds) {
+        const auto msg = detail::last_gdal_error();
+        throw io_error("cannot open '" + path + "' as a vector dataset" + (msg.empty() ? "" : ": " + msg));
+    }
+    return ds;
+}
+
+std::vector<std::string> names_of(GDALDatasetH ds) {
+    std::vector<std::string> out;
+    for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
+        out.emplace_back(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) {
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+}
+
+std::string srs_to_wkt(OGRSpatialReferenceH srs) {
+    char* wkt = nullptr;
+    const char* options[] = {"FORMAT=WKT2_2019", nullptr};
+    if (OSRExportToWktEx(srs, &wkt, options) != OGRERR_NONE || !wkt) {
+        CPLFree(wkt);
+        throw projection_error("cannot export the layer's CRS as WKT");
+    }
+    std::string out{wkt};
+    CPLFree(wkt);
+    return out;
+}
+
+/** The feature's geometry as GEOS, reprojected, repaired if invalid (with a warning naming it). */
+Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, const ReadOptions& options,
+                       const std::string& where, std::vector<std::string>& warnings) {
+    OGRGeometryH g = OGR_F_GetGeometryRef(feature);
+    if (!g || OGR_G_IsEmpty(g)) {
+        throw input_error(where + " has no geometry");
+    }
+    std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g)), '\0');
+    if (OGR_G_ExportToIsoWkb(g, wkbNDR, reinterpret_cast<unsigned char*>(wkb.data())) != OGRERR_NONE) {
+        throw input_error(where + ": cannot export its geometry");
+    }
+    Geometry geometry;
+    try {
+        geometry = transformer.transform(Geometry::from_wkb(wkb));
+    } catch (const geometry_error& e) {
+        throw geometry_error(where + ": " + e.what());
+    } catch (const projection_error& e) {
+        throw projection_error(where + ": " + e.what());
+    }
+    const std::string reason = invalid_reason(geometry);
+    if (!reason.empty()) {
+        if (!options.repair_invalid) {
+            throw geometry_error(where + " has an invalid geometry: " + reason);
+        }
+        geometry = make_valid(geometry);
+        warnings.push_back(where + " had an invalid geometry (" + reason + "); repaired with MakeValid");
+    }
+    return geometry;
+}
+
+std::optional<double> parse_real(const std::string& s) {
+    const char* begin = s.c_str();
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(begin, &end);
+    while (end && *end == ' ') {
+        ++end;
+    }
+    if (end == begin || *end != '\0' || errno == ERANGE) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+} // namespace
+
+std::vector<std::string> layer_names(const std::string& path) {
+    const auto ds = open_vector(path);
+    return names_of(ds.get());
+}
+
+FeatureTable read_layer(const std::string& path, const std::string& layer_name, const std::vector<FieldSpec>& fields,
+                        const ReadOptions& options) {
+    if (!is_metric_crs(options.target_crs)) {
+        throw input_error("target CRS '" + options.target_crs + "' is not a projected CRS in metres");
+    }
+    const auto ds = open_vector(path);
+    OGRLayerH layer = GDALDatasetGetLayerByName(ds.get(), layer_name.c_str());
+    if (!layer) {
+        throw io_error("file '" + path + "' has no layer '" + layer_name + "' (layers: " + join(names_of(ds.get())) +
+                       ")");
+    }
+    FeatureTable table;
+    table.path = path;
+    table.layer = layer_name;
+    const std::string where_layer = "file '" + path + "', layer '" + layer_name + "'";
+
+    // --- fields
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    std::vector<int> index(fields.size(), -1);
+    std::vector<std::string> present;
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
+        present.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    }
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+        index[k] = OGR_FD_GetFieldIndex(defn, fields[k].field.c_str());
+        if (index[k] < 0 && fields[k].required) {
+            throw input_error(where_layer + ": required field '" + fields[k].field + "' is missing (fields: " +
+                              join(present) + ")");
+        }
+        Column c;
+        c.name = fields[k].field;
+        c.type = fields[k].type;
+        switch (fields[k].type) {
+            case FieldType::string: c.values = std::vector<std::string>{}; break;
+            case FieldType::integer:
+            case FieldType::boolean: c.values = std::vector<std::int64_t>{}; break;
+            case FieldType::real: c.values = std::vector<double>{}; break;
+        }
+        table.columns.push_back(std::move(c));
+    }
+
+    // --- CRS
+    OGRSpatialReferenceH srs = options.read_geometry ? OGR_L_GetSpatialRef(layer) : nullptr;
+    if (!options.read_geometry) {
+        table.source_crs = options.target_crs;
+    } else if (srs) {
+        table.source_crs = srs_to_wkt(srs);
+    } else if (!options.assume_source_crs.empty()) {
+        table.source_crs = options.assume_source_crs;
+    } else {
+        throw input_error(where_layer + " declares no coordinate reference system; state the CRS of its "
+                          "coordinates (assume_source_crs, or --crs on the command line), e.g. EPSG:4326");
+    }
+    const Transformer transformer{table.source_crs, options.target_crs};
+
+    // --- features
+    OGR_L_ResetReading(layer);
+    while (true) {
+        detail::feature_ptr feature{OGR_L_GetNextFeature(layer)};
+        if (!feature) {
+            break;
+        }
+        const std::size_t row = table.fids.size();
+        table.fids.push_back(OGR_F_GetFID(feature.get()));
+        const std::string where = table.where(row);
+
+        table.geometries.push_back(options.read_geometry
+                                       ? read_geometry(feature.get(), transformer, options, where, table.warnings)
+                                       : Geometry{});
+
+        for (std::size_t k = 0; k < fields.size(); ++k) {
+            Column& col = table.columns[k];
+            const int i = index[k];
+            const bool is_null = i < 0 || !OGR_F_IsFieldSetAndNotNull(feature.get(), i);
+            const std::string raw = is_null ? std::string{} : OGR_F_GetFieldAsString(feature.get(), i);
+            const bool empty = is_null || (fields[k].type != FieldType::string && raw.empty());
+            if (empty && fields[k].required) {
+                throw input_error(where + ": field '" + fields[k].field + "' is empty");
+            }
+            col.null.push_back(empty);
+            auto bad_value = [&](const char* expected) {
+                return input_error(where + ": field '" + fields[k].field + "' = '" + raw + "' is not " + expected);
+            };
+            switch (fields[k].type) {
+                case FieldType::string:
+                    std::get<std::vector<std::string>>(col.values).push_back(raw);
+                    break;
+                case FieldType::real: {
+                    double v = std::nan("");
+                    if (!empty) {
+                        const auto parsed = parse_real(raw);
+                        if (!parsed || !std::isfinite(*parsed)) {
+                            throw bad_value("a finite number");
+                        }
+                        v = *parsed;
+                    }
+                    std::get<std::vector<double>>(col.values).push_back(v);
+                    break;
+                }
+                case FieldType::integer:
+                case FieldType::boolean: {
+                    std::int64_t v = 0;
+                    if (!empty) {
+                        const auto parsed = parse_real(raw);
+                        if (fields[k].type == FieldType::boolean && (raw == "true" || raw == "false")) {
+                            v = raw == "true";
+                        } else if (!parsed || std::trunc(*parsed) != *parsed || std::fabs(*parsed) > 9.0e15) {
+                            throw bad_value(fields[k].type == FieldType::boolean ? "a boolean (0/1/true/false)"
+                                                                                  : "an integer");
+                        } else {
+                            v = static_cast<std::int64_t>(*parsed);
+                            if (fields[k].type == FieldType::boolean && v != 0 && v != 1) {
+                                throw bad_value("a boolean (0/1/true/false)");
+                            }
+                        }
+                    }
+                    std::get<std::vector<std::int64_t>>(col.values).push_back(v);
+                    break;
+                }
+            }
+        }
+    }
+    return table;
+}
+
+// ---------------------------------------------------------------------------------------------- writing
+
+std::size_t LayerData::size() const {
+    if (geometry_type != GeometryType::none) {
+        return wkb.size();
+    }
+    return columns.empty() ? 0 : columns.front().size();
+}
+
+namespace {
+
+OGRwkbGeometryType to_ogr(GeometryType t) {
+    switch (t) {
+        case GeometryType::none: return wkbNone;
+        case GeometryType::point: return wkbPoint;
+        case GeometryType::line_string: return wkbLineString;
+        case GeometryType::polygon: return wkbPolygon;
+        case GeometryType::multi_polygon: return wkbMultiPolygon;
+    }
+    return wkbUnknown;
+}
+
+void check_layer(const LayerData& layer) {
+    if (layer.name.empty()) {
+        throw input_error("write_gpkg: a layer has no name");
+    }
+    const std::size_t n = layer.size();
+    if (layer.geometry_type == GeometryType::none && !layer.wkb.empty()) {
+        throw input_error("write_gpkg: layer '" + layer.name + "' has geometries but geometry type none");
+    }
+    for (const auto& c : layer.columns) {
+        if (c.size() != n || c.null.size() != n) {
+            throw input_error("write_gpkg: layer '" + layer.name + "', column '" + c.name + "' has " +
+                              std::to_string(c.size()) + " values for " + std::to_string(n) + " rows");
+        }
+    }
+}
+
+void write_layer(GDALDatasetH ds, const LayerData& layer, const std::string& path) {
+    const std::string where = "'" + path + "', layer '" + layer.name + "'";
+    detail::srs_ptr srs;
+    if (layer.geometry_type != GeometryType::none) {
+        srs.reset(OSRNewSpatialReference(nullptr));
+        if (OSRSetFromUserInput(srs.get(), layer.crs.c_str()) != OGRERR_NONE) {
+            throw projection_error(where + ": unknown CRS '" + layer.crs + "'");
+        }
+        OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    const char* layer_options[] = {"SPATIAL_INDEX=YES", nullptr};
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, layer.name.c_str(), srs.get(), to_ogr(layer.geometry_type),
+                                           const_cast<char**>(layer_options));
+    if (!lyr) {
+        throw io_error(where + ": cannot create layer: " + detail::last_gdal_error());
+    }
+    for (const auto& c : layer.columns) {
+        OGRFieldType t = OFTReal;
+        OGRFieldSubType sub = OFSTNone;
+        switch (c.type) {
+            case FieldType::string: t = OFTString; break;
+            case FieldType::integer: t = OFTInteger64; break;
+            case FieldType::boolean: t = OFTInteger; sub = OFSTBoolean; break;
+            case FieldType::real: t = OFTReal; break;
+        }
+        detail::field_defn_ptr fd{OGR_Fld_Create(c.name.c_str(), t)};
+        OGR_Fld_SetSubType(fd.get(), sub);
+        if (OGR_L_CreateField(lyr, fd.get(), TRUE) != OGRERR_NONE) {
+            throw io_error(where + ": cannot create field '" + c.name + "': " + detail::last_gdal_error());
+        }
+    }
+    if (OGR_L_StartTransaction(lyr) != OGRERR_NONE) {
+        throw io_error(where + ": cannot start a transaction: " + detail::last_gdal_error());
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    for (std::size_t row = 0; row < layer.size(); ++row) {
+        detail::feature_ptr f{OGR_F_Create(defn)};
+        if (layer.geometry_type != GeometryType::none) {
+            OGRGeometryH g = nullptr;
+            const auto& bytes = layer.wkb[row];
+            if (OGR_G_CreateFromWkbEx(bytes.data(), srs.get(), &g, bytes.size()) != OGRERR_NONE || !g) {
+                throw input_error(where + ", row " + std::to_string(row) + ": bad WKB geometry");
+            }
+            OGR_F_SetGeometryDirectly(f.get(), g);
+        }
+        for (std::size_t k = 0; k < layer.columns.size(); ++k) {
+            const Column& c = layer.columns[k];
+            const int i = static_cast<int>(k);
+            if (c.null[row]) {
+                OGR_F_SetFieldNull(f.get(), i);
+                continue;
+            }
+            switch (c.type) {
+                case FieldType::string: OGR_F_SetFieldString(f.get(), i, c.strings()[row].c_str()); break;
+                case FieldType::integer:
+                case FieldType::boolean: OGR_F_SetFieldInteger64(f.get(), i, c.integers()[row]); break;
+                case FieldType::real: OGR_F_SetFieldDouble(f.get(), i, c.reals()[row]); break;
+            }
+        }
+        if (OGR_L_CreateFeature(lyr, f.get()) != OGRERR_NONE) {
+            throw io_error(where + ", row " + std::to_string(row) + ": cannot write feature: " +
+                           detail::last_gdal_error());
+        }
+    }
+    if (OGR_L_CommitTransaction(lyr) != OGRERR_NONE) {
+        throw io_error(where + ": cannot commit: " + detail::last_gdal_error());
+    }
+}
+
+} // namespace
+
+void write_gpkg(const std::string& path, const std::vector<LayerData>& layers) {
+    detail::gdal_init();
+    if (layers.empty()) {
+        throw input_error("write_gpkg: no layer to write to '" + path + "'");
+    }
+    for (const auto& l : layers) {
+        check_layer(l);
+    }
+    const fs::path target{path};
+    if (target.extension() != ".gpkg") {
+        throw input_error("write_gpkg: '" + path + "' must end in .gpkg");
+    }
+    std::error_code ec;
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
+    fs::create_directories(folder, ec);
+    if (ec) {
+        throw io_error("cannot create folder '" + folder.string() + "': " + ec.message());
+    }
+    if (fs::is_directory(target, ec)) {
+        throw io_error("'" + path + "' is a folder");
+    }
+    const fs::path tmp = folder / ("." + target.stem().string() + "." + std::to_string(::getpid()) + ".tmp.gpkg");
+    fs::remove(tmp, ec);
+
+    detail::quiet_gdal_errors quiet;
+    GDALDriverH driver = GDALGetDriverByName("GPKG");
+    if (!driver) {
+        throw io_error("GDAL has no GPKG driver");
+    }
+    try {
+        // GeoPackage 1.2 so that every GDAL ≥ 2.2 and QGIS ≥ 3.0 reads the file without a warning.
+        const char* ds_options[] = {"VERSION=1.2", nullptr};
+        detail::dataset_ptr ds{
+            GDALCreate(driver, tmp.c_str(), 0, 0, 0, GDT_Unknown, const_cast<char**>(ds_options))};
+        if (!ds) {
+            throw io_error("cannot create '" + tmp.string() + "': " + detail::last_gdal_error());
+        }
+        for (const auto& l : layers) {
+            write_layer(ds.get(), l, path);
+        }
+        CPLErrorReset();
+        ds.reset(); // GDALClose flushes; check it went through before renaming
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            throw io_error("cannot finish writing '" + tmp.string() + "': " + detail::last_gdal_error());
+        }
+        fs::rename(tmp, target, ec);
+        if (ec) {
+            throw io_error("cannot move '" + tmp.string() + "' to '" + path + "': " + ec.message());
+        }
+    } catch (...) {
+        fs::remove(tmp, ec);
+        throw;
+    }
+}
+
+} // namespace tierslieux

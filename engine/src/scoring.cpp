@@ -1,0 +1,128 @@
+#include <tierslieux/errors.hpp>
+#include <tierslieux/scoring.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace tierslieux {
+
+namespace {
+
+std::string names_of(const std::vector<Criterion>& criteria) {
+    std::string out;
+    for (const auto& c : criteria) {
+        out += (out.empty() ? "" : ", ") + c.name;
+    }
+    return out;
+}
+
+} // namespace
+
+ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<std::string, double>& weights,
+                        const std::vector<std::string>& site_ids, Normalisation /*normalisation*/) {
+    const std::size_t n = site_ids.size();
+    ScoreResult r;
+    for (const auto& [name, w] : weights) {
+        const bool known = std::any_of(criteria.begin(), criteria.end(), [&](const Criterion& c) {
+            return c.name == name;
+        });
+        if (!known) {
+            throw input_error("unknown criterion '" + name + "' in weights (valid: " + names_of(criteria) + ")");
+        }
+        if (!std::isfinite(w) || w < 0.0) {
+            throw input_error("weight of '" + name + "' must be a finite number >= 0 (got " + std::to_string(w) +
+                              ")");
+        }
+    }
+    // normalised values in [0, 1], 1 = best; "varies" tells which criteria carry information
+    std::vector<std::vector<double>> norm(criteria.size(), std::vector<double>(n, 0.0));
+    std::vector<bool> varies(criteria.size(), false);
+    for (std::size_t k = 0; k < criteria.size(); ++k) {
+        const Criterion& c = criteria[k];
+        if (c.values.size() != n) {
+            throw input_error("criterion '" + c.name + "' has " + std::to_string(c.values.size()) +
+                              " values for " + std::to_string(n) + " sites");
+        }
+        const auto w = weights.find(c.name);
+        r.criteria.push_back(c.name);
+        r.weights.push_back(w == weights.end() ? 0.0 : w->second);
+        double lo = std::numeric_limits<double>::infinity();
+        double hi = -lo;
+        std::vector<std::string> missing;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = c.values[i];
+            if (std::isnan(v)) {
+                missing.push_back(site_ids[i]);
+                continue;
+            }
+            if (std::isinf(v)) {
+                throw input_error("criterion '" + c.name + "' is infinite for site '" + site_ids[i] + "'");
+            }
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+        if (!missing.empty()) {
+            std::string list;
+            for (std::size_t j = 0; j < missing.size() && j < 5; ++j) {
+                list += (j ? ", " : "") + missing[j];
+            }
+            r.warnings.push_back("criterion '" + c.name + "' has no value for " + std::to_string(missing.size()) +
+                                 " site(s) (" + list + (missing.size() > 5 ? ", …" : "") +
+                                 "): they get the worst normalised value (0) for it");
+        }
+        varies[k] = hi > lo;
+        if (!varies[k]) {
+            if (r.weights.back() > 0.0) {
+                r.warnings.push_back("criterion '" + c.name + "' has the same value (" +
+                                     (std::isfinite(lo) ? std::to_string(lo) : std::string{"none"}) +
+                                     ") for every site: it cannot tell sites apart, so it contributes nothing and "
+                                     "its weight is shared among the other criteria");
+            }
+            continue;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = c.values[i];
+            if (std::isnan(v)) {
+                continue;
+            }
+            const double x = (v - lo) / (hi - lo);
+            norm[k][i] = c.direction == Direction::more_is_better ? x : 1.0 - x;
+        }
+    }
+    double total = 0.0;
+    for (std::size_t k = 0; k < criteria.size(); ++k) {
+        total += varies[k] ? r.weights[k] : 0.0;
+    }
+    if (!(total > 0.0)) {
+        throw input_error("every criterion with a positive weight has no variation, or all weights are 0 "
+                          "(criteria: " + names_of(criteria) + ")");
+    }
+    r.score.assign(n, 0.0);
+    for (std::size_t k = 0; k < criteria.size(); ++k) {
+        const double share = varies[k] ? r.weights[k] / total : 0.0;
+        r.effective_weights.push_back(share);
+        std::vector<double> contribution(n, 0.0);
+        for (std::size_t i = 0; i < n; ++i) {
+            contribution[i] = 100.0 * share * norm[k][i];
+            r.score[i] += contribution[i];
+        }
+        r.contributions.push_back(std::move(contribution));
+    }
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (r.score[a] != r.score[b]) {
+            return r.score[a] > r.score[b];
+        }
+        return site_ids[a] < site_ids[b];
+    });
+    r.rank.assign(n, 0);
+    for (std::size_t pos = 0; pos < n; ++pos) {
+        r.rank[order[pos]] = static_cast<int>(pos + 1);
+    }
+    return r;
+}
+
+} // namespace tierslieux

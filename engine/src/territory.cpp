@@ -1,0 +1,191 @@
+#include <tierslieux/errors.hpp>
+#include <tierslieux/territory.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace tierslieux {
+
+std::size_t Territory::commune_index(const std::string& commune_code) const {
+    const auto it = std::lower_bound(communes.begin(), communes.end(), commune_code,
+                                     [](const Commune& c, const std::string& code) { return c.commune_code < code; });
+    if (it == communes.end() || it->commune_code != commune_code) {
+        throw not_found("no commune with commune_code '" + commune_code + "' in '" + path + "'");
+    }
+    return static_cast<std::size_t>(it - communes.begin());
+}
+
+namespace {
+
+const FieldSpec text(const char* name, bool required = true) { return {name, FieldType::string, required}; }
+
+Point point_of(const FeatureTable& t, std::size_t i) {
+    const Geometry& g = t.geometries[i];
+    try {
+        return g.to_point();
+    } catch (const geometry_error&) {
+        throw input_error(t.where(i) + " must be a Point, got " + g.type_name());
+    }
+}
+
+bool has_layer(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+} // namespace
+
+Territory load_territory(const std::string& path, const LoadOptions& options) {
+    Territory t;
+    t.path = path;
+    t.crs = options.target_crs;
+    ReadOptions read;
+    read.target_crs = options.target_crs;
+    read.assume_source_crs = options.assume_source_crs;
+    const auto layers = layer_names(path);
+
+    // --- communes
+    const FeatureTable communes =
+        read_layer(path, "communes",
+                   {text("commune_code"), text("name"), {"population", FieldType::real, true},
+                    {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true}},
+                   read);
+    t.warnings.insert(t.warnings.end(), communes.warnings.begin(), communes.warnings.end());
+    {
+        const auto& code = communes.column("commune_code").strings();
+        const auto& name = communes.column("name").strings();
+        const auto& pop = communes.column("population").reals();
+        const Column& active = communes.column("active_population");
+        const auto& inside = communes.column("in_territory").integers();
+        for (std::size_t i = 0; i < communes.size(); ++i) {
+            const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
+            if (code[i].empty()) {
+                throw input_error(communes.where(i) + ": commune_code is empty");
+            }
+            if (pop[i] < 0.0) {
+                throw input_error(where + ": population = " + std::to_string(pop[i]) + " is negative");
+            }
+            if (!active.null[i] && active.reals()[i] < 0.0) {
+                throw input_error(where + ": active_population = " + std::to_string(active.reals()[i]) +
+                                  " is negative");
+            }
+            const std::string type = communes.geometries[i].type_name();
+            if (type != "Polygon" && type != "MultiPolygon") {
+                throw input_error(where + " must be a Polygon or MultiPolygon, got " + type);
+            }
+            Commune c;
+            c.commune_code = code[i];
+            c.name = name[i];
+            c.population = pop[i];
+            c.has_active_population = !active.null[i];
+            c.active_population = c.has_active_population ? active.reals()[i] : 0.0;
+            c.in_territory = inside[i] != 0;
+            c.geometry = communes.geometries[i].clone();
+            c.fid = communes.fids[i];
+            t.communes.push_back(std::move(c));
+        }
+    }
+    std::sort(t.communes.begin(), t.communes.end(),
+              [](const Commune& a, const Commune& b) { return a.commune_code < b.commune_code; });
+    for (std::size_t i = 1; i < t.communes.size(); ++i) {
+        if (t.communes[i].commune_code == t.communes[i - 1].commune_code) {
+            throw input_error("file '" + path + "', layer 'communes': commune_code '" + t.communes[i].commune_code +
+                              "' appears twice (fid=" + std::to_string(t.communes[i - 1].fid) + " and fid=" +
+                              std::to_string(t.communes[i].fid) + ")");
+        }
+    }
+    if (std::none_of(t.communes.begin(), t.communes.end(), [](const Commune& c) { return c.in_territory; })) {
+        throw input_error("file '" + path + "', layer 'communes': no commune has in_territory = true");
+    }
+
+    // --- town halls
+    const FeatureTable halls = read_layer(path, "town_halls", {text("commune_code")}, read);
+    {
+        std::vector<bool> seen(t.communes.size(), false);
+        const auto& code = halls.column("commune_code").strings();
+        for (std::size_t i = 0; i < halls.size(); ++i) {
+            std::size_t k = 0;
+            try {
+                k = t.commune_index(code[i]);
+            } catch (const not_found&) {
+                throw input_error(halls.where(i) + ": commune_code '" + code[i] +
+                                  "' is not in the communes layer");
+            }
+            if (seen[k]) {
+                throw input_error(halls.where(i) + ": a second town hall for commune_code '" + code[i] + "'");
+            }
+            seen[k] = true;
+            t.communes[k].town_hall = point_of(halls, i);
+        }
+        for (std::size_t k = 0; k < t.communes.size(); ++k) {
+            if (!seen[k]) {
+                throw input_error("file '" + path + "', layer 'town_halls': no town hall for commune_code '" +
+                                  t.communes[k].commune_code + "' (" + t.communes[k].name + ")");
+            }
+        }
+    }
+
+    // --- sites
+    const FeatureTable sites = read_layer(
+        path, "sites", {text("site_id"), text("name"), text("kind"), text("commune_code"), text("services", false)},
+        read);
+    {
+        const auto& id = sites.column("site_id").strings();
+        const auto& name = sites.column("name").strings();
+        const auto& kind = sites.column("kind").strings();
+        const auto& code = sites.column("commune_code").strings();
+        const auto& services = sites.column("services").strings();
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < sites.size(); ++i) {
+            if (id[i].empty()) {
+                throw input_error(sites.where(i) + ": site_id is empty");
+            }
+            if (!ids.insert(id[i]).second) {
+                throw input_error(sites.where(i) + ": site_id '" + id[i] + "' appears twice");
+            }
+            try {
+                t.commune_index(code[i]);
+            } catch (const not_found&) {
+                throw input_error(sites.where(i) + " (site_id=" + id[i] + "): commune_code '" + code[i] +
+                                  "' is not in the communes layer");
+            }
+            t.sites.push_back(Site{id[i], name[i], kind[i], code[i], services[i], point_of(sites, i), sites.fids[i]});
+        }
+    }
+    if (t.sites.empty()) {
+        throw input_error("file '" + path + "', layer 'sites' holds no site");
+    }
+    std::sort(t.sites.begin(), t.sites.end(), [](const Site& a, const Site& b) { return a.site_id < b.site_id; });
+
+    // --- broadband (optional)
+    if (has_layer(layers, "broadband")) {
+        ReadOptions attr = read;
+        attr.read_geometry = false;
+        const FeatureTable bb = read_layer(path, "broadband",
+                                           {text("commune_code"), {"ftth_premises", FieldType::real, false},
+                                            {"ftth_share", FieldType::real, true}, text("vintage", false)},
+                                           attr);
+        const auto& code = bb.column("commune_code").strings();
+        const auto& share = bb.column("ftth_share").reals();
+        const Column& premises = bb.column("ftth_premises");
+        const auto& vintage = bb.column("vintage").strings();
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < bb.size(); ++i) {
+            if (share[i] < 0.0 || share[i] > 1.0) {
+                throw input_error(bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
+                                  std::to_string(share[i]) + " is not in [0, 1]");
+            }
+            if (!seen.insert(code[i]).second) {
+                throw input_error(bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
+            }
+            t.broadband.push_back(
+                {code[i], premises.null[i] ? std::nan("") : premises.reals()[i], share[i], vintage[i]});
+        }
+    } else {
+        t.warnings.push_back("file '" + path + "' has no 'broadband' layer: the ftth_share criterion is skipped");
+    }
+    return t;
+}
+
+} // namespace tierslieux
