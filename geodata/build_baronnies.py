@@ -192,7 +192,9 @@ def main() -> None:
     site_rows = []
     for code, name, geom, _ in th_rows:
         if code in terr_codes:
-            site_rows.append((f"mairie-{code}", f"Mairie de {name}", "town_hall", code, "mairie", geom))
+            # "Mairie de Nyons", "Mairie d'Aubres": the elided form comes from communes-france-2025 (nom_de)
+            of_name = cf[code]["nom_de"] if code in cf and cf[code]["nom_de"] else f"de {name}"
+            site_rows.append((f"mairie-{code}", f"Mairie {of_name}", "town_hall", code, "mairie", geom))
     fs = read_csv(RAW / "anct-france-services/liste-fs-20240801_dep26-05-04-84.csv")
     fs_pts = gpd.GeoSeries([Point(float(r["longitude"]), float(r["latitude"])) for r in fs], crs="EPSG:4326").to_crs(CRS)
     for r, geom in zip(fs, fs_pts):

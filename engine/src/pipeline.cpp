@@ -101,6 +101,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
         return build_commune_graph(halls, adjacency, options.graph);
     }()};
     r.warnings = territory.warnings;
+    r.thresholds_min = options.thresholds_min;
     const std::size_t components = r.network.component_count();
     if (components > 1) {
         r.warnings.push_back("the commune graph has " + std::to_string(components) +
@@ -156,6 +157,24 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
         }
         report("catchments", ns, ns);
     }
+    {
+        // demand around each commune (for maps): population within T minutes of its town hall
+        stage_timer timer{seconds, "commune catchments"};
+        const int max_t = *std::max_element(options.thresholds_min.begin(), options.thresholds_min.end());
+        r.commune_pop.assign(options.thresholds_min.size(), std::vector<double>(nc, 0.0));
+        for (std::size_t v = 0; v < nc; ++v) {
+            report("commune catchments", v, nc);
+            const Reach reach = r.network.reach(static_cast<node_id>(v), max_t);
+            for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+                for (std::size_t k = 0; k < options.thresholds_min.size(); ++k) {
+                    if (reach.minutes[j] <= options.thresholds_min[k]) {
+                        r.commune_pop[k][v] += territory.communes[reach.nodes[j]].population;
+                    }
+                }
+            }
+        }
+        report("commune catchments", nc, nc);
+    }
     for (std::size_t v = 0; v < nc; ++v) {
         const bool reached = std::isfinite(commune_best[v]);
         r.commune_minutes_to_nearest_site.push_back(reached ? commune_best[v] : nan);
@@ -207,30 +226,13 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
 }
 
 std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r) {
+    // start from the input layers (communes, town_halls, sites) and add what the run computed
+    std::vector<LayerData> input = to_layers(territory);
     std::vector<LayerData> layers(3);
-
     LayerData& sites = layers[0];
-    sites.name = "sites";
-    sites.geometry_type = GeometryType::point;
-    sites.crs = territory.crs;
-    std::vector<std::string> id, name, kind, code, services;
-    std::vector<std::int64_t> node, rank;
-    for (std::size_t i = 0; i < territory.sites.size(); ++i) {
-        const Site& s = territory.sites[i];
-        sites.wkb.push_back(Geometry::from_point(s.location).to_wkb());
-        id.push_back(s.site_id);
-        name.push_back(s.name);
-        kind.push_back(s.kind);
-        code.push_back(s.commune_code);
-        services.push_back(s.services);
-        node.push_back(r.site_node[i]);
-        rank.push_back(r.scores.rank[i]);
-    }
-    sites.columns.push_back(Column::of_strings("site_id", id));
-    sites.columns.push_back(Column::of_strings("name", name));
-    sites.columns.push_back(Column::of_strings("kind", kind));
-    sites.columns.push_back(Column::of_strings("commune_code", code));
-    sites.columns.push_back(Column::of_strings("services", services));
+    sites = std::move(input[2]);
+    std::vector<std::int64_t> node(r.site_node.begin(), r.site_node.end());
+    std::vector<std::int64_t> rank(r.scores.rank.begin(), r.scores.rank.end());
     sites.columns.push_back(Column::of_integers("node_id", node));
     sites.columns.push_back(Column::of_reals("access_minutes", r.site_access_minutes));
     for (const auto& c : r.criteria) {
@@ -243,30 +245,13 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r)
     }
 
     LayerData& communes = layers[1];
-    communes.name = "communes";
-    communes.geometry_type = GeometryType::multi_polygon;
-    communes.crs = territory.crs;
-    std::vector<std::string> ccode, cname;
-    std::vector<double> population, active;
-    std::vector<bool> inside;
-    std::vector<std::int64_t> cnode;
-    for (std::size_t k = 0; k < territory.communes.size(); ++k) {
-        const Commune& c = territory.communes[k];
-        communes.wkb.push_back(to_multi_polygon(c.geometry).to_wkb());
-        ccode.push_back(c.commune_code);
-        cname.push_back(c.name);
-        population.push_back(c.population);
-        active.push_back(c.has_active_population ? c.active_population : nan);
-        inside.push_back(c.in_territory);
-        cnode.push_back(r.commune_node[k]);
-    }
-    communes.columns.push_back(Column::of_strings("commune_code", ccode));
-    communes.columns.push_back(Column::of_strings("name", cname));
-    communes.columns.push_back(Column::of_reals("population", population));
-    communes.columns.push_back(Column::of_reals("active_population", active));
-    communes.columns.push_back(Column::of_booleans("in_territory", inside));
+    communes = std::move(input[0]);
+    std::vector<std::int64_t> cnode(r.commune_node.begin(), r.commune_node.end());
     communes.columns.push_back(Column::of_integers("node_id", cnode));
     communes.columns.push_back(Column::of_reals("minutes_to_nearest_site", r.commune_minutes_to_nearest_site));
+    for (std::size_t k = 0; k < r.commune_pop.size(); ++k) {
+        communes.columns.push_back(Column::of_reals(pop_name(r.thresholds_min[k]), r.commune_pop[k]));
+    }
 
     LayerData& edges = layers[2];
     edges.name = "network_edges";

@@ -188,4 +188,53 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
     return t;
 }
 
+std::vector<LayerData> to_layers(const Territory& t) {
+    std::vector<LayerData> layers(3);
+    LayerData& communes = layers[0];
+    communes.name = "communes";
+    communes.geometry_type = GeometryType::multi_polygon;
+    communes.crs = t.crs;
+    std::vector<std::string> code, name;
+    std::vector<double> population, active;
+    std::vector<bool> inside;
+    for (const auto& c : t.communes) {
+        communes.wkb.push_back(to_multi_polygon(c.geometry).to_wkb());
+        code.push_back(c.commune_code);
+        name.push_back(c.name);
+        population.push_back(c.population);
+        active.push_back(c.has_active_population ? c.active_population : std::nan(""));
+        inside.push_back(c.in_territory);
+    }
+    communes.columns = {Column::of_strings("commune_code", code), Column::of_strings("name", name),
+                        Column::of_reals("population", population), Column::of_reals("active_population", active),
+                        Column::of_booleans("in_territory", inside)};
+
+    LayerData& halls = layers[1];
+    halls.name = "town_halls";
+    halls.geometry_type = GeometryType::point;
+    halls.crs = t.crs;
+    for (const auto& c : t.communes) {
+        halls.wkb.push_back(Geometry::from_point(c.town_hall).to_wkb());
+    }
+    halls.columns = {Column::of_strings("commune_code", code), Column::of_strings("name", name)};
+
+    LayerData& sites = layers[2];
+    sites.name = "sites";
+    sites.geometry_type = GeometryType::point;
+    sites.crs = t.crs;
+    std::vector<std::string> id, sname, kind, scode, services;
+    for (const auto& s : t.sites) {
+        sites.wkb.push_back(Geometry::from_point(s.location).to_wkb());
+        id.push_back(s.site_id);
+        sname.push_back(s.name);
+        kind.push_back(s.kind);
+        scode.push_back(s.commune_code);
+        services.push_back(s.services);
+    }
+    sites.columns = {Column::of_strings("site_id", id), Column::of_strings("name", sname),
+                     Column::of_strings("kind", kind), Column::of_strings("commune_code", scode),
+                     Column::of_strings("services", services)};
+    return layers;
+}
+
 } // namespace tierslieux

@@ -47,6 +47,9 @@ struct RunResult {
     std::vector<Criterion> criteria;             ///< raw criterion values per site
     ScoreResult scores;
     std::vector<double> commune_minutes_to_nearest_site; ///< NaN when no site reachable
+    std::vector<int> thresholds_min;             ///< as in RunOptions
+    /** [threshold][commune]: population of the communes whose town hall is within T minutes of this one's. */
+    std::vector<std::vector<double>> commune_pop;
     std::size_t communes_unreachable = 0;        ///< communes with no site reachable
     std::vector<std::string> warnings;
     std::map<std::string, double> stage_seconds;

@@ -73,4 +73,7 @@ struct LoadOptions {
  */
 Territory load_territory(const std::string& path, const LoadOptions& options = {});
 
+/** The territory as layers `communes` (with town-hall coordinates), `sites` and `town_halls` (metric CRS). */
+std::vector<LayerData> to_layers(const Territory& territory);
+
 } // namespace tierslieux

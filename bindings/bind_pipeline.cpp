@@ -1,0 +1,88 @@
+#include "bindings.hpp"
+
+#include <tierslieux/network.hpp>
+#include <tierslieux/pipeline.hpp>
+#include <tierslieux/territory.hpp>
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+namespace py = pybind11;
+
+namespace tierslieux::python {
+
+void bind_pipeline(py::module_& m) {
+    py::class_<Territory>(m, "Territory", "A loaded, validated territory (see tierslieux.Territory).")
+        .def_readonly("path", &Territory::path)
+        .def_readonly("crs", &Territory::crs)
+        .def_readonly("warnings", &Territory::warnings)
+        .def_property_readonly("commune_count", [](const Territory& t) { return t.communes.size(); })
+        .def_property_readonly("site_count", [](const Territory& t) { return t.sites.size(); })
+        .def("layers", [](const Territory& t) { return to_python(to_layers(t)); },
+             "Layers communes, town_halls, sites as dicts.");
+
+    m.def(
+        "load_territory",
+        [](const std::string& path, const std::string& target_crs, const std::string& assume_crs) {
+            py::gil_scoped_release release;
+            return std::make_unique<Territory>(load_territory(path, LoadOptions{target_crs, assume_crs}));
+        },
+        py::arg("path"), py::arg("target_crs") = "EPSG:2154", py::arg("assume_crs") = "",
+        "Load and validate a territory file.");
+
+    py::class_<CommuneGraphParams>(m, "CommuneGraphParams")
+        .def(py::init<>())
+        .def_readwrite("detour_factor", &CommuneGraphParams::detour_factor)
+        .def_readwrite("speed_kmh", &CommuneGraphParams::speed_kmh)
+        .def_readwrite("access_speed_kmh", &CommuneGraphParams::access_speed_kmh);
+
+    py::class_<RunOptions>(m, "RunOptions")
+        .def(py::init<>())
+        .def_readwrite("graph", &RunOptions::graph)
+        .def_readwrite("adjacency_tolerance_m", &RunOptions::adjacency_tolerance_m)
+        .def_readwrite("thresholds_min", &RunOptions::thresholds_min)
+        .def_readwrite("gravity_decay_min", &RunOptions::gravity_decay_min)
+        .def_readwrite("gravity_max_minutes", &RunOptions::gravity_max_minutes)
+        .def_readwrite("weights", &RunOptions::weights);
+
+    py::class_<RunResult>(m, "RunResult")
+        .def_readonly("warnings", &RunResult::warnings)
+        .def_readonly("stage_seconds", &RunResult::stage_seconds)
+        .def_readonly("communes_unreachable", &RunResult::communes_unreachable)
+        .def_property_readonly("node_count", [](const RunResult& r) { return r.network.node_count(); })
+        .def_property_readonly("edge_count", [](const RunResult& r) { return r.network.edge_count(); })
+        .def_property_readonly("component_count", [](const RunResult& r) { return r.network.component_count(); })
+        .def_property_readonly("effective_weights",
+                               [](const RunResult& r) {
+                                   std::map<std::string, double> w;
+                                   for (std::size_t k = 0; k < r.scores.criteria.size(); ++k) {
+                                       w[r.scores.criteria[k]] = r.scores.effective_weights[k];
+                                   }
+                                   return w;
+                               })
+        .def(
+            "layers", [](const RunResult& r, const Territory& t) { return to_python(to_layers(t, r)); },
+            py::arg("territory"), "Output layers sites, communes, network_edges as dicts.");
+
+    m.def(
+        "run",
+        [](const Territory& territory, const RunOptions& options, const py::object& progress) {
+            progress_callback callback;
+            if (!progress.is_none()) {
+                callback = [progress](const std::string& stage, std::size_t done, std::size_t total) {
+                    py::gil_scoped_acquire acquire;
+                    progress(stage, done, total);
+                };
+            }
+            py::gil_scoped_release release;
+            return std::make_unique<RunResult>(run(territory, options, callback));
+        },
+        py::arg("territory"), py::arg("options"), py::arg("progress") = py::none(),
+        "Run the whole job; progress(stage, done, total) is called as work advances (it may raise to cancel).");
+
+    m.def("default_weights", &default_weights, py::arg("thresholds_min"), "Default weight per criterion.");
+}
+
+} // namespace tierslieux::python

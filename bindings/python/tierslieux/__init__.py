@@ -1,0 +1,33 @@
+"""tierslieux: which existing public buildings could best become a tiers-lieu?
+
+Quick use::
+
+    import tierslieux as tl
+    territory = tl.load_territory()          # the embedded Baronnies provençales territory
+    result = tl.score(territory)             # GeoDataFrame of sites, rank 1 = best
+    tl.write_gpkg(result, "out/baronnies.gpkg")
+    tl.plot_sites(result, "out/baronnies_sites.png")
+"""
+from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
+from ._api import (CRITERIA, DataWarning, Territory, default_territory_path, load_territory, score,
+                   write_gpkg)
+from .plot import plot_sites
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CRITERIA",
+    "DataWarning",
+    "GeometryError",
+    "InputError",
+    "IoError",
+    "NotFound",
+    "ProjectionError",
+    "Territory",
+    "default_territory_path",
+    "load_territory",
+    "plot_sites",
+    "score",
+    "write_gpkg",
+    "__version__",
+]

@@ -1,0 +1,241 @@
+"""The public Python API: load a territory, score its sites, write a GeoPackage."""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
+
+import geopandas as gpd
+import pandas as pd
+
+from . import _core
+from ._frames import to_frame, to_layer
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Criterion names and what they measure (see docs/criteria.md).
+CRITERIA = {
+    "pop_<T>min": "people living in communes whose town hall is within T minutes of the site",
+    "gravity_access": "population weighted by exp(-minutes / gravity_decay_min), up to gravity_max_minutes",
+    "ftth_share": "share of premises with fibre (FttH) in the site's commune (broadband layer)",
+    "minutes_to_nearest_site": "minutes to the nearest other candidate site (gap filling: more is better)",
+}
+
+
+class DataWarning(UserWarning):
+    """Something in the data or the run a planner should know about (the message says what and why)."""
+
+
+def default_territory_path() -> Path:
+    """Path of the embedded Baronnies provençales territory (geodata/baronnies.gpkg, shipped in the package)."""
+    return Path(__file__).resolve().parent / "data" / "baronnies.gpkg"
+
+
+class Territory:
+    """A loaded, validated territory: communes (with population and town hall), candidate sites, broadband.
+
+    Build it with :func:`load_territory`. ``communes``, ``town_halls`` and ``sites`` are GeoDataFrames in the
+    territory's metric CRS (EPSG:2154 by default).
+    """
+
+    def __init__(self, core: "_core.Territory"):
+        self._core = core
+        self._frames: Optional[dict] = None
+
+    def _layers(self) -> dict:
+        if self._frames is None:
+            self._frames = {layer["name"]: to_frame(layer) for layer in self._core.layers()}
+        return self._frames
+
+    @property
+    def path(self) -> str:
+        """File the territory was read from."""
+        return self._core.path
+
+    @property
+    def crs(self) -> str:
+        """Metric CRS every geometry was reprojected to."""
+        return self._core.crs
+
+    @property
+    def communes(self) -> gpd.GeoDataFrame:
+        """Communes: commune_code, name, population, active_population, in_territory, geometry."""
+        return self._layers()["communes"].copy()
+
+    @property
+    def town_halls(self) -> gpd.GeoDataFrame:
+        """One point per commune (commune_code, name)."""
+        return self._layers()["town_halls"].copy()
+
+    @property
+    def sites(self) -> gpd.GeoDataFrame:
+        """Candidate sites: site_id, name, kind, commune_code, services, geometry."""
+        return self._layers()["sites"].copy()
+
+    @property
+    def warnings(self) -> list:
+        """What was noticed while loading (repaired geometries, missing optional layers)."""
+        return list(self._core.warnings)
+
+    def __repr__(self) -> str:
+        n_in = int(self._layers()["communes"]["in_territory"].sum())
+        return (f"<tierslieux.Territory {Path(self.path).name!r}: {self._core.commune_count} communes "
+                f"({n_in} in the territory), {self._core.site_count} sites, {self.crs}>")
+
+
+def load_territory(path: Optional[PathLike] = None, *, crs: str = "EPSG:2154",
+                   assume_crs: Optional[str] = None) -> Territory:
+    """Load and validate a territory file.
+
+    Parameters
+    ----------
+    path:
+        Any OGR-readable file with layers ``communes``, ``town_halls``, ``sites`` and optionally ``broadband``
+        (docs/inputs.md). Default: the embedded Baronnies provençales territory.
+    crs:
+        Metric CRS to reproject everything to (EPSG:2154, Lambert-93, for metropolitan France).
+    assume_crs:
+        CRS of layers that declare none (e.g. ``"EPSG:4326"``). Without it such layers are refused.
+
+    Raises
+    ------
+    OSError (tierslieux.IoError)
+        The file or a layer cannot be opened.
+    ValueError (tierslieux.InputError)
+        Bad data; the message names the file, layer, feature id and field.
+    """
+    p = default_territory_path() if path is None else Path(os.fspath(path))
+    core = _core.load_territory(str(p), crs, assume_crs or "")
+    t = Territory(core)
+    for w in core.warnings:
+        warnings.warn(w, DataWarning, stacklevel=2)
+    return t
+
+
+def _progress_bar(enabled: bool) -> Optional[Callable[[str, int, int], None]]:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    state: dict = {"stage": None, "bar": None}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage != state["stage"]:
+            if state["bar"] is not None:
+                state["bar"].close()
+            state["stage"] = stage
+            state["bar"] = tqdm(total=total, desc=stage, unit="step", leave=False)
+        bar = state["bar"]
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+            state["bar"] = None
+            state["stage"] = None
+
+    return update
+
+
+def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optional[Mapping[str, float]] = None,
+          thresholds: Sequence[int] = (15, 30), *, detour_factor: float = 1.5, speed_kmh: float = 50.0,
+          access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
+          adjacency_tolerance_m: float = 50.0, progress: bool = True) -> gpd.GeoDataFrame:
+    """Score and rank every candidate site of a territory.
+
+    Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
+    ``detour_factor`` / ``speed_kmh``), measures each site (population within each threshold, gravity
+    accessibility, broadband, minutes to the nearest other site), normalises each criterion (min-max), and sums
+    the weighted criteria into a 0–100 score.
+
+    Parameters
+    ----------
+    territory:
+        A :class:`Territory`, a path, or None for the embedded Baronnies territory.
+    weights:
+        Weight per criterion name, merged over the defaults (set a weight to 0 to drop a criterion). Unknown
+        names or negative weights raise ValueError listing the valid names.
+    thresholds:
+        Catchment thresholds in whole minutes; each gives a ``pop_<T>min`` criterion.
+    detour_factor, speed_kmh, access_speed_kmh:
+        Commute-graph parameters (docs/network.md: calibration of the defaults).
+    gravity_decay_min, gravity_max_minutes:
+        Gravity accessibility = sum of population × exp(-minutes / gravity_decay_min) up to gravity_max_minutes.
+    adjacency_tolerance_m:
+        Commune outlines closer than this count as sharing a border.
+    progress:
+        Show a progress bar.
+
+    Returns
+    -------
+    GeoDataFrame of sites sorted by rank (1 = best), CRS of the territory, with the columns of docs/outputs.md.
+    ``result.attrs["tierslieux"]`` holds the ``communes`` and ``network_edges`` GeoDataFrames, the warnings,
+    the effective weights and the parameters; :func:`write_gpkg` writes them all.
+    """
+    if territory is None or isinstance(territory, (str, os.PathLike)):
+        territory = load_territory(territory)
+    if not isinstance(territory, Territory):
+        raise TypeError(f"territory must be a tierslieux.Territory, a path or None, not {type(territory).__name__}")
+    options = _core.RunOptions()
+    graph = _core.CommuneGraphParams()
+    graph.detour_factor = float(detour_factor)
+    graph.speed_kmh = float(speed_kmh)
+    graph.access_speed_kmh = float(access_speed_kmh)
+    options.graph = graph
+    options.thresholds_min = [_whole_minutes(t) for t in thresholds]
+    options.gravity_decay_min = float(gravity_decay_min)
+    options.gravity_max_minutes = float(gravity_max_minutes)
+    options.adjacency_tolerance_m = float(adjacency_tolerance_m)
+    merged = dict(_core.default_weights(options.thresholds_min))
+    if weights:
+        for name, value in weights.items():
+            merged[str(name)] = float(value)
+    options.weights = merged
+    run = _core.run(territory._core, options, _progress_bar(progress))
+    layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core)}
+    sites = layers["sites"].sort_values("rank").reset_index(drop=True)
+    for w in run.warnings:
+        warnings.warn(w, DataWarning, stacklevel=2)
+    sites.attrs["tierslieux"] = {
+        "communes": layers["communes"],
+        "network_edges": layers["network_edges"],
+        "warnings": list(run.warnings),
+        "weights": merged,
+        "effective_weights": dict(run.effective_weights),
+        "stage_seconds": dict(run.stage_seconds),
+        "communes_unreachable": int(run.communes_unreachable),
+        "parameters": {"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
+                       "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
+                       "gravity_decay_min": options.gravity_decay_min,
+                       "gravity_max_minutes": options.gravity_max_minutes,
+                       "adjacency_tolerance_m": options.adjacency_tolerance_m},
+        "territory_path": territory.path,
+    }
+    return sites
+
+
+def _whole_minutes(t) -> int:
+    if isinstance(t, bool) or float(t) != int(float(t)):
+        raise ValueError(f"thresholds: {t!r} is not a whole number of minutes")
+    return int(t)
+
+
+def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None
+               ) -> Path:
+    """Write a score result to a GeoPackage (layers sites, communes, network_edges; docs/outputs.md).
+
+    The file is written to a temporary file in the same folder and renamed into place only once complete: a
+    failure leaves no partial file and any previous file untouched. Columns you added to ``result`` are written
+    too. ``extra_layers`` adds more (name -> (Geo)DataFrame). Returns the path written.
+    """
+    meta = result.attrs.get("tierslieux")
+    if meta is None:
+        raise ValueError("write_gpkg expects the GeoDataFrame returned by tierslieux.score "
+                         "(its attrs['tierslieux'] holds the communes and network layers)")
+    layers = [to_layer("sites", result), to_layer("communes", meta["communes"]),
+              to_layer("network_edges", meta["network_edges"])]
+    for name, frame in (extra_layers or {}).items():
+        layers.append(to_layer(name, frame))
+    out = Path(os.fspath(path))
+    _core.write_gpkg(str(out), layers)
+    return out

@@ -1,0 +1,143 @@
+"""Command line: ``tierslieux run`` scores a territory and writes a GeoPackage and a map.
+
+Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 1 anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import List, Optional
+
+EXIT_USAGE, EXIT_INPUT, EXIT_IO, EXIT_OTHER = 2, 3, 4, 1
+
+
+def _weight(text: str):
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"weight of {name!r} must be a number, got {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tierslieux", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="score the candidate sites of a territory",
+                         description="Score and rank the candidate sites of a territory; write a GeoPackage "
+                                     "(layers sites, communes, network_edges) and a PNG map.")
+    run.add_argument("--territory", metavar="PATH",
+                     help="territory file (default: the embedded Baronnies provençales territory)")
+    run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
+    run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
+    run.add_argument("--no-map", action="store_true", help="do not draw the map")
+    run.add_argument("--weight", metavar="NAME=VALUE", action="append", type=_weight, default=[],
+                     help="weight of a criterion (repeatable), merged over the defaults; 0 drops it")
+    run.add_argument("--thresholds", metavar="MIN", type=int, nargs="+", default=[15, 30],
+                     help="catchment thresholds in minutes (default: 15 30)")
+    run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
+    run.add_argument("--speed-kmh", type=float, default=50.0, help="mean speed on the commute graph (50)")
+    run.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
+    run.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none, e.g. EPSG:4326")
+    run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
+    run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    import tierslieux as tl
+
+    timings = {}
+    t0 = time.perf_counter()
+    progress = not args.quiet and sys.stderr.isatty()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tl.DataWarning)
+        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
+        timings["load territory"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        result = tl.score(territory, weights=dict(args.weight), thresholds=args.thresholds,
+                          detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, progress=progress)
+        timings["score (total)"] = time.perf_counter() - t1
+    meta = result.attrs["tierslieux"]
+    for stage, seconds in meta["stage_seconds"].items():
+        timings[f"  engine: {stage}"] = seconds
+
+    out = Path(args.out) if args.out else Path("out") / (Path(territory.path).stem + ".gpkg")
+    t1 = time.perf_counter()
+    tl.write_gpkg(result, out)
+    timings["write GeoPackage"] = time.perf_counter() - t1
+    map_path = None
+    if not args.no_map:
+        map_path = Path(args.map) if args.map else out.with_name(out.stem + "_sites.png")
+        t1 = time.perf_counter()
+        import matplotlib
+
+        matplotlib.use("Agg")
+        fig = tl.plot_sites(result, map_path, top=args.top)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        timings["map"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+
+    messages = [str(w.message) for w in caught if issubclass(w.category, tl.DataWarning)]
+    for m in (messages if args.verbose else messages[:5]):
+        print(f"warning: {m}", file=sys.stderr)
+    if not args.verbose and len(messages) > 5:
+        print(f"warning: … and {len(messages) - 5} more (--verbose shows them)", file=sys.stderr)
+
+    if not args.quiet:
+        communes = meta["communes"]
+        n_in = int(communes["in_territory"].sum())
+        print(f"territory: {territory.path}")
+        print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
+              f"network edges: {len(meta['network_edges'])}")
+        pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
+        cols = ["rank", "site_id", "name", "kind", "score"] + pops
+        table = result.nsmallest(args.top, "rank")[cols].copy()
+        table["score"] = table["score"].round(1)
+        for p in pops:
+            table[p] = table[p].round(0).astype("int64")
+        print(f"\nTop {len(table)} sites:")
+        print(table.to_string(index=False))
+        print(f"\nwrote {out}" + (f" and {map_path}" if map_path else ""))
+    if args.verbose:
+        print("\ntimings (s):", file=sys.stderr)
+        for stage, seconds in timings.items():
+            print(f"  {stage:<32} {seconds:8.3f}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        import tierslieux as tl
+
+        if args.command == "run":
+            return _run(args)
+    except KeyboardInterrupt:
+        print("tierslieux: interrupted", file=sys.stderr)
+        return 130
+    except (tl.InputError, ValueError) as e:
+        print(f"tierslieux: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except (tl.IoError, OSError) as e:
+        print(f"tierslieux: error: {e}", file=sys.stderr)
+        return EXIT_IO
+    except (tl.GeometryError, tl.ProjectionError) as e:
+        print(f"tierslieux: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as e:  # noqa: BLE001 - last resort: a message, not a traceback
+        print(f"tierslieux: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_OTHER
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Maps of a score result (matplotlib)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+import geopandas as gpd
+
+from . import _core
+
+
+def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[str]"]] = None, *, top: int = 10,
+               column: Optional[str] = None, figsize=(11, 9)):
+    """Map a score result: communes shaded by population reachable, sites sized and coloured by score, the
+    ``top`` best labelled with their rank.
+
+    Parameters
+    ----------
+    result: the GeoDataFrame returned by :func:`tierslieux.score`.
+    path: if given, the figure is saved there (PNG at 150 dpi, written to a temporary file then renamed).
+    top: how many of the best sites get a label.
+    column: communes column used for shading (default: the largest ``pop_<T>min``).
+
+    Returns the matplotlib Figure.
+    """
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    meta = result.attrs.get("tierslieux")
+    if meta is None:
+        raise ValueError("plot_sites expects the GeoDataFrame returned by tierslieux.score")
+    communes = meta["communes"]
+    if column is None:
+        pops = sorted((c for c in communes.columns if c.startswith("pop_") and c.endswith("min")),
+                      key=lambda c: int(c[4:-3]))
+        column = pops[-1]
+    if column not in communes.columns:
+        raise ValueError(f"column {column!r} is not in the communes layer (columns: {', '.join(communes.columns)})")
+
+    fig, ax = plt.subplots(figsize=figsize)
+    inside = communes[communes["in_territory"]]
+    outside = communes[~communes["in_territory"]]
+    vmax = float(communes[column].max())
+    outside.plot(ax=ax, column=column, cmap="Greys", vmin=0, vmax=vmax, alpha=0.35, edgecolor="white", linewidth=0.3)
+    inside.plot(ax=ax, column=column, cmap="YlGnBu", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.4,
+                legend=True, legend_kwds={"label": f"communes: population reachable ({column.replace('_', ' ')})",
+                                          "shrink": 0.6})
+    territory_path = meta.get("territory_path")
+    if territory_path and "territory" in _core.layer_names(territory_path):
+        outline = gpd.read_file(territory_path, layer="territory").to_crs(result.crs)
+        outline.boundary.plot(ax=ax, color="darkgreen", linewidth=1.2)
+    ordered = result.sort_values("score")
+    sizes = 10 + 190 * (ordered["score"] / 100.0)
+    pts = ax.scatter(ordered.geometry.x, ordered.geometry.y, s=sizes, c=ordered["score"], cmap="OrRd", vmin=0,
+                     vmax=100, edgecolor="black", linewidth=0.5, zorder=3)
+    fig.colorbar(pts, ax=ax, shrink=0.6, label="site score (0-100)")
+    best = result.nsmallest(top, "rank")
+    for _, row in best.iterrows():
+        ax.annotate(f"{int(row['rank'])}. {row['name']}", (row.geometry.x, row.geometry.y), xytext=(5, 5),
+                    textcoords="offset points", fontsize=7, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.75, "lw": 0})
+    bounds = inside.total_bounds
+    pad = 5000
+    ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
+    ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
+    ax.set_title(f"Tiers-lieu potential of candidate sites: top {top} labelled")
+    ax.set_axis_off()
+    fig.tight_layout()
+    if path is not None:
+        out = Path(os.fspath(path))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+        try:
+            fig.savefig(tmp, dpi=150)
+            os.replace(tmp, out)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    return fig
