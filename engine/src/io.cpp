@@ -178,6 +178,12 @@ Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, cons
     return geometry;
 }
 
+/** GeoPackage writes layers without CRS with srs_id 0 / -1, which GDAL reports as "Undefined (geographic) SRS". */
+bool is_undefined(OGRSpatialReferenceH srs) {
+    const char* name = OSRGetName(srs);
+    return OSRIsLocal(srs) || (name && std::string{name}.rfind("Undefined", 0) == 0);
+}
+
 std::optional<double> parse_real(const std::string& s) {
     const char* begin = s.c_str();
     char* end = nullptr;
@@ -242,6 +248,9 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
 
     // --- CRS
     OGRSpatialReferenceH srs = options.read_geometry ? OGR_L_GetSpatialRef(layer) : nullptr;
+    if (srs && is_undefined(srs)) {
+        srs = nullptr; // GeoPackage's "Undefined SRS" placeholders say nothing about the coordinates
+    }
     if (!options.read_geometry) {
         table.source_crs = options.target_crs;
     } else if (srs) {

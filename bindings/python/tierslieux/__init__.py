@@ -9,7 +9,7 @@ Quick use::
     tl.plot_sites(result, "out/baronnies_sites.png")
 """
 from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
-from ._api import (CRITERIA, DataWarning, Territory, default_territory_path, load_territory, score,
+from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory_path, load_territory, score,
                    write_gpkg)
 from .plot import plot_sites
 
@@ -23,6 +23,7 @@ __all__ = [
     "IoError",
     "NotFound",
     "ProjectionError",
+    "ScoreRun",
     "Territory",
     "default_territory_path",
     "load_territory",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -10,6 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import _core
+from ._core import InputError
 from ._frames import to_frame, to_layer
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -21,6 +23,31 @@ CRITERIA = {
     "ftth_share": "share of premises with fibre (FttH) in the site's commune (broadband layer)",
     "minutes_to_nearest_site": "minutes to the nearest other candidate site (gap filling: more is better)",
 }
+
+
+@dataclass(eq=False)
+class ScoreRun:
+    """What a :func:`score` run produced besides the sites table; found in ``result.attrs["tierslieux"]``.
+
+    pandas copies ``attrs`` along with the frame; a ScoreRun is shared, not copied, by those copies.
+    """
+
+    communes: gpd.GeoDataFrame
+    """Communes with node_id, minutes_to_nearest_site and pop_<T>min (docs/outputs.md)."""
+    network_edges: gpd.GeoDataFrame
+    """The commute graph's edges (two-way): from_node, to_node, length_m, minutes."""
+    warnings: list
+    weights: dict
+    """Weights used (defaults merged with the caller's)."""
+    effective_weights: dict
+    """Share of the score each criterion can bring (0 for criteria without variation)."""
+    stage_seconds: dict
+    communes_unreachable: int
+    parameters: dict
+    territory_path: str
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 class DataWarning(UserWarning):
@@ -169,8 +196,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     Returns
     -------
     GeoDataFrame of sites sorted by rank (1 = best), CRS of the territory, with the columns of docs/outputs.md.
-    ``result.attrs["tierslieux"]`` holds the ``communes`` and ``network_edges`` GeoDataFrames, the warnings,
-    the effective weights and the parameters; :func:`write_gpkg` writes them all.
+    ``result.attrs["tierslieux"]`` is a :class:`ScoreRun` holding the ``communes`` and ``network_edges``
+    GeoDataFrames, the warnings, the effective weights and the parameters; :func:`write_gpkg` writes them all.
     """
     if territory is None or isinstance(territory, (str, os.PathLike)):
         territory = load_territory(territory)
@@ -196,27 +223,27 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
     for w in run.warnings:
         warnings.warn(w, DataWarning, stacklevel=2)
-    sites.attrs["tierslieux"] = {
-        "communes": layers["communes"],
-        "network_edges": layers["network_edges"],
-        "warnings": list(run.warnings),
-        "weights": merged,
-        "effective_weights": dict(run.effective_weights),
-        "stage_seconds": dict(run.stage_seconds),
-        "communes_unreachable": int(run.communes_unreachable),
-        "parameters": {"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
-                       "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
-                       "gravity_decay_min": options.gravity_decay_min,
-                       "gravity_max_minutes": options.gravity_max_minutes,
-                       "adjacency_tolerance_m": options.adjacency_tolerance_m},
-        "territory_path": territory.path,
-    }
+    sites.attrs["tierslieux"] = ScoreRun(
+        communes=layers["communes"],
+        network_edges=layers["network_edges"],
+        warnings=list(run.warnings),
+        weights=merged,
+        effective_weights=dict(run.effective_weights),
+        stage_seconds=dict(run.stage_seconds),
+        communes_unreachable=int(run.communes_unreachable),
+        parameters={"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
+                    "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
+                    "gravity_decay_min": options.gravity_decay_min,
+                    "gravity_max_minutes": options.gravity_max_minutes,
+                    "adjacency_tolerance_m": options.adjacency_tolerance_m},
+        territory_path=territory.path,
+    )
     return sites
 
 
 def _whole_minutes(t) -> int:
     if isinstance(t, bool) or float(t) != int(float(t)):
-        raise ValueError(f"thresholds: {t!r} is not a whole number of minutes")
+        raise InputError(f"thresholds: {t!r} is not a whole number of minutes")
     return int(t)
 
 
@@ -229,11 +256,11 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
     too. ``extra_layers`` adds more (name -> (Geo)DataFrame). Returns the path written.
     """
     meta = result.attrs.get("tierslieux")
-    if meta is None:
-        raise ValueError("write_gpkg expects the GeoDataFrame returned by tierslieux.score "
+    if not isinstance(meta, ScoreRun):
+        raise InputError("write_gpkg expects the GeoDataFrame returned by tierslieux.score "
                          "(its attrs['tierslieux'] holds the communes and network layers)")
-    layers = [to_layer("sites", result), to_layer("communes", meta["communes"]),
-              to_layer("network_edges", meta["network_edges"])]
+    layers = [to_layer("sites", result), to_layer("communes", meta.communes),
+              to_layer("network_edges", meta.network_edges)]
     for name, frame in (extra_layers or {}).items():
         layers.append(to_layer(name, frame))
     out = Path(os.fspath(path))

@@ -6,6 +6,8 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from ._core import InputError
+
 # shapely type name -> the layer geometry type written (polygons are promoted to MultiPolygon)
 _GEOMETRY_OF = {
     "POINT": "Point",
@@ -42,7 +44,7 @@ def to_frame(layer: dict) -> pd.DataFrame:
 
 def _crs_string(frame: gpd.GeoDataFrame, name: str) -> str:
     if frame.crs is None:
-        raise ValueError(f"layer {name!r}: the GeoDataFrame has no CRS; set one with .set_crs(...)")
+        raise InputError(f"layer {name!r}: the GeoDataFrame has no CRS; set one with .set_crs(...)")
     auth = frame.crs.to_authority()
     return f"{auth[0]}:{auth[1]}" if auth else frame.crs.to_wkt()
 
@@ -65,18 +67,18 @@ def to_layer(name: str, frame: pd.DataFrame) -> dict:
         elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
             columns.append((str(col), "string", ["" if n else str(v) for v, n in zip(s, null)], null))
         else:
-            raise TypeError(f"layer {name!r}, column {col!r}: cannot write values of type {s.dtype}")
+            raise InputError(f"layer {name!r}, column {col!r}: cannot write values of type {s.dtype}")
     if geometry_name is None:
         return {"name": name, "geometry_type": "none", "crs": "", "wkb": [], "columns": columns}
     geoms = frame.geometry.values
     if geoms.isna().any() or shapely.is_empty(np.asarray(geoms)).any():
         bad = int(np.flatnonzero(np.asarray(geoms.isna() | shapely.is_empty(np.asarray(geoms))))[0])
-        raise ValueError(f"layer {name!r}: row {bad} has no geometry")
+        raise InputError(f"layer {name!r}: row {bad} has no geometry")
     types = set(shapely.get_type_id(np.asarray(geoms)).tolist())
     type_names = {shapely.GeometryType(t).name for t in types}
     kinds = {_GEOMETRY_OF.get(t) for t in type_names}
     if len(kinds) != 1 or None in kinds:
-        raise ValueError(f"layer {name!r}: mixed or unsupported geometry types {sorted(type_names)}")
+        raise InputError(f"layer {name!r}: mixed or unsupported geometry types {sorted(type_names)}")
     kind = kinds.pop()
     arr = np.asarray(geoms)
     if kind == "MultiPolygon":

@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
                           detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, progress=progress)
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
-    for stage, seconds in meta["stage_seconds"].items():
+    for stage, seconds in meta.stage_seconds.items():
         timings[f"  engine: {stage}"] = seconds
 
     out = Path(args.out) if args.out else Path("out") / (Path(territory.path).stem + ".gpkg")
@@ -92,11 +92,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: … and {len(messages) - 5} more (--verbose shows them)", file=sys.stderr)
 
     if not args.quiet:
-        communes = meta["communes"]
+        communes = meta.communes
         n_in = int(communes["in_territory"].sum())
         print(f"territory: {territory.path}")
         print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
-              f"network edges: {len(meta['network_edges'])}")
+              f"network edges: {len(meta.network_edges)}")
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
         cols = ["rank", "site_id", "name", "kind", "score"] + pops
         table = result.nsmallest(args.top, "rank")[cols].copy()
@@ -124,17 +124,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("tierslieux: interrupted", file=sys.stderr)
         return 130
-    except (tl.InputError, ValueError) as e:
+    except (tl.InputError, tl.GeometryError, tl.ProjectionError) as e:
         print(f"tierslieux: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except (tl.IoError, OSError) as e:
         print(f"tierslieux: error: {e}", file=sys.stderr)
         return EXIT_IO
-    except (tl.GeometryError, tl.ProjectionError) as e:
-        print(f"tierslieux: error: {e}", file=sys.stderr)
-        return EXIT_INPUT
-    except Exception as e:  # noqa: BLE001 - last resort: a message, not a traceback
-        print(f"tierslieux: unexpected error: {type(e).__name__}: {e}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - a bug of ours: say so, with the traceback in verbose mode
+        if getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc()
+        print(f"tierslieux: unexpected error (please report it): {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_OTHER
     return EXIT_USAGE
 

@@ -8,6 +8,7 @@ from typing import Optional, Union
 import geopandas as gpd
 
 from . import _core
+from ._core import InputError
 
 
 def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[str]"]] = None, *, top: int = 10,
@@ -30,16 +31,18 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from ._api import ScoreRun
+
     meta = result.attrs.get("tierslieux")
-    if meta is None:
-        raise ValueError("plot_sites expects the GeoDataFrame returned by tierslieux.score")
-    communes = meta["communes"]
+    if not isinstance(meta, ScoreRun):
+        raise InputError("plot_sites expects the GeoDataFrame returned by tierslieux.score")
+    communes = meta.communes
     if column is None:
         pops = sorted((c for c in communes.columns if c.startswith("pop_") and c.endswith("min")),
                       key=lambda c: int(c[4:-3]))
         column = pops[-1]
     if column not in communes.columns:
-        raise ValueError(f"column {column!r} is not in the communes layer (columns: {', '.join(communes.columns)})")
+        raise InputError(f"column {column!r} is not in the communes layer (columns: {', '.join(communes.columns)})")
 
     fig, ax = plt.subplots(figsize=figsize)
     inside = communes[communes["in_territory"]]
@@ -49,7 +52,7 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     inside.plot(ax=ax, column=column, cmap="YlGnBu", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.4,
                 legend=True, legend_kwds={"label": f"communes: population reachable ({column.replace('_', ' ')})",
                                           "shrink": 0.6})
-    territory_path = meta.get("territory_path")
+    territory_path = meta.territory_path
     if territory_path and "territory" in _core.layer_names(territory_path):
         outline = gpd.read_file(territory_path, layer="territory").to_crs(result.crs)
         outline.boundary.plot(ax=ax, color="darkgreen", linewidth=1.2)

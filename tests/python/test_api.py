@@ -1,0 +1,225 @@
+"""The public Python API on a tiny synthetic territory and on the embedded Baronnies territory."""
+from __future__ import annotations
+
+import math
+import os
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+import tierslieux as tl
+from conftest import dijkstra, write_territory
+
+KM_PER_MINUTE = dict(detour_factor=1.0, speed_kmh=60.0, access_speed_kmh=60.0)  # 1 km straight = 1 minute
+
+
+def score_tiny(path, **kw):
+    with pytest.warns(tl.DataWarning):
+        return tl.score(path, thresholds=(1, 2, 3), **{"progress": False, **KM_PER_MINUTE, **kw})
+
+
+# ---------------------------------------------------------------------------------------------- tiny territory
+
+def test_tiny_catchments_match_hand_computed_values(tiny_territory):
+    r = score_tiny(tiny_territory).set_index("site_id")
+    # s-a sits on town hall A: A 0, B 1, C 2, D 3 minutes
+    assert r.loc["s-a", "access_minutes"] == pytest.approx(0.0)
+    assert r.loc["s-a", ["pop_1min", "pop_2min", "pop_3min"]].tolist() == [300, 700, 1500]
+    # s-c is 500 m from town hall C: C 0.5, B and D 1.5, A 2.5 minutes
+    assert r.loc["s-c", "access_minutes"] == pytest.approx(0.5)
+    assert r.loc["s-c", ["pop_1min", "pop_2min", "pop_3min"]].tolist() == [400, 1400, 1500]
+    assert r.loc["s-a", "minutes_to_nearest_site"] == pytest.approx(2.5)
+
+
+def test_tiny_unreachable_commune_is_nan_and_counted(tiny_territory):
+    with pytest.warns(tl.DataWarning) as record:
+        r = tl.score(tiny_territory, thresholds=(1, 2, 3), progress=False, **KM_PER_MINUTE)
+    meta = r.attrs["tierslieux"]
+    communes = meta.communes.set_index("commune_code")
+    assert math.isnan(communes.loc["99005", "minutes_to_nearest_site"])
+    assert communes.loc["99004", "minutes_to_nearest_site"] == pytest.approx(1.5)
+    assert meta.communes_unreachable == 1
+    messages = " ".join(str(w.message) for w in record)
+    assert "cannot reach any site" in messages and "separate parts" in messages
+
+
+def test_scores_contributions_and_ranks(tiny_territory):
+    r = score_tiny(tiny_territory)
+    contrib = r[[c for c in r.columns if c.startswith("contrib_")]].sum(axis=1)
+    np.testing.assert_allclose(contrib, r["score"], atol=1e-9)
+    assert sorted(r["rank"]) == [1, 2]
+    assert r["rank"].tolist() == [1, 2]  # sorted by rank
+    assert r["score"].between(0, 100).all()
+
+
+def test_weights_merge_and_change_the_ranking(tiny_territory):
+    only_pop1 = {k: 0.0 for k in ("pop_2min", "pop_3min", "gravity_access", "ftth_share",
+                                  "minutes_to_nearest_site")}
+    r = score_tiny(tiny_territory, weights={**only_pop1, "pop_1min": 1.0})
+    assert r.iloc[0]["site_id"] == "s-c"  # 400 people within 1 min vs 300
+    assert r.iloc[0]["score"] == pytest.approx(100.0)
+    eff = r.attrs["tierslieux"].effective_weights
+    assert eff["pop_1min"] == pytest.approx(1.0)
+
+
+def test_unknown_weight_lists_valid_names(tiny_territory):
+    with pytest.raises(ValueError, match=r"unknown criterion 'popp_30min'.*pop_15min"):
+        tl.score(tiny_territory, weights={"popp_30min": 1}, progress=False)
+
+
+def test_negative_weight_is_refused(tiny_territory):
+    with pytest.raises(ValueError, match="gravity_access.*>= 0"):
+        tl.score(tiny_territory, weights={"gravity_access": -1}, progress=False)
+
+
+def test_bad_thresholds_are_refused(tiny_territory):
+    with pytest.raises(ValueError, match="whole number"):
+        tl.score(tiny_territory, thresholds=(12.5,), progress=False)
+    with pytest.raises(ValueError, match="1..1440"):
+        tl.score(tiny_territory, thresholds=(0,), progress=False)
+
+
+def test_progress_callback_reports_stages(tiny_territory, capsys):
+    r = score_tiny(tiny_territory, progress=True)
+    assert len(r) == 2
+    assert "catchments" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- input errors
+
+def test_missing_file_names_the_path(tmp_path):
+    missing = tmp_path / "nowhere.gpkg"
+    with pytest.raises(OSError, match="nowhere.gpkg.*does not exist"):
+        tl.load_territory(missing)
+
+
+def test_missing_layer_lists_layers(tmp_path, tiny_layers):
+    del tiny_layers["sites"]
+    path = write_territory(tmp_path / "nosites.gpkg", tiny_layers)
+    with pytest.raises(OSError, match=r"no layer 'sites' \(layers: .*communes"):
+        tl.load_territory(path)
+
+
+def test_layer_without_crs_is_refused_unless_stated(tmp_path, tiny_layers):
+    tiny_layers["town_halls"] = tiny_layers["town_halls"].set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        path = write_territory(tmp_path / "nocrs.gpkg", tiny_layers)
+    with pytest.raises(ValueError, match="layer 'town_halls' declares no coordinate reference system"):
+        tl.load_territory(path)
+    t = tl.load_territory(path, assume_crs="EPSG:2154")
+    assert len(t.town_halls) == 5
+
+
+def test_negative_population_names_feature_and_field(tmp_path, tiny_layers):
+    tiny_layers["communes"].loc[2, "population"] = -5
+    path = write_territory(tmp_path / "neg.gpkg", tiny_layers)
+    with pytest.raises(ValueError, match=r"layer 'communes', feature fid=3 \(commune_code=99003\): population"):
+        tl.load_territory(path)
+
+
+def test_non_numeric_population_is_refused(tmp_path, tiny_layers):
+    tiny_layers["communes"]["population"] = ["100", "200", "many", "800", "1600"]
+    path = write_territory(tmp_path / "text.gpkg", tiny_layers)
+    with pytest.raises(ValueError, match="field 'population' = 'many' is not a finite number"):
+        tl.load_territory(path)
+
+
+def test_site_in_unknown_commune_is_refused(tmp_path, tiny_layers):
+    tiny_layers["sites"].loc[1, "commune_code"] = "5070"
+    path = write_territory(tmp_path / "unknown.gpkg", tiny_layers)
+    with pytest.raises(ValueError, match="site_id=s-c.*commune_code '5070' is not in the communes layer"):
+        tl.load_territory(path)
+
+
+def test_territory_in_lon_lat_gives_the_same_result(tmp_path, tiny_layers):
+    base = score_tiny(write_territory(tmp_path / "l93.gpkg", tiny_layers))
+    wgs = {k: (v.to_crs("EPSG:4326") if isinstance(v, gpd.GeoDataFrame) else v) for k, v in tiny_layers.items()}
+    other = score_tiny(write_territory(tmp_path / "wgs84.gpkg", wgs))
+    assert other.crs.to_epsg() == 2154
+    np.testing.assert_allclose(other["access_minutes"], base["access_minutes"], atol=1e-6)
+    np.testing.assert_allclose(other.geometry.x, base.geometry.x, atol=1e-3)
+    assert other["pop_3min"].tolist() == base["pop_3min"].tolist()
+
+
+# ---------------------------------------------------------------------------------------------- GeoPackage output
+
+def test_write_gpkg_contract_and_roundtrip(tmp_path, tiny_territory):
+    r = score_tiny(tiny_territory)
+    r["note"] = ["planner column", None]
+    out = tl.write_gpkg(r, tmp_path / "sub" / "result.gpkg")
+    layers = dict(pyogrio.list_layers(out))
+    assert layers == {"sites": "Point", "communes": "MultiPolygon", "network_edges": "LineString"}
+    sites = gpd.read_file(out, layer="sites")
+    assert sites.crs.to_epsg() == 2154
+    for col in ["site_id", "name", "kind", "commune_code", "node_id", "access_minutes", "pop_1min", "pop_3min",
+                "score", "rank", "contrib_pop_1min", "gravity_access", "note"]:
+        assert col in sites.columns, col
+    assert sites["note"][0] == "planner column" and pd.isna(sites["note"][1])
+    communes = gpd.read_file(out, layer="communes")
+    for col in ["commune_code", "name", "population", "in_territory", "node_id", "minutes_to_nearest_site"]:
+        assert col in communes.columns, col
+    assert pd.isna(communes.set_index("commune_code").loc["99005", "minutes_to_nearest_site"])
+    edges = gpd.read_file(out, layer="network_edges")
+    assert sorted(zip(edges["from_node"], edges["to_node"])) == [(0, 1), (1, 2), (2, 3)]
+    assert edges["minutes"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert not [p for p in os.listdir(out.parent) if p.endswith(".tmp.gpkg")]
+
+
+def test_failed_write_leaves_previous_file_untouched(tmp_path, tiny_territory):
+    r = score_tiny(tiny_territory)
+    out = tl.write_gpkg(r, tmp_path / "result.gpkg")
+    before = out.read_bytes()
+    # a second layer named "sites" makes GDAL fail half-way through the write
+    with pytest.raises(OSError, match="sites"):
+        tl.write_gpkg(r, out, extra_layers={"sites": r})
+    assert out.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["result.gpkg", "tiny.gpkg"]
+
+
+def test_write_gpkg_refuses_a_frame_without_crs(tmp_path, tiny_territory):
+    r = score_tiny(tiny_territory)
+    with pytest.raises(ValueError, match="no CRS"):
+        tl.write_gpkg(r, tmp_path / "x.gpkg", extra_layers={"extra": r.set_crs(None, allow_override=True)})
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+# ---------------------------------------------------------------------------------------------- Baronnies
+
+def test_default_territory_counts():
+    t = tl.load_territory()
+    communes, sites = t.communes, t.sites
+    assert len(communes) == 431 and int(communes["in_territory"].sum()) == 108
+    assert communes.crs.to_epsg() == 2154
+    inside = set(communes.loc[communes["in_territory"], "commune_code"])
+    halls = sites[sites["kind"] == "town_hall"]
+    assert set(halls["commune_code"]) == inside  # every territory town hall is a site
+    assert (sites["kind"] == "france_services").sum() == 9
+    assert communes["commune_code"].str.fullmatch(r"\d{5}|2[AB]\d{3}").all()
+
+
+def test_baronnies_result_contract(baronnies_result):
+    r = baronnies_result
+    assert r.crs.to_epsg() == 2154
+    assert sorted(r["rank"]) == list(range(1, len(r) + 1))
+    contrib = r[[c for c in r.columns if c.startswith("contrib_")]].sum(axis=1)
+    np.testing.assert_allclose(contrib, r["score"], atol=1e-9)
+    assert (r["contrib_ftth_share"] == 0).all()  # ARCEP 2018: no fibre at any site
+    assert r["score"].max() <= 100 and r["score"].min() >= 0
+    assert r.attrs["tierslieux"].communes_unreachable == 0
+
+
+def test_baronnies_pop_matches_independent_dijkstra(baronnies_result):
+    r = baronnies_result
+    meta = r.attrs["tierslieux"]
+    communes, edges = meta.communes, meta.network_edges
+    pop = communes.set_index("node_id")["population"]
+    n = len(communes)
+    for _, site in r.iterrows():
+        dist = dijkstra(n, edges, int(site["node_id"]))
+        for t in (15, 30):
+            budget = t - site["access_minutes"]
+            expected = sum(pop[v] for v in range(n) if dist[v] <= budget)
+            assert site[f"pop_{t}min"] == pytest.approx(expected), (site["site_id"], t)

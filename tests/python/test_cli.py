@@ -1,0 +1,91 @@
+"""The command line: `tierslieux run`, its outputs, exit codes and error messages."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import pyogrio
+import pytest
+
+from conftest import write_territory
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tierslieux", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
+    out = tmp_path / "out" / "baronnies.gpkg"
+    p = cli("run", "--out", str(out), "--verbose")
+    assert p.returncode == 0, p.stderr
+    assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
+                                               "network_edges": "LineString"}
+    png = tmp_path / "out" / "baronnies_sites.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
+    sites = gpd.read_file(out, layer="sites")
+    assert len(sites) == 117
+    lines = p.stdout.splitlines()
+    start = lines.index("Top 10 sites:")
+    table = lines[start + 2:start + 12]  # header line, then 10 rows
+    assert [int(row.split()[0]) for row in table] == list(range(1, 11))
+    top = sites.nsmallest(10, "rank")["site_id"].tolist()
+    assert [row.split()[1] for row in table] == top
+    assert "communes: 431 (108 in the territory), sites: 117" in p.stdout
+    assert "timings (s):" in p.stderr and "engine: catchments" in p.stderr
+    assert "ftth_share" in p.stderr  # the no-variation warning is shown
+
+
+def test_weights_from_the_command_line(tmp_path):
+    out = tmp_path / "w.gpkg"
+    p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weight", "pop_30min=1",
+            *[f"--weight={n}=0" for n in ("pop_15min", "gravity_access", "ftth_share", "minutes_to_nearest_site")])
+    assert p.returncode == 0, p.stderr
+    sites = gpd.read_file(out, layer="sites").sort_values("rank")
+    # only pop_30min counts: ranks follow it (ties by site_id)
+    expected = sites.sort_values(["pop_30min", "site_id"], ascending=[False, True])["site_id"].tolist()
+    assert sites["site_id"].tolist() == expected
+    assert not (tmp_path / "w_sites.png").exists()
+
+
+def test_missing_territory_file_exit_4(tmp_path):
+    p = cli("run", "--territory", str(tmp_path / "absent.gpkg"), "--out", str(tmp_path / "o.gpkg"))
+    assert p.returncode == 4
+    assert "absent.gpkg' does not exist" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_layer_without_crs_exit_3(tmp_path, tiny_layers):
+    tiny_layers["sites"] = tiny_layers["sites"].set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        path = write_territory(tmp_path / "nocrs.gpkg", tiny_layers)
+    p = cli("run", "--territory", str(path), "--out", str(tmp_path / "o.gpkg"))
+    assert p.returncode == 3
+    assert "layer 'sites' declares no coordinate reference system" in p.stderr
+    assert "--assume-crs" in p.stderr or "assume" in p.stderr
+    p = cli("run", "--territory", str(path), "--out", str(tmp_path / "o.gpkg"), "--assume-crs", "EPSG:2154",
+            "--quiet", "--no-map")
+    assert p.returncode == 0, p.stderr
+
+
+def test_negative_population_exit_3(tmp_path, tiny_layers):
+    tiny_layers["communes"].loc[0, "population"] = -1
+    path = write_territory(tmp_path / "neg.gpkg", tiny_layers)
+    p = cli("run", "--territory", str(path), "--out", str(tmp_path / "o.gpkg"))
+    assert p.returncode == 3
+    assert "neg.gpkg', layer 'communes', feature fid=1 (commune_code=99001): population = -1" in p.stderr
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_unknown_weight_exit_3(tmp_path):
+    p = cli("run", "--out", str(tmp_path / "o.gpkg"), "--weight", "fibre=2")
+    assert p.returncode == 3
+    assert "unknown criterion 'fibre'" in p.stderr and "pop_30min" in p.stderr
+
+
+def test_bad_weight_syntax_exit_2(tmp_path):
+    p = cli("run", "--weight", "pop_30min")
+    assert p.returncode == 2
+    assert "expected NAME=VALUE" in p.stderr

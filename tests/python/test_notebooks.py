@@ -1,0 +1,57 @@
+"""Every notebook runs top to bottom, and what it produced is checked (not just that it ran)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import nbformat
+import pyogrio
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+def run_notebook(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    # the working folder is set explicitly, so the files a notebook writes land in workdir, not in notebooks/
+    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(workdir)}}).execute()
+    return nb
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebook found in notebooks/"
+
+
+def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
+    gpkg = workdir / "out" / "baronnies.gpkg"
+    png = workdir / "out" / "baronnies_sites.png"
+    assert dict(pyogrio.list_layers(gpkg)) == {"sites": "Point", "communes": "MultiPolygon",
+                                                "network_edges": "LineString"}
+    sites = gpd.read_file(gpkg, layer="sites")
+    assert len(sites) == 117 and sorted(sites["rank"]) == list(range(1, 118))
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    (top_cell,) = [c for c in nb.cells if "top10" in c.get("metadata", {}).get("tags", [])]
+    html = "".join(o["data"].get("text/html", "") for o in top_cell.outputs if "data" in o)
+    expected = sites.nsmallest(10, "rank")["site_id"].tolist()
+    positions = [html.index(site_id) for site_id in expected]
+    assert positions == sorted(positions)  # the table lists the file's top 10, in rank order
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "stream")
+    assert "ftth_share" in streams  # the no-variation warning reaches the planner
+
+
+#: what each notebook must have produced, checked after it ran
+CHECKS = {"01_quickstart_baronnies": check_quickstart}
+
+
+def test_every_notebook_has_a_check():
+    assert {p.stem for p in NOTEBOOKS} == set(CHECKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook(path, tmp_path):
+    nb = run_notebook(path, tmp_path)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    CHECKS[path.stem](nb, tmp_path)
