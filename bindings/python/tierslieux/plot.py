@@ -12,7 +12,7 @@ from ._core import InputError
 
 
 def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[str]"]] = None, *, top: int = 10,
-               column: Optional[str] = None, figsize=(11, 9)):
+               column: Optional[str] = None, figsize=(12, 8.5)):
     """Map a score result: communes shaded by population reachable, sites sized and coloured by score, the
     ``top`` best labelled with their rank.
 
@@ -44,23 +44,29 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     if column not in communes.columns:
         raise InputError(f"column {column!r} is not in the communes layer (columns: {', '.join(communes.columns)})")
 
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = plt.figure(figsize=figsize)
+    ax = fig.add_axes((0.02, 0.14, 0.96, 0.8))
+    cax_communes = fig.add_axes((0.06, 0.07, 0.4, 0.022))
+    cax_sites = fig.add_axes((0.54, 0.07, 0.4, 0.022))
     inside = communes[communes["in_territory"]]
     outside = communes[~communes["in_territory"]]
-    vmax = float(communes[column].max())
-    outside.plot(ax=ax, column=column, cmap="Greys", vmin=0, vmax=vmax, alpha=0.35, edgecolor="white", linewidth=0.3)
+    vmax = float(inside[column].max())  # the colour scale follows the territory, not its bigger neighbours
+    outside.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
     inside.plot(ax=ax, column=column, cmap="YlGnBu", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.4,
-                legend=True, legend_kwds={"label": f"communes: population reachable ({column.replace('_', ' ')})",
-                                          "shrink": 0.6})
+                legend=True, cax=cax_communes,
+                legend_kwds={"label": f"commune: people within {column[4:-3]} min of its town hall",
+                             "orientation": "horizontal"})
     territory_path = meta.territory_path
     if territory_path and "territory" in _core.layer_names(territory_path):
+        # the outer ring only: communes are in the territory when inside it (geodata/README.md)
         outline = gpd.read_file(territory_path, layer="territory").to_crs(result.crs)
-        outline.boundary.plot(ax=ax, color="darkgreen", linewidth=1.2)
+        outline.exterior.plot(ax=ax, color="darkgreen", linewidth=1.2)
     ordered = result.sort_values("score")
     sizes = 10 + 190 * (ordered["score"] / 100.0)
     pts = ax.scatter(ordered.geometry.x, ordered.geometry.y, s=sizes, c=ordered["score"], cmap="OrRd", vmin=0,
                      vmax=100, edgecolor="black", linewidth=0.5, zorder=3)
-    fig.colorbar(pts, ax=ax, shrink=0.6, label="site score (0-100)")
+    fig.colorbar(pts, cax=cax_sites, orientation="horizontal",
+                 label="site score (0-100); marker size grows with the score")
     best = result.nsmallest(top, "rank")
     for _, row in best.iterrows():
         ax.annotate(f"{int(row['rank'])}. {row['name']}", (row.geometry.x, row.geometry.y), xytext=(5, 5),
@@ -70,9 +76,10 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     pad = 5000
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
-    ax.set_title(f"Tiers-lieu potential of candidate sites: top {top} labelled")
+    ax.set_title(f"Tiers-lieu potential of {len(result)} candidate sites (top {top} labelled); "
+                 "green line: territory outline (approximate)", fontsize=10)
+    ax.set_aspect("equal")
     ax.set_axis_off()
-    fig.tight_layout()
     if path is not None:
         out = Path(os.fspath(path))
         out.parent.mkdir(parents=True, exist_ok=True)
