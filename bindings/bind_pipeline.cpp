@@ -54,6 +54,14 @@ void bind_pipeline(py::module_& m) {
         .def_property_readonly("node_count", [](const RunResult& r) { return r.network.node_count(); })
         .def_property_readonly("edge_count", [](const RunResult& r) { return r.network.edge_count(); })
         .def_property_readonly("component_count", [](const RunResult& r) { return r.network.component_count(); })
+        .def_property_readonly("weights",
+                               [](const RunResult& r) {
+                                   std::map<std::string, double> w;
+                                   for (std::size_t k = 0; k < r.scores.criteria.size(); ++k) {
+                                       w[r.scores.criteria[k]] = r.scores.weights[k];
+                                   }
+                                   return w;
+                               })
         .def_property_readonly("effective_weights",
                                [](const RunResult& r) {
                                    std::map<std::string, double> w;

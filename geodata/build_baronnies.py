@@ -215,7 +215,9 @@ def main() -> None:
     for code in communes["commune_code"]:
         lr = ftth.get(code)
         housing = info(code, "Logements")
-        share = (lr / housing) if (lr is not None and housing) else None
+        if lr is None or not housing:
+            continue  # no figure for this commune: no row (the loader refuses an empty ftth_share)
+        share = lr / housing
         bb_rows.append((code, lr, housing, share, "ARCEP observatoire HD/THD, T1 2018"))
     broadband = pd.DataFrame(bb_rows, columns=["commune_code", "ftth_premises", "housing_units", "ftth_share", "vintage"])
 

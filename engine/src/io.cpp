@@ -259,7 +259,7 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
         table.source_crs = options.assume_source_crs;
     } else {
         throw input_error(where_layer + " declares no coordinate reference system; state the CRS of its "
-                          "coordinates (assume_source_crs, or --crs on the command line), e.g. EPSG:4326");
+                          "coordinates (assume_source_crs in C++, assume_crs in Python, --assume-crs on the command line), e.g. EPSG:4326");
     }
     const Transformer transformer{table.source_crs, options.target_crs};
 

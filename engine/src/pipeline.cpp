@@ -205,12 +205,16 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     }
     r.criteria.push_back({"minutes_to_nearest_site", "minutes", Direction::more_is_better, nearest_site});
 
-    std::map<std::string, double> weights = options.weights;
-    if (weights.empty()) {
-        weights = default_weights(options.thresholds_min);
-        if (!has_broadband) {
-            weights.erase("ftth_share");
+    std::map<std::string, double> weights = default_weights(options.thresholds_min);
+    if (!has_broadband) {
+        weights.erase("ftth_share");
+    }
+    for (const auto& [name, w] : options.weights) {
+        if (name == "ftth_share" && !has_broadband) {
+            throw input_error("a weight is given for ftth_share, but '" + territory.path +
+                              "' has no broadband layer (or it is empty) to compute it from");
         }
+        weights[name] = w; // unknown names are refused by score_sites, with the list of valid ones
     }
     std::vector<std::string> ids;
     for (const auto& s : territory.sites) {

@@ -171,6 +171,7 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         const Column& premises = bb.column("ftth_premises");
         const auto& vintage = bb.column("vintage").strings();
         std::set<std::string> seen;
+        std::vector<std::string> unknown;
         for (std::size_t i = 0; i < bb.size(); ++i) {
             if (share[i] < 0.0 || share[i] > 1.0) {
                 throw input_error(bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
@@ -179,8 +180,23 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
             if (!seen.insert(code[i]).second) {
                 throw input_error(bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
             }
+            try {
+                t.commune_index(code[i]);
+            } catch (const not_found&) {
+                unknown.push_back(code[i]);
+                continue;
+            }
             t.broadband.push_back(
                 {code[i], premises.null[i] ? std::nan("") : premises.reals()[i], share[i], vintage[i]});
+        }
+        if (!unknown.empty()) {
+            t.warnings.push_back("file '" + path + "', layer 'broadband': " + std::to_string(unknown.size()) +
+                                 " row(s) for communes not in the communes layer were ignored (first: " +
+                                 unknown.front() + ")");
+        }
+        if (bb.size() == 0) {
+            t.warnings.push_back("file '" + path + "', layer 'broadband' is empty: the ftth_share criterion is "
+                                 "skipped");
         }
     } else {
         t.warnings.push_back("file '" + path + "' has no 'broadband' layer: the ftth_share criterion is skipped");

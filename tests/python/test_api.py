@@ -223,3 +223,14 @@ def test_baronnies_pop_matches_independent_dijkstra(baronnies_result):
             budget = t - site["access_minutes"]
             expected = sum(pop[v] for v in range(n) if dist[v] <= budget)
             assert site[f"pop_{t}min"] == pytest.approx(expected), (site["site_id"], t)
+
+
+def test_territory_without_broadband_skips_ftth_share(tmp_path, tiny_layers):
+    del tiny_layers["broadband"]
+    path = write_territory(tmp_path / "nobb.gpkg", tiny_layers)
+    with pytest.warns(tl.DataWarning, match="no 'broadband' layer"):
+        r = tl.score(path, thresholds=(1, 2, 3), progress=False, **KM_PER_MINUTE)
+    assert "ftth_share" not in r.columns and "contrib_ftth_share" not in r.columns
+    assert "ftth_share" not in r.attrs["tierslieux"].weights
+    with pytest.warns(tl.DataWarning), pytest.raises(ValueError, match="ftth_share.*no broadband layer"):
+        tl.score(path, weights={"ftth_share": 1}, progress=False)

@@ -213,11 +213,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     options.gravity_decay_min = float(gravity_decay_min)
     options.gravity_max_minutes = float(gravity_max_minutes)
     options.adjacency_tolerance_m = float(adjacency_tolerance_m)
-    merged = dict(_core.default_weights(options.thresholds_min))
-    if weights:
-        for name, value in weights.items():
-            merged[str(name)] = float(value)
-    options.weights = merged
+    options.weights = {str(name): float(value) for name, value in (weights or {}).items()}
     run = _core.run(territory._core, options, _progress_bar(progress))
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
@@ -227,7 +223,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
         communes=layers["communes"],
         network_edges=layers["network_edges"],
         warnings=list(run.warnings),
-        weights=merged,
+        weights=dict(run.weights),
         effective_weights=dict(run.effective_weights),
         stage_seconds=dict(run.stage_seconds),
         communes_unreachable=int(run.communes_unreachable),

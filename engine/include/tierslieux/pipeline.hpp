@@ -28,7 +28,10 @@ struct RunOptions {
     double gravity_decay_min = 20.0;
     /** Communes farther than this (minutes) add nothing to gravity accessibility. */
     double gravity_max_minutes = 90.0;
-    /** Weights per criterion name; empty: the defaults of default_weights(). */
+    /**
+     * Weights per criterion name, merged over default_weights() (0 drops a criterion). A weight for ftth_share
+     * when the territory has no broadband layer is an input_error; unknown names are too.
+     */
     std::map<std::string, double> weights;
 }; // struct RunOptions
 
