@@ -198,6 +198,67 @@ std::optional<double> parse_real(const std::string& s) {
     return v;
 }
 
+/** Appends feature's value of one field to col (null when absent); numbers are read as numbers, not text. */
+void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const std::string& where, Column& col) {
+    const bool is_null = i < 0 || !OGR_F_IsFieldSetAndNotNull(feature, i);
+    const std::string raw = is_null ? std::string{} : OGR_F_GetFieldAsString(feature, i);
+    const bool empty = is_null || raw.empty();
+    if (empty && spec.required) {
+        throw input_error(where + ": field '" + spec.field + "' is empty");
+    }
+    col.null.push_back(empty);
+    const OGRFieldType file_type =
+        i < 0 ? OFTString : OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_F_GetDefnRef(feature), i));
+    const bool file_integer = file_type == OFTInteger || file_type == OFTInteger64;
+    const bool file_real = file_type == OFTReal;
+    auto bad_value = [&](const char* expected) {
+        return input_error(where + ": field '" + spec.field + "' = '" + raw + "' is not " + expected);
+    };
+    switch (spec.type) {
+        case FieldType::string:
+            std::get<std::vector<std::string>>(col.values).push_back(raw);
+            return;
+        case FieldType::real: {
+            double v = std::nan("");
+            if (!empty) {
+                const auto parsed = (file_integer || file_real) ? std::optional<double>{OGR_F_GetFieldAsDouble(feature, i)}
+                                                                : parse_real(raw);
+                if (!parsed || !std::isfinite(*parsed)) {
+                    throw bad_value("a finite number");
+                }
+                v = *parsed;
+            }
+            std::get<std::vector<double>>(col.values).push_back(v);
+            return;
+        }
+        case FieldType::integer:
+        case FieldType::boolean: {
+            const bool boolean = spec.type == FieldType::boolean;
+            const char* expected = boolean ? "a boolean (0/1/true/false)" : "an integer";
+            std::int64_t v = 0;
+            if (empty) {
+                // null: v stays 0, col.null says so
+            } else if (file_integer) {
+                v = OGR_F_GetFieldAsInteger64(feature, i);
+            } else if (boolean && (raw == "true" || raw == "false")) {
+                v = raw == "true";
+            } else {
+                const auto parsed = file_real ? std::optional<double>{OGR_F_GetFieldAsDouble(feature, i)} : parse_real(raw);
+                // 2^53: beyond it a double no longer holds every integer exactly
+                if (!parsed || std::trunc(*parsed) != *parsed || std::fabs(*parsed) > 9007199254740992.0) {
+                    throw bad_value(expected);
+                }
+                v = static_cast<std::int64_t>(*parsed);
+            }
+            if (boolean && v != 0 && v != 1) {
+                throw bad_value(expected);
+            }
+            std::get<std::vector<std::int64_t>>(col.values).push_back(v);
+            return;
+        }
+    }
+}
+
 } // namespace
 
 std::vector<std::string> layer_names(const std::string& path) {
@@ -279,55 +340,7 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
                                        : Geometry{});
 
         for (std::size_t k = 0; k < fields.size(); ++k) {
-            Column& col = table.columns[k];
-            const int i = index[k];
-            const bool is_null = i < 0 || !OGR_F_IsFieldSetAndNotNull(feature.get(), i);
-            const std::string raw = is_null ? std::string{} : OGR_F_GetFieldAsString(feature.get(), i);
-            const bool empty = is_null || (fields[k].type != FieldType::string && raw.empty());
-            if (empty && fields[k].required) {
-                throw input_error(where + ": field '" + fields[k].field + "' is empty");
-            }
-            col.null.push_back(empty);
-            auto bad_value = [&](const char* expected) {
-                return input_error(where + ": field '" + fields[k].field + "' = '" + raw + "' is not " + expected);
-            };
-            switch (fields[k].type) {
-                case FieldType::string:
-                    std::get<std::vector<std::string>>(col.values).push_back(raw);
-                    break;
-                case FieldType::real: {
-                    double v = std::nan("");
-                    if (!empty) {
-                        const auto parsed = parse_real(raw);
-                        if (!parsed || !std::isfinite(*parsed)) {
-                            throw bad_value("a finite number");
-                        }
-                        v = *parsed;
-                    }
-                    std::get<std::vector<double>>(col.values).push_back(v);
-                    break;
-                }
-                case FieldType::integer:
-                case FieldType::boolean: {
-                    std::int64_t v = 0;
-                    if (!empty) {
-                        const auto parsed = parse_real(raw);
-                        if (fields[k].type == FieldType::boolean && (raw == "true" || raw == "false")) {
-                            v = raw == "true";
-                        } else if (!parsed || std::trunc(*parsed) != *parsed || std::fabs(*parsed) > 9.0e15) {
-                            throw bad_value(fields[k].type == FieldType::boolean ? "a boolean (0/1/true/false)"
-                                                                                  : "an integer");
-                        } else {
-                            v = static_cast<std::int64_t>(*parsed);
-                            if (fields[k].type == FieldType::boolean && v != 0 && v != 1) {
-                                throw bad_value("a boolean (0/1/true/false)");
-                            }
-                        }
-                    }
-                    std::get<std::vector<std::int64_t>>(col.values).push_back(v);
-                    break;
-                }
-            }
+            read_value(feature.get(), index[k], fields[k], where, table.columns[k]);
         }
     }
     return table;

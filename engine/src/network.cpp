@@ -121,7 +121,7 @@ Reach Network::reach(node_id source, double max_minutes) const {
     }
     Reach r;
     for (node_id v = 0; v < n; ++v) {
-        if (distance[v] <= max_minutes) {
+        if (std::isfinite(distance[v]) && distance[v] <= max_minutes) { // inf <= inf: unreached, not reached
             r.nodes.push_back(v);
             r.minutes.push_back(distance[v]);
         }

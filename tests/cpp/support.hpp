@@ -2,11 +2,6 @@
 // Helpers shared by the test files: a temporary folder per test, files written from strings, and checks on
 // exception messages.
 
-#include <tierslieux/geometry.hpp>
-#include <tierslieux/io.hpp>
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -17,6 +12,11 @@
 #include <vector>
 
 #include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <tierslieux/geometry.hpp>
+#include <tierslieux/io.hpp>
 
 namespace tierslieux::test {
 
@@ -130,7 +130,7 @@ std::string message_of(F&& f) {
     return {};
 }
 
-/** The column called `name` of a layer to write (fails the test when absent). */
+/** The column called `name` of a layer to write (a fixture mistake: throws std::logic_error when absent). */
 inline Column& column(LayerData& layer, const std::string& name) {
     for (auto& c : layer.columns) {
         if (c.name == name) {
@@ -140,7 +140,7 @@ inline Column& column(LayerData& layer, const std::string& name) {
     throw std::logic_error("test fixture: layer '" + layer.name + "' has no column '" + name + "'");
 }
 
-/** The layer called `name` (fails the test when absent). */
+/** The layer called `name` (a fixture mistake: throws std::logic_error when absent). */
 inline LayerData& layer(std::vector<LayerData>& layers, const std::string& name) {
     for (auto& l : layers) {
         if (l.name == name) {

@@ -1,17 +1,17 @@
 // geometry.hpp: GEOS geometries, validity and repair, point on surface, adjacency, nearest point.
 
-#include "support.hpp"
-
-#include <tierslieux/errors.hpp>
-#include <tierslieux/geometry.hpp>
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tierslieux/errors.hpp>
+#include <tierslieux/geometry.hpp>
+
+#include "support.hpp"
 
 using namespace tierslieux;
 using tierslieux::test::contains_all;

