@@ -258,9 +258,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r)
     }
 
     LayerData& edges = layers[2];
-    edges.name = "network_edges";
-    edges.geometry_type = GeometryType::line_string;
-    edges.crs = territory.crs;
+    edges = LayerData{"network_edges", GeometryType::line_string, territory.crs, {}, {}};
     std::vector<std::int64_t> from, to;
     std::vector<double> length, minutes;
     const auto& nodes = r.network.nodes();

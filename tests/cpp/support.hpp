@@ -17,8 +17,30 @@
 
 #include <tierslieux/geometry.hpp>
 #include <tierslieux/io.hpp>
+#include <tierslieux/scoring.hpp>
 
 namespace tierslieux::test {
+
+// A point in Nyons (Drôme) and its Lambert-93 coordinates from PROJ 9.1.1 on the command line (cs2cs uses the
+// CRS axis order, so latitude first for EPSG:4326):
+//   echo "44.361957 5.140071" | cs2cs -f %.6f EPSG:4326 EPSG:2154  ->  870536.174860  6364858.191607
+constexpr double nyons_lon = 5.140071;
+constexpr double nyons_lat = 44.361957;
+constexpr double nyons_easting = 870536.174860;
+constexpr double nyons_northing = 6364858.191607;
+
+/** Every score in [0, 100] and the contributions of each site add up to its score. */
+inline void expect_scores_consistent(const ScoreResult& s) {
+    for (std::size_t i = 0; i < s.score.size(); ++i) {
+        EXPECT_GE(s.score[i], 0.0) << "site " << i;
+        EXPECT_LE(s.score[i], 100.0) << "site " << i;
+        double sum = 0.0;
+        for (const auto& c : s.contributions) {
+            sum += c[i];
+        }
+        EXPECT_NEAR(sum, s.score[i], 1e-9) << "site " << i;
+    }
+}
 
 namespace fs = std::filesystem;
 

@@ -61,15 +61,7 @@ TEST_F(DefaultTerritory, EverySiteHasADistinctRank) {
 TEST_F(DefaultTerritory, ScoresAreInRangeAndContributionsAddUp) {
     const ScoreResult& s = s_result->scores;
     ASSERT_EQ(s.score.size(), 117u);
-    for (std::size_t i = 0; i < s.score.size(); ++i) {
-        EXPECT_GE(s.score[i], 0.0);
-        EXPECT_LE(s.score[i], 100.0);
-        double sum = 0.0;
-        for (const auto& c : s.contributions) {
-            sum += c[i];
-        }
-        EXPECT_NEAR(sum, s.score[i], 1e-9) << s_territory->sites[i].site_id;
-    }
+    tierslieux::test::expect_scores_consistent(s);
 }
 
 TEST_F(DefaultTerritory, CommuneGraphIsConnected) {

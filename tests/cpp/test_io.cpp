@@ -24,11 +24,11 @@ using tierslieux::test::write_text;
 
 namespace {
 
-// The point of test_reproject.cpp: lon/lat and its Lambert-93 coordinates (cs2cs, PROJ 9.1.1).
-constexpr double lon = 5.140071;
-constexpr double lat = 44.361957;
-constexpr double easting = 870536.174860;
-constexpr double northing = 6364858.191607;
+// The reference point of support.hpp (Nyons, cs2cs values).
+constexpr double lon = tierslieux::test::nyons_lon;
+constexpr double lat = tierslieux::test::nyons_lat;
+constexpr double easting = tierslieux::test::nyons_easting;
+constexpr double northing = tierslieux::test::nyons_northing;
 
 /** A GeoJSON FeatureCollection named "places" (GDAL reads a GeoJSON without "crs" as EPSG:4326). */
 std::string feature_collection(const std::vector<std::string>& features) {

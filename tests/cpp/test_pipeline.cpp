@@ -150,15 +150,7 @@ TEST_F(Pipeline, ScoresAreConsistent) {
     std::vector<int> ranks = s.rank;
     std::sort(ranks.begin(), ranks.end());
     EXPECT_EQ(ranks, (std::vector<int>{1, 2, 3}));
-    for (std::size_t i = 0; i < s.score.size(); ++i) {
-        EXPECT_GE(s.score[i], 0.0);
-        EXPECT_LE(s.score[i], 100.0);
-        double sum = 0.0;
-        for (const auto& c : s.contributions) {
-            sum += c[i];
-        }
-        EXPECT_NEAR(sum, s.score[i], 1e-9);
-    }
+    tierslieux::test::expect_scores_consistent(s);
     EXPECT_EQ(s.criteria, (std::vector<std::string>{"pop_15min", "pop_30min", "gravity_access", "ftth_share",
                                                     "minutes_to_nearest_site"}));
     // default weights: 0.45 shared by the catchments, gravity 0.25, ftth 0.15, nearest site 0.15

@@ -13,13 +13,11 @@ using tierslieux::test::message_of;
 
 namespace {
 
-// A point in Nyons (Drôme). Reference from PROJ 9.1.1 on the command line (cs2cs uses the CRS axis order, so
-// latitude first for EPSG:4326):
-//   echo "44.361957 5.140071" | cs2cs -f %.6f EPSG:4326 EPSG:2154  ->  870536.174860  6364858.191607
-constexpr double lon = 5.140071;
-constexpr double lat = 44.361957;
-constexpr double easting = 870536.174860;
-constexpr double northing = 6364858.191607;
+// A point in Nyons (Drôme) and its PROJ reference value: see support.hpp for the cs2cs command.
+constexpr double lon = tierslieux::test::nyons_lon;
+constexpr double lat = tierslieux::test::nyons_lat;
+constexpr double easting = tierslieux::test::nyons_easting;
+constexpr double northing = tierslieux::test::nyons_northing;
 constexpr double one_mm = 1e-3;
 
 } // namespace
