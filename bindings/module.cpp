@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
     py::register_exception<tierslieux::not_found>(m, "NotFound", PyExc_KeyError);
     tierslieux::python::bind_io(m);
     tierslieux::python::bind_pipeline(m);
+    tierslieux::python::bind_network(m);
 }

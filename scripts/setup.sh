@@ -10,7 +10,7 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 APT_PACKAGES=(g++ cmake ninja-build make pkg-config
               libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin libboost-graph-dev
-              libgtest-dev libgmock-dev)
+              libgtest-dev libgmock-dev libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev)
 
 say() { printf 'setup: %s\n' "$*"; }
 

@@ -1,62 +1,199 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/network.hpp>
 
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
 #include <boost/graph/compressed_sparse_row_graph.hpp>
-#include <boost/graph/connected_components.hpp>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
-#include <boost/property_map/property_map.hpp>
+#include <boost/graph/strong_components.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
+#include <numeric>
 #include <string>
+#include <thread>
 
 namespace tierslieux {
 
 namespace {
 
-struct edge_props {
-    double minutes = 0.0;
-}; // struct edge_props
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-using csr_graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, edge_props,
-                                                     boost::no_property, node_id, node_id>;
+namespace bg = boost::geometry;
+namespace bgi = boost::geometry::index;
+using rtree_point = bg::model::point<double, 2, bg::cs::cartesian>;
+using rtree_value = std::pair<rtree_point, node_id>;
+using rtree_type = bgi::rtree<rtree_value, bgi::rstar<16>>;
 
-/** Thrown by the visitor to stop Dijkstra once the next vertex is beyond the bound. */
-struct bound_reached {};
+/** Per-thread state of the searches: distances (inf when untouched), the nodes touched, the heap. */
+struct workspace {
+    std::vector<double> dist;
+    std::vector<node_id> touched;
+    std::vector<std::pair<double, node_id>> heap;
 
-class bounded_visitor : public boost::default_dijkstra_visitor {
-public:
-    bounded_visitor(const double* distance, double bound) : m_distance(distance), m_bound(bound) {}
-    template <typename Vertex, typename Graph>
-    void examine_vertex(Vertex v, const Graph&) const {
-        if (m_distance[v] > m_bound) {
-            throw bound_reached{};
+    explicit workspace(std::size_t n) : dist(n, inf) {}
+
+    void reset() {
+        for (const node_id v : touched) {
+            dist[v] = inf;
         }
+        touched.clear();
+        heap.clear();
     }
+}; // struct workspace
 
-private:
-    const double* m_distance;
-    double m_bound;
-}; // class bounded_visitor
+std::string str(double v) {
+    return std::isnan(v) ? std::string{"NaN"} : std::to_string(v);
+}
 
 } // namespace
 
 struct Network::impl {
     std::vector<Point> nodes;
     std::vector<Edge> edges;
-    bool twoway = true;
-    csr_graph graph;
+    std::vector<std::uint8_t> twoway;
+    bool all_twoway = true;
+    // compressed sparse row: arcs of node v are [first[v], first[v + 1])
+    std::vector<std::uint32_t> first;
+    std::vector<node_id> head;
+    std::vector<double> minutes;
+    // nearest-node index, built on first use
+    mutable std::once_flag rtree_once;
+    mutable std::unique_ptr<rtree_type> rtree;
+
+    /**
+     * Dijkstra from `source`, settling nodes in order of travel time up to `bound` (inclusive). settle(v, t) is
+     * called once per settled node and returns false to stop early. ws is left clean.
+     */
+    template <typename Settle>
+    void search(node_id source, double bound, workspace& ws, Settle&& settle) const {
+        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
+            return a.first > b.first;
+        };
+        ws.dist[source] = 0.0;
+        ws.touched.push_back(source);
+        ws.heap.emplace_back(0.0, source);
+        while (!ws.heap.empty()) {
+            std::pop_heap(ws.heap.begin(), ws.heap.end(), greater);
+            const auto [d, v] = ws.heap.back();
+            ws.heap.pop_back();
+            if (d > ws.dist[v]) {
+                continue; // stale entry
+            }
+            if (!settle(v, d)) {
+                break;
+            }
+            for (std::uint32_t a = first[v]; a < first[v + 1]; ++a) {
+                const node_id w = head[a];
+                const double t = d + minutes[a];
+                if (t < ws.dist[w] && t <= bound) {
+                    if (ws.dist[w] == inf) {
+                        ws.touched.push_back(w);
+                    }
+                    ws.dist[w] = t;
+                    ws.heap.emplace_back(t, w);
+                    std::push_heap(ws.heap.begin(), ws.heap.end(), greater);
+                }
+            }
+        }
+        ws.reset();
+    }
+
+    void check_node(node_id v, const char* argument, std::size_t index) const {
+        if (v >= nodes.size()) {
+            throw input_error(std::string{argument} + "[" + std::to_string(index) + "] = " + std::to_string(v) +
+                              " is not a node id (the network has " + std::to_string(nodes.size()) + " nodes)");
+        }
+    }
 }; // struct Network::impl
 
+namespace {
+
+/**
+ * Runs fn(i, workspace) for i in [0, count) on `threads` threads (the calling thread included). Progress is
+ * reported from the calling thread; an exception from fn or from progress stops every thread and is rethrown.
+ */
+template <typename Fn>
+void parallel_for(std::size_t count, std::size_t node_count, const SearchOptions& options, Fn&& fn) {
+    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));
+    const std::size_t chunk = std::max<std::size_t>(1, count / (std::size_t{threads} * 32));
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto fail = [&] {
+        std::lock_guard<std::mutex> lock{error_mutex};
+        if (!error) {
+            error = std::current_exception();
+        }
+        stop = true;
+    };
+    auto work = [&](bool report) {
+        try {
+            workspace ws{node_count};
+            while (!stop) {
+                const std::size_t begin = next.fetch_add(chunk);
+                if (begin >= count) {
+                    break;
+                }
+                const std::size_t end = std::min(count, begin + chunk);
+                for (std::size_t i = begin; i < end; ++i) {
+                    fn(i, ws);
+                }
+                done += end - begin;
+                if (report && options.progress) {
+                    options.progress(done.load(), count);
+                }
+            }
+        } catch (...) {
+            fail();
+        }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (unsigned t = 1; t < threads; ++t) {
+        pool.emplace_back(work, false);
+    }
+    work(true);
+    for (auto& t : pool) {
+        t.join();
+    }
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    if (options.progress) {
+        options.progress(count, count);
+    }
+}
+
+} // namespace
+
 Network::Network(std::vector<Point> nodes, std::vector<Edge> edges, bool twoway) : m_impl(std::make_unique<impl>()) {
+    const std::vector<std::uint8_t> flags(edges.size(), twoway ? 1 : 0);
+    build(std::move(nodes), std::move(edges), flags);
+}
+
+Network::Network(std::vector<Point> nodes, std::vector<Edge> edges, const std::vector<std::uint8_t>& twoway)
+    : m_impl(std::make_unique<impl>()) {
+    build(std::move(nodes), std::move(edges), twoway);
+}
+
+void Network::build(std::vector<Point> nodes, std::vector<Edge> edges, const std::vector<std::uint8_t>& twoway) {
     const std::size_t n = nodes.size();
     if (n >= std::numeric_limits<node_id>::max()) {
-        throw input_error("Network: too many nodes (" + std::to_string(n) + ")");
+        throw input_error("Network: too many nodes (" + std::to_string(n) + "): node ids are 32-bit");
     }
-    std::vector<std::pair<node_id, node_id>> arcs;
-    std::vector<edge_props> props;
-    arcs.reserve(edges.size() * (twoway ? 2 : 1));
+    if (twoway.size() != edges.size()) {
+        throw input_error("Network: twoway has " + std::to_string(twoway.size()) + " flags for " +
+                          std::to_string(edges.size()) + " edges");
+    }
+    std::size_t arcs = 0;
     for (std::size_t i = 0; i < edges.size(); ++i) {
         const Edge& e = edges[i];
         const std::string where = "Network: edge " + std::to_string(i);
@@ -65,24 +202,41 @@ Network::Network(std::vector<Point> nodes, std::vector<Edge> edges, bool twoway)
                               ") refers to a node id >= node count " + std::to_string(n));
         }
         if (!std::isfinite(e.minutes) || e.minutes < 0.0) {
-            throw input_error(where + " has minutes = " + std::to_string(e.minutes) + " (must be finite and >= 0)");
+            throw input_error(where + " has minutes = " + str(e.minutes) + " (must be finite and >= 0)");
         }
         if (!std::isfinite(e.length_m) || e.length_m < 0.0) {
-            throw input_error(where + " has length_m = " + std::to_string(e.length_m) +
-                              " (must be finite and >= 0)");
+            throw input_error(where + " has length_m = " + str(e.length_m) + " (must be finite and >= 0)");
         }
-        arcs.emplace_back(e.from, e.to);
-        props.push_back({e.minutes});
-        if (twoway) {
-            arcs.emplace_back(e.to, e.from);
-            props.push_back({e.minutes});
+        arcs += twoway[i] ? 2 : 1;
+    }
+    if (arcs >= std::numeric_limits<std::uint32_t>::max()) {
+        throw input_error("Network: too many arcs (" + std::to_string(arcs) + ")");
+    }
+    impl& m = *m_impl;
+    m.first.assign(n + 1, 0);
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+        ++m.first[edges[i].from + 1];
+        if (twoway[i]) {
+            ++m.first[edges[i].to + 1];
         }
     }
-    m_impl->graph = csr_graph(boost::edges_are_unsorted_multi_pass, arcs.begin(), arcs.end(), props.begin(),
-                              static_cast<node_id>(n));
-    m_impl->nodes = std::move(nodes);
-    m_impl->edges = std::move(edges);
-    m_impl->twoway = twoway;
+    std::partial_sum(m.first.begin(), m.first.end(), m.first.begin());
+    m.head.resize(arcs);
+    m.minutes.resize(arcs);
+    std::vector<std::uint32_t> fill(m.first.begin(), m.first.end() - 1);
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+        const Edge& e = edges[i];
+        m.head[fill[e.from]] = e.to;
+        m.minutes[fill[e.from]++] = e.minutes;
+        if (twoway[i]) {
+            m.head[fill[e.to]] = e.from;
+            m.minutes[fill[e.to]++] = e.minutes;
+        }
+    }
+    m.all_twoway = std::all_of(twoway.begin(), twoway.end(), [](std::uint8_t t) { return t != 0; });
+    m.nodes = std::move(nodes);
+    m.edges = std::move(edges);
+    m.twoway = twoway;
 }
 
 Network::~Network() = default;
@@ -91,52 +245,209 @@ Network& Network::operator=(Network&&) noexcept = default;
 
 std::size_t Network::node_count() const noexcept { return m_impl->nodes.size(); }
 std::size_t Network::edge_count() const noexcept { return m_impl->edges.size(); }
+std::size_t Network::arc_count() const noexcept { return m_impl->head.size(); }
 const std::vector<Point>& Network::nodes() const noexcept { return m_impl->nodes; }
 const std::vector<Edge>& Network::edges() const noexcept { return m_impl->edges; }
-bool Network::is_twoway() const noexcept { return m_impl->twoway; }
+const std::vector<std::uint8_t>& Network::twoway() const noexcept { return m_impl->twoway; }
+bool Network::is_twoway() const noexcept { return m_impl->all_twoway; }
+
+namespace {
+void check_bound(double max_minutes, const char* what) {
+    if (std::isnan(max_minutes) || max_minutes < 0.0) {
+        throw input_error(std::string{what} + ": max_minutes must be >= 0 (got " + str(max_minutes) + ")");
+    }
+}
+} // namespace
 
 Reach Network::reach(node_id source, double max_minutes) const {
-    const std::size_t n = node_count();
-    if (source >= n) {
-        throw input_error("reach: source node " + std::to_string(source) + " >= node count " + std::to_string(n));
-    }
-    if (std::isnan(max_minutes) || max_minutes < 0.0) {
-        throw input_error("reach: max_minutes must be >= 0 (got " + std::to_string(max_minutes) + ")");
-    }
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    std::vector<double> distance(n, inf);
-    std::vector<node_id> predecessor(n);
-    const csr_graph& g = m_impl->graph;
-    try {
-        boost::dijkstra_shortest_paths_no_color_map(
-            g, source,
-            boost::predecessor_map(predecessor.data())
-                .distance_map(distance.data())
-                .weight_map(boost::get(&edge_props::minutes, g))
-                .vertex_index_map(boost::get(boost::vertex_index, g))
-                .distance_inf(inf)
-                .visitor(bounded_visitor{distance.data(), max_minutes}));
-    } catch (const bound_reached&) {
-        // every vertex settled so far is within the bound; the rest may hold tentative distances
-    }
+    m_impl->check_node(source, "reach: source", 0);
+    check_bound(max_minutes, "reach");
+    workspace ws{node_count()};
     Reach r;
-    for (node_id v = 0; v < n; ++v) {
-        if (std::isfinite(distance[v]) && distance[v] <= max_minutes) { // inf <= inf: unreached, not reached
-            r.nodes.push_back(v);
-            r.minutes.push_back(distance[v]);
+    m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
+        r.nodes.push_back(v);
+        r.minutes.push_back(t);
+        return true;
+    });
+    // sorted by node id, as documented
+    std::vector<std::size_t> order(r.nodes.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.nodes[a] < r.nodes[b]; });
+    Reach sorted;
+    for (const std::size_t k : order) {
+        sorted.nodes.push_back(r.nodes[k]);
+        sorted.minutes.push_back(r.minutes[k]);
+    }
+    return sorted;
+}
+
+std::vector<double> Network::aggregate(const std::vector<double>& values, double max_minutes, Aggregation kind,
+                                       Decay decay, const std::vector<node_id>& sources,
+                                       const SearchOptions& options) const {
+    const std::size_t n = node_count();
+    if (values.size() != n) {
+        throw input_error("aggregate: values has " + std::to_string(values.size()) + " entries for " +
+                          std::to_string(n) + " nodes");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(values[i])) {
+            throw input_error("aggregate: values[" + std::to_string(i) + "] = " + str(values[i]) +
+                              " (must be finite)");
         }
     }
-    return r;
+    if (!std::isfinite(max_minutes) || max_minutes < 0.0) {
+        throw input_error("aggregate: max_minutes must be finite and >= 0 (got " + str(max_minutes) + ")");
+    }
+    if (decay != Decay::flat && max_minutes <= 0.0) {
+        throw input_error("aggregate: a linear or exponential decay needs max_minutes > 0");
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        m_impl->check_node(sources[i], "aggregate: sources", i);
+    }
+    const std::size_t count = sources.empty() ? n : sources.size();
+    std::vector<double> out(count, 0.0);
+    parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
+        const node_id source = sources.empty() ? static_cast<node_id>(i) : sources[i];
+        double sum = 0.0;
+        double weights = 0.0;
+        m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
+            double w = 1.0;
+            if (decay == Decay::linear) {
+                w = 1.0 - t / max_minutes;
+            } else if (decay == Decay::exponential) {
+                w = std::exp(-t / max_minutes);
+            }
+            sum += w * values[v];
+            weights += w;
+            return true;
+        });
+        switch (kind) {
+            case Aggregation::sum: out[i] = sum; break;
+            case Aggregation::count: out[i] = weights; break;
+            case Aggregation::mean: out[i] = weights > 0.0 ? sum / weights : nan; break;
+        }
+    });
+    return out;
+}
+
+std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
+                                          const std::vector<node_id>& destinations, double max_minutes,
+                                          const SearchOptions& options) const {
+    const std::size_t n = node_count();
+    check_bound(max_minutes, "travel_times");
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        m_impl->check_node(origins[i], "travel_times: origins", i);
+    }
+    for (std::size_t j = 0; j < destinations.size(); ++j) {
+        m_impl->check_node(destinations[j], "travel_times: destinations", j);
+    }
+    // columns of each destination node, in CSR form over the nodes
+    std::vector<std::uint32_t> col_first(n + 1, 0);
+    for (const node_id d : destinations) {
+        ++col_first[d + 1];
+    }
+    std::size_t distinct = 0;
+    for (std::size_t v = 0; v < n; ++v) {
+        distinct += col_first[v + 1] > 0;
+    }
+    std::partial_sum(col_first.begin(), col_first.end(), col_first.begin());
+    std::vector<std::uint32_t> cols(destinations.size());
+    {
+        std::vector<std::uint32_t> fill(col_first.begin(), col_first.end() - 1);
+        for (std::size_t j = 0; j < destinations.size(); ++j) {
+            cols[fill[destinations[j]]++] = static_cast<std::uint32_t>(j);
+        }
+    }
+    const std::size_t width = destinations.size();
+    std::vector<double> out(origins.size() * width, nan);
+    if (width == 0) {
+        return out;
+    }
+    parallel_for(origins.size(), n, options, [&](std::size_t i, workspace& ws) {
+        double* row = out.data() + i * width;
+        std::size_t found = 0;
+        m_impl->search(origins[i], max_minutes, ws, [&](node_id v, double t) {
+            if (col_first[v] != col_first[v + 1]) {
+                for (std::uint32_t k = col_first[v]; k < col_first[v + 1]; ++k) {
+                    row[cols[k]] = t;
+                }
+                return ++found < distinct;
+            }
+            return true;
+        });
+    });
+    return out;
+}
+
+std::vector<node_id> Network::nearest_nodes(const std::vector<Point>& points, std::vector<double>* distances_m) const {
+    if (node_count() == 0) {
+        throw input_error("nearest_nodes: the network has no node");
+    }
+    std::call_once(m_impl->rtree_once, [this] {
+        std::vector<rtree_value> values;
+        values.reserve(node_count());
+        for (std::size_t i = 0; i < node_count(); ++i) {
+            values.emplace_back(rtree_point{m_impl->nodes[i].x_m, m_impl->nodes[i].y_m}, static_cast<node_id>(i));
+        }
+        m_impl->rtree = std::make_unique<rtree_type>(values.begin(), values.end()); // packing (bulk) load
+    });
+    std::vector<node_id> out;
+    out.reserve(points.size());
+    if (distances_m) {
+        distances_m->clear();
+    }
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const Point& p = points[i];
+        if (!std::isfinite(p.x_m) || !std::isfinite(p.y_m)) {
+            throw input_error("nearest_nodes: point " + std::to_string(i) + " has a non-finite coordinate");
+        }
+        std::vector<rtree_value> hit;
+        m_impl->rtree->query(bgi::nearest(rtree_point{p.x_m, p.y_m}, 1), std::back_inserter(hit));
+        out.push_back(hit.front().second);
+        if (distances_m) {
+            distances_m->push_back(distance_m(p, m_impl->nodes[hit.front().second]));
+        }
+    }
+    return out;
 }
 
 std::size_t Network::component_count() const {
-    using undirected = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
-    undirected u(node_count());
-    for (const auto& e : m_impl->edges) {
-        boost::add_edge(e.from, e.to, u);
+    // union-find over the edges, directions ignored
+    std::vector<node_id> parent(node_count());
+    std::iota(parent.begin(), parent.end(), node_id{0});
+    auto find = [&](node_id v) {
+        while (parent[v] != v) {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        return v;
+    };
+    std::size_t components = node_count();
+    for (const Edge& e : m_impl->edges) {
+        const node_id a = find(e.from);
+        const node_id b = find(e.to);
+        if (a != b) {
+            parent[std::max(a, b)] = std::min(a, b);
+            --components;
+        }
     }
-    std::vector<int> component(node_count());
-    return node_count() == 0 ? 0 : static_cast<std::size_t>(boost::connected_components(u, component.data()));
+    return components;
+}
+
+std::vector<std::uint32_t> Network::strong_components() const {
+    using csr_graph = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                                         boost::no_property, node_id, std::uint32_t>;
+    std::vector<std::pair<node_id, node_id>> arcs;
+    arcs.reserve(arc_count());
+    for (std::size_t v = 0; v < node_count(); ++v) {
+        for (std::uint32_t a = m_impl->first[v]; a < m_impl->first[v + 1]; ++a) {
+            arcs.emplace_back(static_cast<node_id>(v), m_impl->head[a]);
+        }
+    }
+    const csr_graph g(boost::edges_are_sorted, arcs.begin(), arcs.end(), static_cast<node_id>(node_count()));
+    std::vector<std::uint32_t> label(node_count());
+    boost::strong_components(g, boost::make_iterator_property_map(label.begin(), boost::get(boost::vertex_index, g)));
+    return label;
 }
 
 void validate(const CommuneGraphParams& p) {

@@ -11,6 +11,7 @@ Quick use::
 from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
 from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory_path, load_territory, score,
                    write_gpkg)
+from ._network import Network
 from .plot import plot_sites
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __all__ = [
     "GeometryError",
     "InputError",
     "IoError",
+    "Network",
     "NotFound",
     "ProjectionError",
     "ScoreRun",

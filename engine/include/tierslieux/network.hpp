@@ -10,6 +10,7 @@
 #include <tierslieux/geometry.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -32,7 +33,30 @@ struct Reach {
     std::vector<double> minutes;
 }; // struct Reach
 
-/** A routable graph. Immutable after construction; searches are const and thread-safe. */
+/** How values of the nodes in range are combined (pandana's aggregate types). */
+enum class Aggregation { sum, mean, count };
+
+/** How a node's value is weighted by its travel time t within the range T. */
+enum class Decay {
+    flat,       ///< weight 1
+    linear,     ///< weight 1 - t / T
+    exponential ///< weight exp(-t / T) (pandana's "exp" uses the same form)
+}; // enum class Decay
+
+/** Called from the calling thread as work advances: units done, units in all. May throw to cancel. */
+using work_progress = std::function<void(std::size_t done, std::size_t total)>;
+
+/** Options shared by the many-source searches. */
+struct SearchOptions {
+    /** Worker threads; 0: all hardware threads. */
+    unsigned threads = 0;
+    work_progress progress;
+}; // struct SearchOptions
+
+/**
+ * A routable graph in compressed sparse row form (32-bit node ids). Immutable after construction; every search is
+ * const and thread-safe. Travel times are in minutes, lengths in metres, coordinates in the metric CRS of the data.
+ */
 class Network {
 public:
     /**
@@ -40,6 +64,8 @@ public:
      * Throws input_error naming the edge index for ids out of range, negative or non-finite minutes/lengths.
      */
     Network(std::vector<Point> nodes, std::vector<Edge> edges, bool twoway = true);
+    /** As above with one flag per edge (1: both directions, 0: from -> to only). */
+    Network(std::vector<Point> nodes, std::vector<Edge> edges, const std::vector<std::uint8_t>& twoway);
     ~Network();
     Network(Network&&) noexcept;
     Network& operator=(Network&&) noexcept;
@@ -49,21 +75,50 @@ public:
     std::size_t node_count() const noexcept;
     /** Number of edges as given (a two-way edge counts once). */
     std::size_t edge_count() const noexcept;
+    /** Number of directed arcs searched (two-way edges count twice). */
+    std::size_t arc_count() const noexcept;
     const std::vector<Point>& nodes() const noexcept;
     const std::vector<Edge>& edges() const noexcept;
+    /** Per edge: 1 when usable both ways. */
+    const std::vector<std::uint8_t>& twoway() const noexcept;
+    /** True when every edge is two-way. */
     bool is_twoway() const noexcept;
 
     /**
-     * Every node reachable from `source` within max_minutes (inclusive), with its shortest travel time
-     * (Dijkstra, Boost.Graph, stopped at the bound). Pass infinity for an unbounded search.
-     * Throws input_error for a bad source or a negative/NaN bound.
+     * Every node reachable from `source` within max_minutes (inclusive), with its shortest travel time.
+     * Pass infinity for an unbounded search. Throws input_error for a bad source or a negative/NaN bound.
      */
     Reach reach(node_id source, double max_minutes) const;
+
+    /**
+     * For each source (all nodes when `sources` is empty): the aggregate of `values` (one per node) over the nodes
+     * reachable within max_minutes, weighted by `decay`. count counts nodes (weighted by decay), mean divides the
+     * weighted sum by the sum of weights (NaN when nothing is in range, which cannot happen: a source reaches
+     * itself). Throws input_error naming the argument and index for bad input.
+     */
+    std::vector<double> aggregate(const std::vector<double>& values, double max_minutes, Aggregation kind,
+                                  Decay decay, const std::vector<node_id>& sources = {},
+                                  const SearchOptions& options = {}) const;
+
+    /**
+     * Shortest travel times, row-major (origins.size() x destinations.size()); NaN where unreachable or beyond
+     * max_minutes (infinity: no bound). Each origin's search stops once every destination is settled.
+     */
+    std::vector<double> travel_times(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
+                                     double max_minutes, const SearchOptions& options = {}) const;
+
+    /** Index of the nearest node to each point (R-tree), and the straight distance to it in metres. */
+    std::vector<node_id> nearest_nodes(const std::vector<Point>& points, std::vector<double>* distances_m = nullptr) const;
 
     /** Number of connected components, treating edges as undirected. */
     std::size_t component_count() const;
 
+    /** Strongly connected component label of each node (Boost.Graph); labels are 0..k-1. */
+    std::vector<std::uint32_t> strong_components() const;
+
 private:
+    void build(std::vector<Point> nodes, std::vector<Edge> edges, const std::vector<std::uint8_t>& twoway);
+
     struct impl;
     std::unique_ptr<impl> m_impl;
 }; // class Network

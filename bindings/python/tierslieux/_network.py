@@ -1,0 +1,224 @@
+"""Low-level routing API: tl.Network, built from numpy arrays (EPSG:2154 metres by default) or an OSM file."""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import geopandas as gpd
+import shapely
+
+from . import _core
+from ._core import InputError
+
+_KINDS = ("sum", "mean", "count")
+_DECAYS = ("flat", "linear", "exponential", "exp")
+
+
+def _ids(name: str, values, node_count: int) -> np.ndarray:
+    """Node ids as uint32, or InputError naming the argument and the first bad index."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional (got shape {arr.shape})")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        as_float = arr.astype(float) if np.issubdtype(arr.dtype, np.number) else None
+        if as_float is None:
+            raise InputError(f"{name} must hold node ids (integers), not {arr.dtype}")
+        bad = np.flatnonzero(~np.isfinite(as_float) | (as_float != np.round(as_float)))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(f"{name}[{i}] = {as_float[i]:g} is not a node id (an integer)")
+    out_of_range = np.flatnonzero((arr < 0) | (arr >= node_count)) if arr.size else np.array([], dtype=int)
+    if out_of_range.size:
+        i = int(out_of_range[0])
+        raise InputError(f"{name}[{i}] = {arr[i]} is not a node id (the network has {node_count} nodes)")
+    return arr.astype(np.uint32)
+
+
+def _floats(name: str, values, size: Optional[int] = None, what: str = "") -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional (got shape {arr.shape})")
+    if size is not None and arr.size != size:
+        raise InputError(f"{name} has {arr.size} values for {size} {what}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{name}[{i}] = {arr[i]} is not a finite number")
+    return arr
+
+
+def _max_minutes(value) -> float:
+    if value is None:
+        return float("inf")
+    v = float(value)
+    if np.isnan(v) or v < 0:
+        raise InputError(f"max_minutes must be >= 0 (got {value!r})")
+    return v
+
+
+class Network:
+    """A routable graph: nodes with coordinates, edges with travel minutes, searched with bounded Dijkstra.
+
+    Parameters
+    ----------
+    node_x, node_y:
+        Node coordinates in a metric CRS (metres; EPSG:2154 by default, see ``crs``).
+    edge_from, edge_to:
+        Node ids (0-based, as in ``node_x``) of each edge.
+    edge_minutes:
+        Travel time of each edge in minutes (finite, >= 0).
+    twoway:
+        True (every edge usable both ways), False, or one flag per edge.
+    edge_length_m:
+        Edge lengths in metres (default: the straight distance between the ends).
+    crs:
+        CRS of the coordinates.
+
+    Every long search runs in C++ on ``threads`` threads (0: all cores) with the GIL released. Bad input raises
+    ``ValueError`` (``tierslieux.InputError``) naming the argument and the index.
+    """
+
+    def __init__(self, node_x, node_y, edge_from, edge_to, edge_minutes, twoway=True, *, edge_length_m=None,
+                 crs: str = "EPSG:2154"):
+        x = _floats("node_x", node_x)
+        y = _floats("node_y", node_y, x.size, "nodes (node_x)")
+        n = x.size
+        f = _ids("edge_from", edge_from, n)
+        t = _ids("edge_to", edge_to, n)
+        if t.size != f.size:
+            raise InputError(f"edge_to has {t.size} values for {f.size} edges (edge_from)")
+        minutes = np.asarray(edge_minutes, dtype=float)
+        if minutes.shape != (f.size,):
+            raise InputError(f"edge_minutes has {minutes.size} values for {f.size} edges (edge_from)")
+        bad = np.flatnonzero(~np.isfinite(minutes) | (minutes < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(f"edge_minutes[{i}] = {minutes[i]} (must be finite and >= 0)")
+        if edge_length_m is None:
+            length = np.hypot(x[f] - x[t], y[f] - y[t])
+        else:
+            length = np.asarray(edge_length_m, dtype=float)
+            if length.shape != (f.size,):
+                raise InputError(f"edge_length_m has {length.size} values for {f.size} edges (edge_from)")
+            bad = np.flatnonzero(~np.isfinite(length) | (length < 0))
+            if bad.size:
+                i = int(bad[0])
+                raise InputError(f"edge_length_m[{i}] = {length[i]} (must be finite and >= 0)")
+        if np.ndim(twoway) == 0:
+            flags = np.full(f.size, bool(twoway), dtype=np.uint8)
+        else:
+            flags = np.asarray(twoway).astype(bool).astype(np.uint8)
+            if flags.shape != (f.size,):
+                raise InputError(f"twoway has {flags.size} flags for {f.size} edges (edge_from)")
+        self._core = _core.Network(x, y, f, t, length, minutes, flags)
+        self._x, self._y = x, y
+        self._from, self._to, self._minutes, self._length, self._twoway = f, t, minutes, length, flags
+        self._geometry = None  # per-edge shapely geometries (from OSM), else straight segments
+        self.crs = crs
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def node_count(self) -> int:
+        """Number of nodes."""
+        return self._core.node_count
+
+    @property
+    def edge_count(self) -> int:
+        """Number of edges (a two-way edge counts once)."""
+        return self._core.edge_count
+
+    def __repr__(self) -> str:
+        return f"<tierslieux.Network {self.node_count} nodes, {self.edge_count} edges, {self.crs}>"
+
+    # ------------------------------------------------------------------ searches
+    def aggregate(self, values, max_minutes: float, kind: str = "sum", decay: str = "flat", sources=None, *,
+                  threads: int = 0, progress: bool = False) -> np.ndarray:
+        """Aggregate ``values`` (one per node) over the nodes reachable within ``max_minutes`` of each source.
+
+        ``kind``: "sum", "mean" or "count"; ``decay``: "flat" (weight 1), "linear" (1 - t/T) or "exponential"
+        (exp(-t/T)). ``sources``: node ids (default: every node). Returns one float per source.
+        Equivalent to pandana's ``Network.aggregate`` without a precompute step.
+        """
+        if kind not in _KINDS:
+            raise InputError(f"kind={kind!r} is not one of: {', '.join(_KINDS)}")
+        if decay not in _DECAYS:
+            raise InputError(f"decay={decay!r} is not one of: flat, linear, exponential")
+        v = _floats("values", values, self.node_count, "nodes")
+        s = np.empty(0, dtype=np.uint32) if sources is None else _ids("sources", sources, self.node_count)
+        if sources is not None and s.size == 0:
+            return np.empty(0)
+        T = float(max_minutes)
+        if not np.isfinite(T) or T < 0:
+            raise InputError(f"max_minutes must be finite and >= 0 (got {max_minutes!r})")
+        return self._core.aggregate(v, T, kind, decay, s, int(threads), _bar(progress, "aggregate"))
+
+    def travel_times(self, origins, destinations, max_minutes: Optional[float] = None, *, threads: int = 0,
+                     progress: bool = False) -> np.ndarray:
+        """Shortest travel times in minutes, shape (len(origins), len(destinations)); NaN where unreachable or
+        beyond ``max_minutes``."""
+        o = _ids("origins", origins, self.node_count)
+        d = _ids("destinations", destinations, self.node_count)
+        return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
+                                       _bar(progress, "travel times"))
+
+    def nodes_in_range(self, sources, max_minutes: float) -> pd.DataFrame:
+        """Every node within ``max_minutes`` of each source: DataFrame (source, node_id, minutes)."""
+        s = _ids("sources", sources, self.node_count)
+        T = _max_minutes(max_minutes)
+        frames = []
+        for src in s.tolist():
+            nodes, minutes = self._core.reach(src, T)
+            frames.append(pd.DataFrame({"source": np.full(nodes.size, src, dtype=np.int64),
+                                        "node_id": nodes.astype(np.int64), "minutes": minutes}))
+        if not frames:
+            return pd.DataFrame({"source": np.empty(0, np.int64), "node_id": np.empty(0, np.int64),
+                                 "minutes": np.empty(0)})
+        return pd.concat(frames, ignore_index=True)
+
+    def nearest_nodes(self, x, y, *, return_distance: bool = False):
+        """Id of the nearest node to each point (same CRS as the nodes); with return_distance, also the straight
+        distance in metres."""
+        xs = _floats("x", np.atleast_1d(x))
+        ys = _floats("y", np.atleast_1d(y), xs.size, "points (x)")
+        ids, dist = self._core.nearest_nodes(xs, ys)
+        ids = ids.astype(np.int64)
+        return (ids, dist) if return_distance else ids
+
+    # ------------------------------------------------------------------ frames
+    def edges_frame(self) -> gpd.GeoDataFrame:
+        """The edges as a GeoDataFrame: from_node, to_node, length_m, minutes, twoway, geometry (LineString)."""
+        if self._geometry is not None:
+            geometry = self._geometry
+        else:
+            coords = np.stack([np.column_stack([self._x[self._from], self._y[self._from]]),
+                               np.column_stack([self._x[self._to], self._y[self._to]])], axis=1)
+            geometry = shapely.linestrings(coords)
+        return gpd.GeoDataFrame({"from_node": self._from.astype(np.int64), "to_node": self._to.astype(np.int64),
+                                 "length_m": self._length, "minutes": self._minutes,
+                                 "twoway": self._twoway.astype(bool)}, geometry=geometry, crs=self.crs)
+
+    def nodes_frame(self) -> gpd.GeoDataFrame:
+        """The nodes as a GeoDataFrame (node_id, geometry)."""
+        return gpd.GeoDataFrame({"node_id": np.arange(self.node_count, dtype=np.int64)},
+                                geometry=shapely.points(self._x, self._y), crs=self.crs)
+
+
+def _bar(enabled: bool, label: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc=label, unit="source")
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update

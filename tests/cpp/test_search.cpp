@@ -1,0 +1,261 @@
+// network.hpp, many-source searches: aggregate, travel_times, nearest_nodes, strong components, threads.
+// Every result is compared with a plain O(n^2) Dijkstra written here, on random graphs (synthetic, seeded).
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tierslieux/errors.hpp>
+#include <tierslieux/network.hpp>
+
+#include "support.hpp"
+
+using namespace tierslieux;
+using tierslieux::test::contains_all;
+using tierslieux::test::message_of;
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+/** Synthetic random graph: n nodes on a 10 km square, m edges, some one-way, some zero-length, some duplicated. */
+struct RandomGraph {
+    std::vector<Point> nodes;
+    std::vector<Edge> edges;
+    std::vector<std::uint8_t> twoway;
+
+    RandomGraph(std::size_t n, std::size_t m, unsigned seed) {
+        std::mt19937 rng{seed};
+        std::uniform_real_distribution<double> coord{0.0, 10000.0};
+        std::uniform_real_distribution<double> minutes{0.0, 10.0};
+        std::uniform_int_distribution<std::size_t> pick{0, n - 1};
+        for (std::size_t i = 0; i < n; ++i) {
+            nodes.push_back({coord(rng), coord(rng)});
+        }
+        for (std::size_t k = 0; k < m; ++k) {
+            const auto a = static_cast<node_id>(pick(rng));
+            const auto b = static_cast<node_id>(pick(rng));
+            const double t = (k % 17 == 0) ? 0.0 : minutes(rng); // zero-length edges too
+            edges.push_back({a, b, t * 1000.0, t});
+            twoway.push_back(k % 3 != 0); // a third of the edges are one-way traps
+        }
+    }
+
+    Network network() const { return Network{nodes, edges, twoway}; }
+
+    /** Plain Dijkstra without a heap: the reference. */
+    std::vector<double> reference(node_id source) const {
+        const std::size_t n = nodes.size();
+        std::vector<double> dist(n, inf);
+        std::vector<bool> done(n, false);
+        dist[source] = 0.0;
+        for (std::size_t round = 0; round < n; ++round) {
+            std::size_t v = n;
+            for (std::size_t u = 0; u < n; ++u) {
+                if (!done[u] && dist[u] < inf && (v == n || dist[u] < dist[v])) {
+                    v = u;
+                }
+            }
+            if (v == n) {
+                break;
+            }
+            done[v] = true;
+            for (std::size_t k = 0; k < edges.size(); ++k) {
+                const Edge& e = edges[k];
+                if (e.from == v) {
+                    dist[e.to] = std::min(dist[e.to], dist[v] + e.minutes);
+                }
+                if (twoway[k] && e.to == v) {
+                    dist[e.from] = std::min(dist[e.from], dist[v] + e.minutes);
+                }
+            }
+        }
+        return dist;
+    }
+}; // struct RandomGraph
+
+class RandomGraphs : public ::testing::TestWithParam<unsigned> {};
+
+} // namespace
+
+TEST_P(RandomGraphs, ReachEqualsPlainDijkstra) {
+    const RandomGraph g{120, 200, GetParam()};
+    const Network net = g.network();
+    for (node_id s = 0; s < 120; s += 7) {
+        const auto ref = g.reference(s);
+        for (const double bound : {0.0, 4.0, 15.0, inf}) {
+            const Reach r = net.reach(s, bound);
+            std::size_t expected = 0;
+            for (std::size_t v = 0; v < ref.size(); ++v) {
+                expected += std::isfinite(ref[v]) && ref[v] <= bound;
+            }
+            ASSERT_EQ(r.nodes.size(), expected) << "source " << s << " bound " << bound;
+            for (std::size_t k = 0; k < r.nodes.size(); ++k) {
+                EXPECT_NEAR(r.minutes[k], ref[r.nodes[k]], 1e-9);
+            }
+        }
+    }
+}
+
+TEST_P(RandomGraphs, AggregateEqualsSummingOverDijkstra) {
+    const RandomGraph g{150, 260, GetParam()};
+    const Network net = g.network();
+    std::vector<double> values(150);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] = static_cast<double>((i * 37) % 11);
+    }
+    const double T = 12.0;
+    for (const Decay decay : {Decay::flat, Decay::linear, Decay::exponential}) {
+        const auto sum = net.aggregate(values, T, Aggregation::sum, decay, {}, SearchOptions{2, {}});
+        const auto count = net.aggregate(values, T, Aggregation::count, decay, {}, SearchOptions{1, {}});
+        const auto mean = net.aggregate(values, T, Aggregation::mean, decay, {}, SearchOptions{3, {}});
+        ASSERT_EQ(sum.size(), 150u);
+        for (node_id s = 0; s < 150; ++s) {
+            const auto ref = g.reference(s);
+            double esum = 0.0;
+            double ecount = 0.0;
+            for (std::size_t v = 0; v < ref.size(); ++v) {
+                if (ref[v] <= T) {
+                    const double w = decay == Decay::flat ? 1.0
+                                     : decay == Decay::linear ? 1.0 - ref[v] / T
+                                                              : std::exp(-ref[v] / T);
+                    esum += w * values[v];
+                    ecount += w;
+                }
+            }
+            EXPECT_NEAR(sum[s], esum, 1e-9) << "source " << s;
+            EXPECT_NEAR(count[s], ecount, 1e-9) << "source " << s;
+            EXPECT_NEAR(mean[s], esum / ecount, 1e-9) << "source " << s;
+        }
+    }
+}
+
+TEST_P(RandomGraphs, TravelTimesEqualPlainDijkstraWithNanWhereUnreachable) {
+    const RandomGraph g{100, 150, GetParam()};
+    const Network net = g.network();
+    const std::vector<node_id> origins{0, 5, 5, 99, 42};
+    const std::vector<node_id> destinations{3, 3, 0, 50, 99, 7, 5};
+    for (const double bound : {inf, 6.0}) {
+        const auto m = net.travel_times(origins, destinations, bound, SearchOptions{2, {}});
+        ASSERT_EQ(m.size(), origins.size() * destinations.size());
+        for (std::size_t i = 0; i < origins.size(); ++i) {
+            const auto ref = g.reference(origins[i]);
+            for (std::size_t j = 0; j < destinations.size(); ++j) {
+                const double expected = ref[destinations[j]];
+                const double got = m[i * destinations.size() + j];
+                if (std::isfinite(expected) && expected <= bound) {
+                    EXPECT_NEAR(got, expected, 1e-9) << i << "," << j;
+                } else {
+                    EXPECT_TRUE(std::isnan(got)) << i << "," << j << " = " << got;
+                }
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, RandomGraphs, ::testing::Values(1u, 2u, 3u, 4u, 5u));
+
+TEST(Search, AggregateOnSourcesSubset) {
+    const RandomGraph g{60, 90, 11};
+    const Network net = g.network();
+    const std::vector<double> values(60, 1.0);
+    const auto all = net.aggregate(values, 10.0, Aggregation::sum, Decay::flat);
+    const auto some = net.aggregate(values, 10.0, Aggregation::sum, Decay::flat, {7, 3, 7});
+    EXPECT_EQ(some, (std::vector<double>{all[7], all[3], all[7]}));
+}
+
+TEST(Search, BadArgumentsNameTheArgumentAndIndex) {
+    const RandomGraph g{10, 12, 5};
+    const Network net = g.network();
+    std::vector<double> values(10, 1.0);
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] {
+                                 net.aggregate(std::vector<double>(9, 1.0), 5, Aggregation::sum, Decay::flat);
+                             }),
+                             {"values", "9", "10 nodes"}));
+    values[4] = std::nan("");
+    EXPECT_TRUE(contains_all(
+        message_of<input_error>([&] { net.aggregate(values, 5, Aggregation::sum, Decay::flat); }),
+        {"values[4]", "NaN"}));
+    values[4] = 1.0;
+    EXPECT_TRUE(contains_all(
+        message_of<input_error>([&] { net.aggregate(values, 5, Aggregation::sum, Decay::flat, {1, 2, 10}); }),
+        {"sources[2]", "10", "10 nodes"}));
+    EXPECT_THROW(net.aggregate(values, -1, Aggregation::sum, Decay::flat), input_error);
+    EXPECT_THROW(net.aggregate(values, inf, Aggregation::sum, Decay::flat), input_error);
+    EXPECT_THROW(net.aggregate(values, 0, Aggregation::sum, Decay::linear), input_error);
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { net.travel_times({0}, {1, 11}, inf); }),
+                             {"destinations[1]", "11"}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { net.travel_times({12}, {1}, inf); }), {"origins[0]"}));
+    EXPECT_THROW(net.travel_times({0}, {1}, std::nan("")), input_error);
+    EXPECT_THROW(Network({{0, 0}}, {{0, 0, 0, 0}}, std::vector<std::uint8_t>{}), input_error);
+}
+
+TEST(Search, ProgressIsReportedAndCanCancel) {
+    const RandomGraph g{300, 500, 9};
+    const Network net = g.network();
+    const std::vector<double> values(300, 1.0);
+    std::size_t last = 0;
+    std::size_t calls = 0;
+    SearchOptions options{2, [&](std::size_t done, std::size_t total) {
+                              EXPECT_EQ(total, 300u);
+                              EXPECT_GE(done, last);
+                              last = done;
+                              ++calls;
+                          }};
+    net.aggregate(values, 5.0, Aggregation::sum, Decay::flat, {}, options);
+    EXPECT_EQ(last, 300u);
+    EXPECT_GE(calls, 1u); // with 2 threads the other one may do every chunk: only the final report is certain
+    // one thread: a report after each chunk, then the final one
+    last = 0;
+    calls = 0;
+    options.threads = 1;
+    net.aggregate(values, 5.0, Aggregation::sum, Decay::flat, {}, options);
+    EXPECT_EQ(last, 300u);
+    EXPECT_GE(calls, 2u);
+    // a progress callback that throws stops the work; the exception reaches the caller
+    SearchOptions cancel{2, [](std::size_t, std::size_t) { throw std::runtime_error("cancelled by the user"); }};
+    EXPECT_THROW(net.aggregate(values, 5.0, Aggregation::sum, Decay::flat, {}, cancel), std::runtime_error);
+}
+
+TEST(Search, NearestNodesMatchBruteForce) {
+    const RandomGraph g{500, 10, 21};
+    const Network net = g.network();
+    std::mt19937 rng{3};
+    std::uniform_real_distribution<double> coord{-500.0, 10500.0};
+    std::vector<Point> queries;
+    for (int i = 0; i < 200; ++i) {
+        queries.push_back({coord(rng), coord(rng)});
+    }
+    std::vector<double> dist;
+    const auto nearest = net.nearest_nodes(queries, &dist);
+    ASSERT_EQ(nearest.size(), queries.size());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        double best = inf;
+        for (const Point& p : g.nodes) {
+            best = std::min(best, distance_m(p, queries[i]));
+        }
+        EXPECT_DOUBLE_EQ(dist[i], best);
+        EXPECT_DOUBLE_EQ(distance_m(g.nodes[nearest[i]], queries[i]), best);
+    }
+    EXPECT_THROW(net.nearest_nodes({{std::nan(""), 0.0}}), input_error);
+}
+
+TEST(Search, StrongComponentsSeeOneWayTraps) {
+    // 0 <-> 1 <-> 2, and 2 -> 3 one-way (a trap: 3 cannot come back), 4 alone
+    const Network net{{{0, 0}, {1, 0}, {2, 0}, {3, 0}, {9, 9}},
+                      {{0, 1, 1, 1}, {1, 2, 1, 1}, {2, 3, 1, 1}},
+                      std::vector<std::uint8_t>{1, 1, 0}};
+    const auto label = net.strong_components();
+    EXPECT_EQ(label[0], label[1]);
+    EXPECT_EQ(label[1], label[2]);
+    EXPECT_NE(label[2], label[3]);
+    EXPECT_NE(label[3], label[4]);
+    EXPECT_EQ(net.component_count(), 2u);
+    EXPECT_EQ(net.arc_count(), 5u);
+    EXPECT_FALSE(net.is_twoway());
+}

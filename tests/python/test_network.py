@@ -1,0 +1,135 @@
+"""tl.Network against scipy.sparse.csgraph.dijkstra on random graphs (synthetic, seeded), and its input errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+import tierslieux as tl
+
+
+def random_graph(seed: int, n: int = 300, m: int = 700):
+    """Synthetic: n nodes on a 20 km square, m edges, a third one-way, some zero-length, some duplicated."""
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, 20_000, n), rng.uniform(0, 20_000, n)
+    f, t = rng.integers(0, n, m), rng.integers(0, n, m)
+    minutes = rng.uniform(0, 6, m)
+    minutes[::19] = 0.0
+    twoway = np.arange(m) % 3 != 0
+    return x, y, f, t, minutes, twoway
+
+
+def scipy_times(n, f, t, minutes, twoway):
+    """All-pairs reference with scipy (duplicate arcs: keep the shortest; zero weights: a tiny epsilon, since
+    scipy's sparse format drops explicit zeros)."""
+    ff = np.concatenate([f, t[twoway]])
+    tt = np.concatenate([t, f[twoway]])
+    mm = np.concatenate([minutes, minutes[twoway]])
+    keep = ff != tt
+    order = np.lexsort((mm[keep], tt[keep], ff[keep]))
+    ff, tt, mm = ff[keep][order], tt[keep][order], mm[keep][order]
+    first = np.ones(ff.size, dtype=bool)
+    first[1:] = (ff[1:] != ff[:-1]) | (tt[1:] != tt[:-1])
+    w = np.maximum(mm[first], 1e-12)
+    g = coo_matrix((w, (ff[first], tt[first])), shape=(n, n)).tocsr()
+    return dijkstra(g, directed=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_travel_times_equal_scipy(seed):
+    x, y, f, t, minutes, twoway = random_graph(seed)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    ref = scipy_times(x.size, f, t, minutes, twoway)
+    origins = np.arange(0, x.size, 7)
+    got = net.travel_times(origins, np.arange(x.size))
+    expected = np.where(np.isinf(ref[origins]), np.nan, ref[origins])
+    np.testing.assert_allclose(got, expected, atol=1e-6, equal_nan=True)
+    bounded = net.travel_times(origins, np.arange(x.size), max_minutes=5.0, threads=1)
+    np.testing.assert_allclose(bounded, np.where(expected <= 5.0 + 1e-9, expected, np.nan), atol=1e-6,
+                               equal_nan=True)
+
+
+@pytest.mark.parametrize("decay", ["flat", "linear", "exponential"])
+def test_aggregate_equals_summing_over_scipy_reach(decay):
+    x, y, f, t, minutes, twoway = random_graph(7)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    values = np.random.default_rng(0).integers(0, 100, x.size).astype(float)
+    T = 9.0
+    ref = scipy_times(x.size, f, t, minutes, twoway)
+    within = ref <= T
+    w = {"flat": np.ones_like(ref), "linear": 1 - ref / T, "exponential": np.exp(-ref / T)}[decay]
+    w = np.where(within, w, 0.0)
+    np.testing.assert_allclose(net.aggregate(values, T, "sum", decay), w @ values, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(net.aggregate(values, T, "count", decay), w.sum(axis=1), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(net.aggregate(values, T, "mean", decay, threads=1),
+                               (w @ values) / w.sum(axis=1), rtol=1e-9)
+    sources = [5, 0, 5]
+    np.testing.assert_allclose(net.aggregate(values, T, "sum", decay, sources=sources), (w @ values)[sources])
+
+
+def test_nodes_in_range_and_nearest_nodes():
+    x, y, f, t, minutes, twoway = random_graph(3, n=80, m=150)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    ref = scipy_times(x.size, f, t, minutes, twoway)
+    frame = net.nodes_in_range([4, 9], 6.0)
+    for src in (4, 9):
+        sub = frame[frame["source"] == src]
+        assert sorted(sub["node_id"]) == sorted(np.flatnonzero(ref[src] <= 6.0 + 1e-12).tolist())
+        np.testing.assert_allclose(sub["minutes"], ref[src][sub["node_id"]], atol=1e-6)
+    qx, qy = np.array([100.0, 19_000.0]), np.array([50.0, 7_000.0])
+    ids, dist = net.nearest_nodes(qx, qy, return_distance=True)
+    brute = np.hypot(x[None, :] - qx[:, None], y[None, :] - qy[:, None])
+    np.testing.assert_allclose(dist, brute.min(axis=1))
+    assert (brute[np.arange(2), ids] == brute.min(axis=1)).all()
+
+
+def test_edges_frame_has_crs_and_one_row_per_edge():
+    x, y, f, t, minutes, twoway = random_graph(4, n=30, m=40)
+    frame = tl.Network(x, y, f, t, minutes, twoway).edges_frame()
+    assert len(frame) == 40 and frame.crs.to_epsg() == 2154
+    assert frame["twoway"].tolist() == twoway.tolist()
+    np.testing.assert_allclose(frame.length, frame["length_m"])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda n: n.aggregate(np.ones(4), 5), r"values has 4 values for 5 nodes"),
+    (lambda n: n.aggregate([1, 1, np.nan, 1, 1], 5), r"values\[2\] = nan is not a finite number"),
+    (lambda n: n.aggregate(np.ones(5), 5, kind="bogus"), r"kind='bogus' is not one of: sum, mean, count"),
+    (lambda n: n.aggregate(np.ones(5), 5, decay="gauss"), r"decay='gauss' is not one of"),
+    (lambda n: n.aggregate(np.ones(5), -1), r"max_minutes must be finite and >= 0"),
+    (lambda n: n.aggregate(np.ones(5), 5, sources=[0, 7]), r"sources\[1\] = 7 is not a node id"),
+    (lambda n: n.travel_times([0, -1], [1]), r"origins\[1\] = -1 is not a node id"),
+    (lambda n: n.travel_times([0], [1.5]), r"destinations\[0\] = 1.5 is not a node id"),
+    (lambda n: n.travel_times([0], [1], max_minutes=float("nan")), r"max_minutes must be >= 0"),
+])
+def test_bad_arguments_name_argument_and_index(call, message):
+    net = tl.Network([0, 1, 2, 3, 4], [0, 0, 0, 0, 0], [0, 1, 2], [1, 2, 3], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=message):
+        call(net)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(edge_minutes=[1.0, -2.0]), r"edge_minutes\[1\] = -2.0 \(must be finite and >= 0\)"),
+    (dict(edge_minutes=[1.0, float("nan")]), r"edge_minutes\[1\] = nan"),
+    (dict(edge_to=[1, 9]), r"edge_to\[1\] = 9 is not a node id"),
+    (dict(edge_to=[1]), r"edge_to has 1 values for 2 edges"),
+    (dict(node_y=[0.0, 0.0]), r"node_y has 2 values for 3 nodes"),
+    (dict(twoway=[True]), r"twoway has 1 flags for 2 edges"),
+])
+def test_bad_construction_is_refused(kwargs, message):
+    args = dict(node_x=[0.0, 1.0, 2.0], node_y=[0.0, 0.0, 0.0], edge_from=[0, 1], edge_to=[1, 2],
+                edge_minutes=[1.0, 2.0])
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        tl.Network(**args)
+
+
+def test_disconnected_and_one_way_trap():
+    # 0 <-> 1 -> 2 (one-way), 3 alone
+    net = tl.Network([0, 1, 2, 3], [0, 0, 0, 0], [0, 1], [1, 2], [1.0, 1.0], twoway=[True, False])
+    tt = net.travel_times([0, 2, 3], [0, 1, 2, 3])
+    np.testing.assert_array_equal(np.isnan(tt), [[False, False, False, True],
+                                                 [True, True, False, True],
+                                                 [True, True, True, False]])
+    assert net.aggregate(np.ones(4), 10, "count").tolist() == [3, 3, 1, 1]  # 1 reaches 0, itself and 2
