@@ -12,6 +12,7 @@ namespace tierslieux::python {
 void bind_io(pybind11::module_& m);
 void bind_pipeline(pybind11::module_& m);
 void bind_network(pybind11::module_& m);
+void bind_osm(pybind11::module_& m);
 
 /** A layer as a dict: name, geometry_type, crs, wkb (list of bytes), columns (list of (name, type, values, null)). */
 pybind11::dict to_python(const LayerData& layer);

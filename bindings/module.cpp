@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
     tierslieux::python::bind_io(m);
     tierslieux::python::bind_pipeline(m);
     tierslieux::python::bind_network(m);
+    tierslieux::python::bind_osm(m);
 }

@@ -43,18 +43,25 @@ Geometry Geometry::from_point(const Point& p) {
     return Geometry{g};
 }
 
-Geometry Geometry::from_segment(const Point& a, const Point& b) {
-    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(geos(), 2, 2);
-    if (!seq || !GEOSCoordSeq_setXY_r(geos(), seq, 0, a.x_m, a.y_m) ||
-        !GEOSCoordSeq_setXY_r(geos(), seq, 1, b.x_m, b.y_m)) {
-        if (seq) {
+Geometry Geometry::from_segment(const Point& a, const Point& b) { return from_line({a, b}); }
+
+Geometry Geometry::from_line(const std::vector<Point>& points) {
+    if (points.size() < 2) {
+        throw geometry_error("a LineString needs at least 2 points (got " + std::to_string(points.size()) + ")");
+    }
+    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(geos(), static_cast<unsigned>(points.size()), 2);
+    if (!seq) {
+        detail::throw_geos("cannot create line coordinates");
+    }
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (!GEOSCoordSeq_setXY_r(geos(), seq, static_cast<unsigned>(i), points[i].x_m, points[i].y_m)) {
             GEOSCoordSeq_destroy_r(geos(), seq);
+            detail::throw_geos("cannot set line coordinates");
         }
-        detail::throw_geos("cannot create segment coordinates");
     }
     GEOSGeometry* g = GEOSGeom_createLineString_r(geos(), seq); // takes ownership of seq
     if (!g) {
-        detail::throw_geos("cannot create segment");
+        detail::throw_geos("cannot create LineString");
     }
     return Geometry{g};
 }

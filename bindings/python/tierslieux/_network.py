@@ -119,6 +119,60 @@ class Network:
         self._from, self._to, self._minutes, self._length, self._twoway = f, t, minutes, length, flags
         self._geometry = None  # per-edge shapely geometries (from OSM), else straight segments
         self.crs = crs
+        self.osm_node_id: Optional[np.ndarray] = None
+        self.osm_way_id: Optional[np.ndarray] = None
+        self.highway: Optional[np.ndarray] = None
+        self.report: dict = {}
+
+    # ------------------------------------------------------------------ OpenStreetMap
+    @classmethod
+    def from_osm(cls, path: Union[str, "os.PathLike[str]"], bbox_or_polygon=None, profile: str = "car", *,
+                 crs: str = "EPSG:2154", buffer_m: float = 0.0, keep_largest_component: bool = True,
+                 speeds: Optional[dict] = None) -> "Network":
+        """Road graph of an OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2), read with libosmium.
+
+        Parameters
+        ----------
+        path:
+            The OSM file.
+        bbox_or_polygon:
+            Keep only the roads inside: a (west, south, east, north) tuple in degrees (lon/lat, EPSG:4326), a
+            shapely (Multi)Polygon in ``crs``, or a GeoSeries/GeoDataFrame (its CRS is used; several polygons are
+            merged). None: the whole file.
+        profile:
+            "car" (docs/osm.md: speeds per highway class, oneway rules, maxspeed).
+        crs:
+            Metric CRS of the graph.
+        buffer_m:
+            Grow the clip area by this many metres.
+        keep_largest_component:
+            Keep only the largest strongly connected component; what is dropped is in ``report``.
+        speeds:
+            Override class speeds, e.g. ``{"residential": 20}`` (km/h).
+
+        The result has ``report`` (dict: ways read, routable, components, dropped nodes/edges/km, kept km…),
+        ``osm_node_id`` (per node) and ``edges_frame()`` with the real road geometry.
+        """
+        if profile != "car":
+            raise InputError(f"profile={profile!r} is not one of: car")
+        sp = _core.SpeedProfile.car()
+        if speeds:
+            table = dict(sp.highway_kmh)
+            for name, kmh in speeds.items():
+                if not np.isfinite(float(kmh)) or float(kmh) <= 0:
+                    raise InputError(f"speeds[{name!r}] = {kmh!r} must be a positive number of km/h")
+                table[str(name)] = float(kmh)
+            sp.highway_kmh = table
+        clip = None if bbox_or_polygon is None else _clip_wkb(bbox_or_polygon, crs)
+        g = _core.read_osm_roads(os.fspath(path), sp, crs, clip, float(buffer_m), bool(keep_largest_component))
+        net = cls(g["x"], g["y"], g["edge_from"], g["edge_to"], g["minutes"], g["twoway"].astype(bool),
+                  edge_length_m=g["length_m"], crs=crs)
+        net._geometry = shapely.from_wkb(np.asarray(g["wkb"], dtype=object))
+        net.osm_node_id = g["osm_id"]
+        net.osm_way_id = g["way_id"]
+        net.highway = np.asarray(g["highway"], dtype=object)
+        net.report = dict(g["report"])
+        return net
 
     # ------------------------------------------------------------------ basics
     @property
@@ -197,14 +251,39 @@ class Network:
             coords = np.stack([np.column_stack([self._x[self._from], self._y[self._from]]),
                                np.column_stack([self._x[self._to], self._y[self._to]])], axis=1)
             geometry = shapely.linestrings(coords)
-        return gpd.GeoDataFrame({"from_node": self._from.astype(np.int64), "to_node": self._to.astype(np.int64),
-                                 "length_m": self._length, "minutes": self._minutes,
-                                 "twoway": self._twoway.astype(bool)}, geometry=geometry, crs=self.crs)
+        data = {"from_node": self._from.astype(np.int64), "to_node": self._to.astype(np.int64),
+                "length_m": self._length, "minutes": self._minutes, "twoway": self._twoway.astype(bool)}
+        if self.osm_way_id is not None:
+            data["osm_way_id"] = self.osm_way_id
+            data["highway"] = self.highway
+        return gpd.GeoDataFrame(data, geometry=geometry, crs=self.crs)
 
     def nodes_frame(self) -> gpd.GeoDataFrame:
         """The nodes as a GeoDataFrame (node_id, geometry)."""
         return gpd.GeoDataFrame({"node_id": np.arange(self.node_count, dtype=np.int64)},
                                 geometry=shapely.points(self._x, self._y), crs=self.crs)
+
+
+def _clip_wkb(area, crs: str) -> bytes:
+    """The clip area as WKB in ``crs``."""
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if area.crs is None:
+            raise InputError("bbox_or_polygon: the GeoDataFrame/GeoSeries has no CRS")
+        geom = shapely.union_all(np.asarray(area.to_crs(crs).geometry.values))
+    elif isinstance(area, (tuple, list)) and len(area) == 4:
+        west, south, east, north = (float(v) for v in area)
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise InputError(f"bbox_or_polygon: {tuple(area)} is not (west, south, east, north) in degrees")
+        geom = gpd.GeoSeries([shapely.box(west, south, east, north)], crs="EPSG:4326") \
+            .segmentize(0.01).to_crs(crs).iloc[0]
+    elif isinstance(area, shapely.Geometry):
+        geom = area
+    else:
+        raise InputError("bbox_or_polygon must be a (west, south, east, north) tuple, a shapely polygon or a "
+                         f"GeoSeries/GeoDataFrame, not {type(area).__name__}")
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise InputError(f"bbox_or_polygon must be a polygon, got {geom.geom_type}")
+    return shapely.to_wkb(geom, output_dimension=2, flavor="iso")
 
 
 def _bar(enabled: bool, label: str):

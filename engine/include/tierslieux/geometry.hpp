@@ -48,6 +48,8 @@ public:
 
     /** A two-point LineString from a to b. */
     static Geometry from_segment(const Point& a, const Point& b);
+    /** A LineString through the points (at least 2; geometry_error otherwise). */
+    static Geometry from_line(const std::vector<Point>& points);
 
     /** ISO WKB, 2D. */
     std::string to_wkb() const;

@@ -1,0 +1,83 @@
+"""tl.Network.from_osm on the real Saint-Barthélemy extract (tests/data, ODbL) and its errors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+import tierslieux as tl
+
+PBF = Path(__file__).resolve().parents[1] / "data" / "saint_barthelemy.osm.pbf"
+CRS = "EPSG:5490"  # RGAF09 / UTM 20N, metric, for the French Antilles
+
+
+@pytest.fixture(scope="module")
+def island():
+    return tl.Network.from_osm(PBF, crs=CRS)
+
+
+def test_report_and_counts(island):
+    r = island.report
+    assert (r["ways_read"], r["ways_routable"], r["components"]) == (625, 504, 7)
+    assert island.node_count == 928 and island.edge_count == 979
+    assert r["kept_km"] == pytest.approx(118.1, abs=0.1) and r["dropped_km"] == pytest.approx(0.87, abs=0.01)
+    assert len(np.unique(island.osm_node_id)) == island.node_count
+
+
+def test_edges_frame_has_the_road_geometry(island):
+    edges = island.edges_frame()
+    assert edges.crs.to_epsg() == 5490 and len(edges) == island.edge_count
+    np.testing.assert_allclose(edges.length, edges["length_m"], rtol=1e-9)
+    assert set(edges["highway"]) <= {"primary", "secondary", "tertiary", "unclassified", "residential", "service",
+                                     "living_street", "trunk", "primary_link", "secondary_link", "tertiary_link"}
+    # geometry ends are the edge's nodes
+    nodes = island.nodes_frame().geometry
+    first = np.array([g.coords[0] for g in edges.geometry])
+    np.testing.assert_allclose(first[:, 0], nodes.x.values[edges["from_node"]])
+
+
+def test_travel_times_on_real_roads_equal_scipy(island):
+    e = island.edges_frame()
+    f, t, m, two = (e["from_node"].to_numpy(), e["to_node"].to_numpy(), e["minutes"].to_numpy(),
+                    e["twoway"].to_numpy())
+    ff, tt, mm = np.concatenate([f, t[two]]), np.concatenate([t, f[two]]), np.concatenate([m, m[two]])
+    n = island.node_count
+    # parallel arcs: keep the minimum per (from, to), since scipy would sum duplicates; zero weights: epsilon,
+    # since scipy's sparse format drops explicit zeros
+    order = np.lexsort((mm, tt, ff))
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = (ff[order][1:] != ff[order][:-1]) | (tt[order][1:] != tt[order][:-1])
+    o = order[keep]
+    g = coo_matrix((np.maximum(mm[o], 1e-12), (ff[o], tt[o])), shape=(n, n)).tocsr()
+    origins = np.arange(0, n, 37)
+    ref = dijkstra(g, directed=True, indices=origins)
+    got = island.travel_times(origins, np.arange(n))
+    np.testing.assert_allclose(got, ref, atol=1e-6)  # one strong component: everything reachable
+    assert not np.isnan(got).any()
+
+
+def test_clip_to_a_bbox(island):
+    west = tl.Network.from_osm(PBF, (-62.87, 17.88, -62.84, 17.93), crs=CRS)
+    assert 0 < west.node_count < island.node_count
+    assert west.report["nodes_outside_clip"] > 0
+    nodes = west.nodes_frame().to_crs("EPSG:4326")
+    assert (nodes.geometry.x <= -62.84 + 1e-6).all()
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(profile="bike"), ValueError, "profile='bike' is not one of: car"),
+    (dict(bbox_or_polygon=(10, 0, 5, 1)), ValueError, "is not \\(west, south, east, north\\)"),
+    (dict(speeds={"residential": -5}), ValueError, "speeds\\['residential'\\]"),
+    (dict(crs="EPSG:4326"), ValueError, "metre|metric"),
+])
+def test_bad_options(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        tl.Network.from_osm(PBF, **{"crs": CRS, **kwargs})
+
+
+def test_missing_file_names_it(tmp_path):
+    with pytest.raises(OSError, match="nowhere.osm.pbf"):
+        tl.Network.from_osm(tmp_path / "nowhere.osm.pbf", crs=CRS)
