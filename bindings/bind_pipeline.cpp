@@ -45,7 +45,12 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("thresholds_min", &RunOptions::thresholds_min)
         .def_readwrite("gravity_decay_min", &RunOptions::gravity_decay_min)
         .def_readwrite("gravity_max_minutes", &RunOptions::gravity_max_minutes)
-        .def_readwrite("weights", &RunOptions::weights);
+        .def_readwrite("weights", &RunOptions::weights)
+        .def_readwrite("roads_path", &RunOptions::roads_path)
+        .def_readwrite("roads_profile", &RunOptions::roads_profile)
+        .def_readwrite("roads_clip_buffer_m", &RunOptions::roads_clip_buffer_m)
+        .def_readwrite("max_snap_m", &RunOptions::max_snap_m)
+        .def_readwrite("catchment_buffer_m", &RunOptions::catchment_buffer_m);
 
     py::class_<RunResult>(m, "RunResult")
         .def_readonly("warnings", &RunResult::warnings)
@@ -70,9 +75,19 @@ void bind_pipeline(py::module_& m) {
                                    }
                                    return w;
                                })
+        .def_readonly("graph_kind", &RunResult::graph_kind)
         .def(
-            "layers", [](const RunResult& r, const Territory& t) { return to_python(to_layers(t, r)); },
-            py::arg("territory"), "Output layers sites, communes, network_edges as dicts.");
+            "layers",
+            [](const RunResult& r, const Territory& t, const RunOptions& o) {
+                std::vector<LayerData> layers;
+                {
+                    py::gil_scoped_release release;
+                    layers = to_layers(t, r, o);
+                }
+                return to_python(layers);
+            },
+            py::arg("territory"), py::arg("options"),
+            "Output layers sites, communes, network_edges, catchments as dicts.");
 
     m.def(
         "run",

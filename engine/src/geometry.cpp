@@ -184,6 +184,47 @@ Geometry to_multi_polygon(const Geometry& geometry) {
     return Geometry{multi};
 }
 
+double area_m2(const Geometry& geometry) {
+    double area = 0.0;
+    if (!GEOSArea_r(geos(), checked(geometry, "area_m2"), &area)) {
+        detail::throw_geos("cannot compute area");
+    }
+    return area;
+}
+
+Geometry union_of(const std::vector<Geometry>& geometries) {
+    if (geometries.empty()) {
+        return Geometry{};
+    }
+    std::vector<GEOSGeometry*> parts;
+    parts.reserve(geometries.size());
+    for (const auto& g : geometries) {
+        parts.push_back(GEOSGeom_clone_r(geos(), checked(g, "union_of")));
+    }
+    GEOSGeometry* collection =
+        GEOSGeom_createCollection_r(geos(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size()));
+    if (!collection) {
+        for (auto* p : parts) {
+            GEOSGeom_destroy_r(geos(), p);
+        }
+        detail::throw_geos("cannot collect geometries");
+    }
+    const Geometry all{collection};
+    GEOSGeometry* u = GEOSUnaryUnion_r(geos(), all.get());
+    if (!u) {
+        detail::throw_geos("cannot compute union");
+    }
+    return Geometry{u};
+}
+
+Geometry buffer(const Geometry& geometry, double distance_m) {
+    GEOSGeometry* g = GEOSBuffer_r(geos(), checked(geometry, "buffer"), distance_m, 8);
+    if (!g) {
+        detail::throw_geos("cannot buffer geometry");
+    }
+    return Geometry{g};
+}
+
 Point point_on_surface(const Geometry& geometry) {
     GEOSGeometry* g = GEOSPointOnSurface_r(geos(), checked(geometry, "point_on_surface"));
     if (!g) {

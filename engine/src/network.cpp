@@ -71,12 +71,39 @@ struct Network::impl {
      */
     template <typename Settle>
     void search(node_id source, double bound, workspace& ws, Settle&& settle) const {
-        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
-            return a.first > b.first;
-        };
         ws.dist[source] = 0.0;
         ws.touched.push_back(source);
         ws.heap.emplace_back(0.0, source);
+        run(bound, ws, settle);
+    }
+
+    /** The same from several sources at once, source i starting at start[i] minutes. */
+    template <typename Settle>
+    void search(const std::vector<node_id>& sources, const std::vector<double>& start, double bound, workspace& ws,
+                Settle&& settle) const {
+        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
+            return a.first > b.first;
+        };
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const node_id v = sources[i];
+            if (start[i] > bound || start[i] >= ws.dist[v]) {
+                continue;
+            }
+            if (ws.dist[v] == inf) {
+                ws.touched.push_back(v);
+            }
+            ws.dist[v] = start[i];
+            ws.heap.emplace_back(start[i], v);
+            std::push_heap(ws.heap.begin(), ws.heap.end(), greater);
+        }
+        run(bound, ws, settle);
+    }
+
+    template <typename Settle>
+    void run(double bound, workspace& ws, Settle& settle) const {
+        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
+            return a.first > b.first;
+        };
         while (!ws.heap.empty()) {
             std::pop_heap(ws.heap.begin(), ws.heap.end(), greater);
             const auto [d, v] = ws.heap.back();
@@ -377,6 +404,38 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
         });
     });
     return out;
+}
+
+std::vector<double> Network::nearest_source_minutes(const std::vector<node_id>& sources,
+                                                    const std::vector<double>& start_minutes,
+                                                    double max_minutes) const {
+    check_bound(max_minutes, "nearest_source_minutes");
+    if (start_minutes.size() != sources.size()) {
+        throw input_error("nearest_source_minutes: start_minutes has " + std::to_string(start_minutes.size()) +
+                          " values for " + std::to_string(sources.size()) + " sources");
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        m_impl->check_node(sources[i], "nearest_source_minutes: sources", i);
+        if (!std::isfinite(start_minutes[i]) || start_minutes[i] < 0.0) {
+            throw input_error("nearest_source_minutes: start_minutes[" + std::to_string(i) + "] = " +
+                              str(start_minutes[i]) + " (must be finite and >= 0)");
+        }
+    }
+    std::vector<double> out(node_count(), nan);
+    workspace ws{node_count()};
+    m_impl->search(sources, start_minutes, max_minutes, ws, [&](node_id v, double t) {
+        out[v] = t;
+        return true;
+    });
+    return out;
+}
+
+Network Network::reversed() const {
+    std::vector<Edge> edges = m_impl->edges;
+    for (Edge& e : edges) {
+        std::swap(e.from, e.to);
+    }
+    return Network{m_impl->nodes, std::move(edges), m_impl->twoway};
 }
 
 std::vector<node_id> Network::nearest_nodes(const std::vector<Point>& points, std::vector<double>* distances_m) const {

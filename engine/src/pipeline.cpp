@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <set>
 
 namespace tierslieux {
@@ -35,6 +36,12 @@ void validate(const RunOptions& o) {
     }
     if (!std::isfinite(o.gravity_decay_min) || o.gravity_decay_min <= 0.0) {
         throw input_error("gravity_decay_min must be > 0 (got " + std::to_string(o.gravity_decay_min) + ")");
+    }
+    if (!(o.max_snap_m > 0.0)) {
+        throw input_error("max_snap_m must be > 0 (got " + std::to_string(o.max_snap_m) + ")");
+    }
+    if (!(o.catchment_buffer_m >= 0.0) || !(o.roads_clip_buffer_m >= 0.0)) {
+        throw input_error("catchment_buffer_m and roads_clip_buffer_m must be >= 0");
     }
     if (!(o.gravity_max_minutes > 0.0)) {
         throw input_error("gravity_max_minutes must be > 0 (got " + std::to_string(o.gravity_max_minutes) + ")");
@@ -68,6 +75,154 @@ std::map<std::string, double> default_weights(const std::vector<int>& thresholds
     return w;
 }
 
+namespace {
+
+/** The commute graph of a run and where communes and sites join it. */
+struct attached_graph {
+    Network network;
+    std::vector<node_id> commune_node, site_node;
+    std::vector<double> commune_access, site_access; ///< minutes from the point to its node
+    std::vector<double> commune_snap_m, site_snap_m; ///< straight metres from the point to its node
+    std::vector<std::vector<Point>> edge_geometry;   ///< road geometry per edge (empty: straight lines)
+    std::vector<std::string> warnings;
+    std::string kind;
+}; // struct attached_graph
+
+attached_graph commune_graph(const Territory& territory, const RunOptions& options,
+                             std::map<std::string, double>& seconds) {
+    std::vector<std::pair<std::size_t, std::size_t>> adjacency;
+    {
+        stage_timer timer{seconds, "adjacency"};
+        std::vector<Geometry> polygons;
+        polygons.reserve(territory.communes.size());
+        for (const auto& c : territory.communes) {
+            polygons.push_back(c.geometry.clone());
+        }
+        adjacency = adjacent_pairs(polygons, options.adjacency_tolerance_m);
+    }
+    std::vector<Point> halls;
+    for (const auto& c : territory.communes) {
+        halls.push_back(c.town_hall);
+    }
+    stage_timer timer{seconds, "graph"};
+    attached_graph g{build_commune_graph(halls, adjacency, options.graph), {}, {}, {}, {}, {}, {}, {}, {}, "commune"};
+    for (std::size_t k = 0; k < territory.communes.size(); ++k) {
+        g.commune_node.push_back(static_cast<node_id>(k));
+        g.commune_access.push_back(0.0);
+        g.commune_snap_m.push_back(0.0);
+    }
+    for (const auto& s : territory.sites) {
+        const std::size_t k = territory.commune_index(s.commune_code);
+        const double d = distance_m(s.location, territory.communes[k].town_hall);
+        g.site_node.push_back(static_cast<node_id>(k));
+        g.site_snap_m.push_back(d);
+        g.site_access.push_back(
+            commune_graph_minutes(d, options.graph.detour_factor, options.graph.access_speed_kmh));
+    }
+    const std::size_t components = g.network.component_count();
+    if (components > 1) {
+        g.warnings.push_back("the commune graph has " + std::to_string(components) +
+                             " separate parts (communes with no neighbour sharing a border): travel between parts "
+                             "is impossible, so some times are NaN");
+    }
+    return g;
+}
+
+std::string first_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < 5; ++i) {
+        out += (i ? ", " : "") + names[i];
+    }
+    return out + (names.size() > 5 ? ", …" : "");
+}
+
+attached_graph road_graph(const Territory& territory, const RunOptions& options,
+                          std::map<std::string, double>& seconds) {
+    OsmReadOptions read;
+    read.profile = options.roads_profile;
+    read.clip_buffer_m = options.roads_clip_buffer_m;
+    read.crs = territory.crs;
+    {
+        // clip: every commune of the file (territory and neighbours), grown by clip_buffer_m
+        std::vector<Geometry> polygons;
+        for (const auto& c : territory.communes) {
+            polygons.push_back(c.geometry.clone());
+        }
+        read.clip = union_of(polygons);
+    }
+    RoadGraph roads = [&] {
+        stage_timer timer{seconds, "read roads"};
+        return read_osm_roads(options.roads_path, read);
+    }();
+    stage_timer timer{seconds, "snap"};
+    attached_graph g{roads.to_network(), {}, {}, {}, {}, {}, {}, std::move(roads.geometry), {}, "osm"};
+    const OsmReport& rep = roads.report;
+    if (rep.dropped_nodes > 0) {
+        g.warnings.push_back("road graph of '" + options.roads_path + "': kept the largest of " +
+                             std::to_string(rep.components) + " strongly connected parts (" +
+                             std::to_string(g.network.node_count()) + " nodes, " + std::to_string(rep.kept_km) +
+                             " km); dropped " + std::to_string(rep.dropped_nodes) + " nodes, " +
+                             std::to_string(rep.dropped_edges) + " edges, " + std::to_string(rep.dropped_km) +
+                             " km");
+    }
+    const double metres_per_minute = options.graph.access_speed_kmh * 1000.0 / 60.0;
+    auto attach = [&](const std::vector<Point>& points, const std::vector<std::string>& names, const char* what,
+                      std::vector<node_id>& node, std::vector<double>& snap_m, std::vector<double>& access) {
+        node = g.network.nearest_nodes(points, &snap_m);
+        std::vector<std::string> far;
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const bool ok = snap_m[i] <= options.max_snap_m;
+            access.push_back(ok ? snap_m[i] / metres_per_minute : nan);
+            if (!ok) {
+                far.push_back(names[i]);
+            }
+        }
+        if (!far.empty()) {
+            g.warnings.push_back(std::to_string(far.size()) + " " + what + " lie(s) more than " +
+                                 std::to_string(options.max_snap_m) + " m from the road graph and were not snapped "
+                                 "(their times are NaN; column snapped = false): " + first_names(far));
+        }
+    };
+    std::vector<Point> halls, sites;
+    std::vector<std::string> hall_names, site_names;
+    for (const auto& c : territory.communes) {
+        halls.push_back(c.town_hall);
+        hall_names.push_back(c.commune_code + " " + c.name);
+    }
+    for (const auto& s : territory.sites) {
+        sites.push_back(s.location);
+        site_names.push_back(s.site_id);
+    }
+    attach(halls, hall_names, "town hall", g.commune_node, g.commune_snap_m, g.commune_access);
+    attach(sites, site_names, "site", g.site_node, g.site_snap_m, g.site_access);
+    return g;
+}
+
+/** For each network node, the communes attached to it (CSR). */
+struct communes_by_node {
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> commune;
+
+    communes_by_node(std::size_t node_count, const std::vector<node_id>& node, const std::vector<double>& access)
+        : first(node_count + 1, 0) {
+        for (std::size_t k = 0; k < node.size(); ++k) {
+            if (!std::isnan(access[k])) {
+                ++first[node[k] + 1];
+            }
+        }
+        std::partial_sum(first.begin(), first.end(), first.begin());
+        commune.resize(first.back());
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (std::size_t k = 0; k < node.size(); ++k) {
+            if (!std::isnan(access[k])) {
+                commune[fill[node[k]]++] = static_cast<std::uint32_t>(k);
+            }
+        }
+    }
+}; // struct communes_by_node
+
+} // namespace
+
 RunResult run(const Territory& territory, const RunOptions& options, const progress_callback& progress) {
     validate(options);
     auto report = [&](const std::string& stage, std::size_t done, std::size_t total) {
@@ -78,107 +233,142 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     std::map<std::string, double> seconds;
     const std::size_t nc = territory.communes.size();
     const std::size_t ns = territory.sites.size();
+    const std::size_t nt = options.thresholds_min.size();
 
-    // --- commute graph
-    std::vector<std::pair<std::size_t, std::size_t>> adjacency;
-    {
-        stage_timer timer{seconds, "adjacency"};
-        report("adjacency", 0, 1);
-        std::vector<Geometry> polygons;
-        polygons.reserve(nc);
-        for (const auto& c : territory.communes) {
-            polygons.push_back(c.geometry.clone());
-        }
-        adjacency = adjacent_pairs(polygons, options.adjacency_tolerance_m);
-        report("adjacency", 1, 1);
-    }
-    std::vector<Point> halls;
-    for (const auto& c : territory.communes) {
-        halls.push_back(c.town_hall);
-    }
-    RunResult r{[&] {
-        stage_timer timer{seconds, "graph"};
-        return build_commune_graph(halls, adjacency, options.graph);
-    }()};
+    // --- commute graph, communes and sites attached to it
+    report("graph", 0, 1);
+    attached_graph g = options.roads_path.empty() ? commune_graph(territory, options, seconds)
+                                                  : road_graph(territory, options, seconds);
+    report("graph", 1, 1);
+    RunResult r{std::move(g.network)};
+    r.graph_kind = g.kind;
+    r.edge_geometry = std::move(g.edge_geometry);
+    r.commune_node = std::move(g.commune_node);
+    r.commune_access_minutes = std::move(g.commune_access);
+    r.commune_snap_m = std::move(g.commune_snap_m);
+    r.site_node = std::move(g.site_node);
+    r.site_access_minutes = std::move(g.site_access);
+    r.site_snap_m = std::move(g.site_snap_m);
     r.warnings = territory.warnings;
+    r.warnings.insert(r.warnings.end(), g.warnings.begin(), g.warnings.end());
     r.thresholds_min = options.thresholds_min;
-    const std::size_t components = r.network.component_count();
-    if (components > 1) {
-        r.warnings.push_back("the commune graph has " + std::to_string(components) +
-                             " separate parts (communes with no neighbour sharing a border): travel between parts "
-                             "is impossible, so some times are NaN");
-    }
-    for (std::size_t k = 0; k < nc; ++k) {
-        r.commune_node.push_back(static_cast<node_id>(k));
-    }
-    for (const auto& s : territory.sites) {
-        const std::size_t k = territory.commune_index(s.commune_code);
-        r.site_node.push_back(static_cast<node_id>(k));
-        r.site_access_minutes.push_back(commune_graph_minutes(distance_m(s.location, territory.communes[k].town_hall),
-                                                              options.graph.detour_factor,
-                                                              options.graph.access_speed_kmh));
-    }
+    // People travel to the site: search the reversed graph from the site (identical when every edge is two-way).
+    const Network reversed_storage = r.network.is_twoway() ? Network{{}, {}, true} : r.network.reversed();
+    const Network& towards = r.network.is_twoway() ? r.network : reversed_storage;
+    const communes_by_node at_node{r.network.node_count(), r.commune_node, r.commune_access_minutes};
+    const int max_t = *std::max_element(options.thresholds_min.begin(), options.thresholds_min.end());
+    const double bound = std::max<double>(max_t, options.gravity_max_minutes);
 
-    // --- metrics: one search per site (the graph is two-way, so site -> commune times are commune -> site times)
-    std::vector<std::vector<double>> pop(options.thresholds_min.size(), std::vector<double>(ns, 0.0));
-    std::vector<double> gravity(ns, 0.0);
+    // --- per site: population within each threshold, gravity, catchment nodes, nearest other site
+    std::vector<std::vector<double>> pop(nt, std::vector<double>(ns, nan));
+    std::vector<double> gravity(ns, nan);
     std::vector<double> nearest_site(ns, nan);
-    std::vector<double> commune_best(nc, inf);
-    std::vector<double> node_minutes(nc, inf);
+    r.catchment_reach.resize(ns);
     {
         stage_timer timer{seconds, "catchments"};
+        std::vector<double> node_minutes(r.network.node_count(), inf);
         for (std::size_t i = 0; i < ns; ++i) {
             report("catchments", i, ns);
-            const Reach reach = r.network.reach(r.site_node[i], inf);
-            std::fill(node_minutes.begin(), node_minutes.end(), inf);
             const double access = r.site_access_minutes[i];
+            if (std::isnan(access)) {
+                continue; // not snapped: NaN metrics, reported by road_graph
+            }
+            for (std::size_t k = 0; k < nt; ++k) {
+                pop[k][i] = 0.0;
+            }
+            gravity[i] = 0.0;
+            Reach reach = towards.reach(r.site_node[i], bound);
             for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
                 const node_id v = reach.nodes[j];
                 const double t = access + reach.minutes[j];
                 node_minutes[v] = reach.minutes[j];
-                const Commune& c = territory.communes[v];
-                for (std::size_t k = 0; k < options.thresholds_min.size(); ++k) {
-                    if (t <= options.thresholds_min[k]) {
-                        pop[k][i] += c.population;
+                for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
+                    const Commune& c = territory.communes[at_node.commune[a]];
+                    for (std::size_t k = 0; k < nt; ++k) {
+                        if (t <= options.thresholds_min[k]) {
+                            pop[k][i] += c.population;
+                        }
+                    }
+                    if (t <= options.gravity_max_minutes) {
+                        gravity[i] += c.population * std::exp(-t / options.gravity_decay_min);
                     }
                 }
-                if (t <= options.gravity_max_minutes) {
-                    gravity[i] += c.population * std::exp(-t / options.gravity_decay_min);
-                }
-                commune_best[v] = std::min(commune_best[v], t);
             }
-            for (std::size_t o = 0; o < ns; ++o) {
-                const double t = node_minutes[r.site_node[o]];
-                if (o != i && std::isfinite(t)) {
-                    const double total = access + t + r.site_access_minutes[o];
-                    nearest_site[i] = std::isnan(nearest_site[i]) ? total : std::min(nearest_site[i], total);
+            auto nearest_from = [&](const std::vector<double>& minutes_at) {
+                for (std::size_t o = 0; o < ns; ++o) {
+                    const double t = minutes_at[r.site_node[o]];
+                    if (o != i && std::isfinite(t) && !std::isnan(r.site_access_minutes[o])) {
+                        const double total = access + t + r.site_access_minutes[o];
+                        nearest_site[i] = std::isnan(nearest_site[i]) ? total : std::min(nearest_site[i], total);
+                    }
+                }
+            };
+            nearest_from(node_minutes);
+            for (const node_id v : reach.nodes) {
+                node_minutes[v] = inf;
+            }
+            if (std::isnan(nearest_site[i])) { // no other site within the bound: look further
+                const Reach far = towards.reach(r.site_node[i], inf);
+                for (std::size_t j = 0; j < far.nodes.size(); ++j) {
+                    node_minutes[far.nodes[j]] = far.minutes[j];
+                }
+                nearest_from(node_minutes);
+                std::fill(node_minutes.begin(), node_minutes.end(), inf);
+            }
+            // keep what the catchment polygons need: nodes within the largest threshold
+            Reach kept;
+            for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+                if (access + reach.minutes[j] <= max_t) {
+                    kept.nodes.push_back(reach.nodes[j]);
+                    kept.minutes.push_back(access + reach.minutes[j]);
                 }
             }
+            r.catchment_reach[i] = std::move(kept);
         }
         report("catchments", ns, ns);
     }
+
+    // --- per commune: minutes to the nearest site (one multi-source search), population around it (for maps)
     {
-        // demand around each commune (for maps): population within T minutes of its town hall
         stage_timer timer{seconds, "commune catchments"};
-        const int max_t = *std::max_element(options.thresholds_min.begin(), options.thresholds_min.end());
-        r.commune_pop.assign(options.thresholds_min.size(), std::vector<double>(nc, 0.0));
-        for (std::size_t v = 0; v < nc; ++v) {
-            report("commune catchments", v, nc);
-            const Reach reach = r.network.reach(static_cast<node_id>(v), max_t);
+        std::vector<node_id> sources;
+        std::vector<double> start;
+        for (std::size_t i = 0; i < ns; ++i) {
+            if (!std::isnan(r.site_access_minutes[i])) {
+                sources.push_back(r.site_node[i]);
+                start.push_back(r.site_access_minutes[i]);
+            }
+        }
+        // towards (the reversed graph) searched from the sites gives times from every node to its nearest site
+        const Network& from_sites = towards;
+        const std::vector<double> to_site = sources.empty() ? std::vector<double>(r.network.node_count(), nan)
+                                                            : from_sites.nearest_source_minutes(sources, start, inf);
+        r.commune_pop.assign(nt, std::vector<double>(nc, nan));
+        for (std::size_t k = 0; k < nc; ++k) {
+            report("commune catchments", k, nc);
+            const double access = r.commune_access_minutes[k];
+            const double t = std::isnan(access) ? nan : to_site[r.commune_node[k]] + access;
+            r.commune_minutes_to_nearest_site.push_back(t);
+            r.communes_unreachable += std::isnan(t) ? 1 : 0;
+            if (std::isnan(access)) {
+                continue;
+            }
+            for (std::size_t q = 0; q < nt; ++q) {
+                r.commune_pop[q][k] = 0.0;
+            }
+            const Reach reach = towards.reach(r.commune_node[k], std::max(0.0, max_t - access));
             for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
-                for (std::size_t k = 0; k < options.thresholds_min.size(); ++k) {
-                    if (reach.minutes[j] <= options.thresholds_min[k]) {
-                        r.commune_pop[k][v] += territory.communes[reach.nodes[j]].population;
+                const node_id v = reach.nodes[j];
+                for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
+                    for (std::size_t q = 0; q < nt; ++q) {
+                        if (access + reach.minutes[j] <= options.thresholds_min[q]) {
+                            r.commune_pop[q][k] += territory.communes[at_node.commune[a]].population;
+                        }
                     }
                 }
             }
         }
         report("commune catchments", nc, nc);
-    }
-    for (std::size_t v = 0; v < nc; ++v) {
-        const bool reached = std::isfinite(commune_best[v]);
-        r.commune_minutes_to_nearest_site.push_back(reached ? commune_best[v] : nan);
-        r.communes_unreachable += reached ? 0 : 1;
     }
     if (r.communes_unreachable > 0) {
         r.warnings.push_back(std::to_string(r.communes_unreachable) +
@@ -229,16 +419,110 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     return r;
 }
 
-std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r) {
+namespace {
+
+/** node_id column: null where the point was not snapped (access NaN). */
+Column node_column(const std::vector<node_id>& node, const std::vector<double>& access) {
+    Column c = Column::of_integers("node_id", std::vector<std::int64_t>(node.begin(), node.end()));
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        c.null[i] = std::isnan(access[i]);
+    }
+    return c;
+}
+
+std::vector<bool> snapped(const std::vector<double>& access) {
+    std::vector<bool> out;
+    for (const double a : access) {
+        out.push_back(!std::isnan(a));
+    }
+    return out;
+}
+
+/** The first `fraction` (0..1) of a polyline, by length. */
+std::vector<Point> leading_part(const std::vector<Point>& line, double fraction) {
+    double total = 0.0;
+    for (std::size_t i = 1; i < line.size(); ++i) {
+        total += distance_m(line[i - 1], line[i]);
+    }
+    std::vector<Point> out{line.front()};
+    double left = total * fraction;
+    for (std::size_t i = 1; i < line.size(); ++i) {
+        const double d = distance_m(line[i - 1], line[i]);
+        if (d >= left) {
+            const double f = d > 0.0 ? left / d : 0.0;
+            out.push_back({line[i - 1].x_m + f * (line[i].x_m - line[i - 1].x_m),
+                           line[i - 1].y_m + f * (line[i].y_m - line[i - 1].y_m)});
+            break;
+        }
+        out.push_back(line[i]);
+        left -= d;
+    }
+    if (out.size() == 1) {
+        out.push_back(out.front());
+    }
+    return out;
+}
+
+/**
+ * Catchment of one site at budget T on a road graph: the edges whose both ends are within T, plus the part of an
+ * edge that the remaining minutes cover from a reached end, grown by buffer_m.
+ */
+Geometry road_catchment(const RunResult& r, const std::vector<double>& minutes_at,
+                        const std::vector<std::vector<std::uint32_t>>& edges_at, const Reach& reach, double T,
+                        const Point& site, double buffer_m) {
+    std::vector<std::vector<Point>> lines;
+    std::vector<bool> used(0);
+    const auto& edges = r.network.edges();
+    const auto& nodes = r.network.nodes();
+    for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+        const node_id v = reach.nodes[j];
+        if (reach.minutes[j] > T) {
+            continue;
+        }
+        for (const std::uint32_t k : edges_at[v]) {
+            const Edge& e = edges[k];
+            const node_id other = e.from == v ? e.to : e.from;
+            const double t_other = minutes_at[other];
+            const std::vector<Point>& geometry =
+                r.edge_geometry.empty() ? std::vector<Point>{nodes[e.from], nodes[e.to]} : r.edge_geometry[k];
+            if (t_other <= T) {
+                if (v < other || (v == other)) { // each full edge once
+                    lines.push_back(geometry);
+                }
+                continue;
+            }
+            const double fraction = e.minutes > 0.0 ? std::min(1.0, (T - reach.minutes[j]) / e.minutes) : 1.0;
+            if (e.from == v) {
+                lines.push_back(leading_part(geometry, fraction));
+            } else {
+                std::vector<Point> reversed(geometry.rbegin(), geometry.rend());
+                lines.push_back(leading_part(reversed, fraction));
+            }
+        }
+    }
+    lines.push_back({site, site});
+    // one buffer per line, then a cascaded union: about 10x faster than buffering the MultiLineString at once
+    std::vector<Geometry> parts;
+    parts.reserve(lines.size());
+    for (const auto& line : lines) {
+        parts.push_back(buffer(Geometry::from_line(line), buffer_m));
+    }
+    return union_of(parts);
+}
+
+} // namespace
+
+std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r, const RunOptions& options) {
     // start from the input layers (communes, town_halls, sites) and add what the run computed
     std::vector<LayerData> input = to_layers(territory);
-    std::vector<LayerData> layers(3);
+    std::vector<LayerData> layers(4);
     LayerData& sites = layers[0];
     sites = std::move(input[2]);
-    std::vector<std::int64_t> node(r.site_node.begin(), r.site_node.end());
     std::vector<std::int64_t> rank(r.scores.rank.begin(), r.scores.rank.end());
-    sites.columns.push_back(Column::of_integers("node_id", node));
+    sites.columns.push_back(node_column(r.site_node, r.site_access_minutes));
     sites.columns.push_back(Column::of_reals("access_minutes", r.site_access_minutes));
+    sites.columns.push_back(Column::of_reals("snap_distance_m", r.site_snap_m));
+    sites.columns.push_back(Column::of_booleans("snapped", snapped(r.site_access_minutes)));
     for (const auto& c : r.criteria) {
         sites.columns.push_back(Column::of_reals(c.name, c.values));
     }
@@ -250,8 +534,10 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r)
 
     LayerData& communes = layers[1];
     communes = std::move(input[0]);
-    std::vector<std::int64_t> cnode(r.commune_node.begin(), r.commune_node.end());
-    communes.columns.push_back(Column::of_integers("node_id", cnode));
+    communes.columns.push_back(node_column(r.commune_node, r.commune_access_minutes));
+    communes.columns.push_back(Column::of_reals("access_minutes", r.commune_access_minutes));
+    communes.columns.push_back(Column::of_reals("snap_distance_m", r.commune_snap_m));
+    communes.columns.push_back(Column::of_booleans("snapped", snapped(r.commune_access_minutes)));
     communes.columns.push_back(Column::of_reals("minutes_to_nearest_site", r.commune_minutes_to_nearest_site));
     for (std::size_t k = 0; k < r.commune_pop.size(); ++k) {
         communes.columns.push_back(Column::of_reals(pop_name(r.thresholds_min[k]), r.commune_pop[k]));
@@ -262,17 +548,83 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r)
     std::vector<std::int64_t> from, to;
     std::vector<double> length, minutes;
     const auto& nodes = r.network.nodes();
-    for (const Edge& e : r.network.edges()) {
-        edges.wkb.push_back(Geometry::from_segment(nodes[e.from], nodes[e.to]).to_wkb());
+    const auto& network_edges = r.network.edges();
+    for (std::size_t k = 0; k < network_edges.size(); ++k) {
+        const Edge& e = network_edges[k];
+        edges.wkb.push_back((r.edge_geometry.empty() ? Geometry::from_segment(nodes[e.from], nodes[e.to])
+                                                     : Geometry::from_line(r.edge_geometry[k]))
+                                .to_wkb());
         from.push_back(e.from);
         to.push_back(e.to);
         length.push_back(e.length_m);
         minutes.push_back(e.minutes);
     }
+    std::vector<bool> twoway(r.network.twoway().begin(), r.network.twoway().end());
     edges.columns.push_back(Column::of_integers("from_node", from));
     edges.columns.push_back(Column::of_integers("to_node", to));
     edges.columns.push_back(Column::of_reals("length_m", length));
     edges.columns.push_back(Column::of_reals("minutes", minutes));
+    edges.columns.push_back(Column::of_booleans("twoway", twoway));
+
+    LayerData& catchments = layers[3];
+    catchments = LayerData{"catchments", GeometryType::multi_polygon, territory.crs, {}, {}};
+    std::vector<std::string> ids;
+    std::vector<std::int64_t> threshold;
+    std::vector<double> population;
+    std::vector<double> minutes_at(r.network.node_count(), inf);
+    std::vector<std::vector<std::uint32_t>> edges_at;
+    if (r.graph_kind == "osm") {
+        edges_at.resize(r.network.node_count());
+        for (std::size_t k = 0; k < network_edges.size(); ++k) {
+            edges_at[network_edges[k].from].push_back(static_cast<std::uint32_t>(k));
+            if (network_edges[k].to != network_edges[k].from) {
+                edges_at[network_edges[k].to].push_back(static_cast<std::uint32_t>(k));
+            }
+        }
+    }
+    const communes_by_node at_node{r.network.node_count(), r.commune_node, r.commune_access_minutes};
+    for (std::size_t i = 0; i < territory.sites.size() && i < r.catchment_reach.size(); ++i) {
+        const Reach& reach = r.catchment_reach[i];
+        if (std::isnan(r.site_access_minutes[i])) {
+            continue;
+        }
+        for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+            minutes_at[reach.nodes[j]] = reach.minutes[j];
+        }
+        for (std::size_t q = 0; q < r.thresholds_min.size(); ++q) {
+            const double T = r.thresholds_min[q];
+            Geometry area;
+            if (r.graph_kind == "osm") {
+                area = road_catchment(r, minutes_at, edges_at, reach, T, territory.sites[i].location,
+                                      options.catchment_buffer_m);
+            } else {
+                std::vector<Geometry> reached;
+                for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+                    const node_id v = reach.nodes[j];
+                    for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
+                        if (reach.minutes[j] <= T) {
+                            reached.push_back(territory.communes[at_node.commune[a]].geometry.clone());
+                        }
+                    }
+                }
+                if (reached.empty()) {
+                    continue; // the site's own town hall is beyond T: no commune reached
+                }
+                area = union_of(reached);
+            }
+            if (area.is_empty()) {
+                continue;
+            }
+            catchments.wkb.push_back(to_multi_polygon(area).to_wkb());
+            ids.push_back(territory.sites[i].site_id);
+            threshold.push_back(r.thresholds_min[q]);
+        }
+        for (const node_id v : reach.nodes) {
+            minutes_at[v] = inf;
+        }
+    }
+    catchments.columns.push_back(Column::of_strings("site_id", ids));
+    catchments.columns.push_back(Column::of_integers("minutes", threshold));
     return layers;
 }
 

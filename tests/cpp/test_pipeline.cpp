@@ -216,7 +216,7 @@ TEST_F(Pipeline, ProgressIsReported) {
             last_total = total;
         }
     });
-    EXPECT_EQ(stages, (std::set<std::string>{"adjacency", "catchments", "commune catchments"}));
+    EXPECT_EQ(stages, (std::set<std::string>{"graph", "catchments", "commune catchments"}));
     EXPECT_EQ(last_done, 3u);
     EXPECT_EQ(last_total, 3u);
 }
@@ -240,7 +240,7 @@ TEST_F(Pipeline, InvalidOptionsAreRefused) {
 TEST_F(Pipeline, OutputLayersFollowTheContract) {
     const RunResult r = run(territory(), km_is_minute());
     const std::vector<LayerData> layers = to_layers(territory(), r);
-    ASSERT_EQ(layers.size(), 3u);
+    ASSERT_EQ(layers.size(), 4u);
 
     const LayerData& sites = layers[0];
     EXPECT_EQ(sites.name, "sites");
@@ -268,8 +268,31 @@ TEST_F(Pipeline, OutputLayersFollowTheContract) {
     EXPECT_EQ(edges.name, "network_edges");
     EXPECT_EQ(edges.geometry_type, GeometryType::line_string);
     EXPECT_EQ(edges.size(), 3u);
-    EXPECT_EQ(column_names(edges), (std::vector<std::string>{"from_node", "to_node", "length_m", "minutes"}));
+    EXPECT_EQ(column_names(edges),
+              (std::vector<std::string>{"from_node", "to_node", "length_m", "minutes", "twoway"}));
     EXPECT_EQ(Geometry::from_wkb(edges.wkb[0]).to_wkt(), "LINESTRING (855000 6355000, 865000 6355000)");
+
+    // catchments on the commune graph: the union of the communes reached within each threshold
+    const LayerData& catchments = layers[3];
+    EXPECT_EQ(catchments.name, "catchments");
+    EXPECT_EQ(catchments.geometry_type, GeometryType::multi_polygon);
+    EXPECT_EQ(column_names(catchments), (std::vector<std::string>{"site_id", "minutes"}));
+    const auto& ids = catchments.columns[0].strings();
+    const auto& minutes = catchments.columns[1].integers();
+    auto area_km2 = [&](const std::string& id, std::int64_t t) {
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            if (ids[k] == id && minutes[k] == t) {
+                return area_m2(Geometry::from_wkb(catchments.wkb[k])) / 1e6;
+            }
+        }
+        return -1.0;
+    };
+    // s1 (access 1 min, in A): A at 1, B at 11, C at 21 minutes -> 15 min: A+B, 30 min: A+B+C (10 x 10 km each)
+    EXPECT_NEAR(area_km2("s1", 15), 200.0, 1e-6);
+    EXPECT_NEAR(area_km2("s1", 30), 300.0, 1e-6);
+    // s3 on B's town hall: A, B, C within 10 min -> 15 and 30 min: A+B+C (D at 20: 30 min adds D)
+    EXPECT_NEAR(area_km2("s3", 15), 300.0, 1e-6);
+    EXPECT_NEAR(area_km2("s3", 30), 400.0, 1e-6);
 }
 
 TEST_F(Pipeline, OutputLayersWriteAndReadBack) {
@@ -277,7 +300,7 @@ TEST_F(Pipeline, OutputLayersWriteAndReadBack) {
     TempDir dir;
     const std::string path = dir.file("result.gpkg");
     write_gpkg(path, to_layers(territory(), r));
-    EXPECT_EQ(layer_names(path), (std::vector<std::string>{"sites", "communes", "network_edges"}));
+    EXPECT_EQ(layer_names(path), (std::vector<std::string>{"sites", "communes", "network_edges", "catchments"}));
 
     const FeatureTable sites = read_layer(path, "sites",
                                           {{"site_id"},

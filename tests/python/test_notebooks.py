@@ -27,7 +27,7 @@ def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
     gpkg = workdir / "out" / "baronnies.gpkg"
     png = workdir / "out" / "baronnies_sites.png"
     assert dict(pyogrio.list_layers(gpkg)) == {"sites": "Point", "communes": "MultiPolygon",
-                                                "network_edges": "LineString"}
+                                                "network_edges": "LineString", "catchments": "MultiPolygon"}
     sites = gpd.read_file(gpkg, layer="sites")
     assert len(sites) == 117 and sorted(sites["rank"]) == list(range(1, 118))
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -35,7 +35,11 @@ class ScoreRun:
     communes: gpd.GeoDataFrame
     """Communes with node_id, minutes_to_nearest_site and pop_<T>min (docs/outputs.md)."""
     network_edges: gpd.GeoDataFrame
-    """The commute graph's edges (two-way): from_node, to_node, length_m, minutes."""
+    """The commute graph's edges: from_node, to_node, length_m, minutes, twoway."""
+    catchments: gpd.GeoDataFrame
+    """Per site and threshold, the area whose people reach the site in time (site_id, minutes, polygon)."""
+    graph_kind: str
+    """"commune" (commune commute graph) or "osm" (road graph of an OpenStreetMap file)."""
     warnings: list
     weights: dict
     """Weights used (defaults merged with the caller's)."""
@@ -167,7 +171,9 @@ def _progress_bar(enabled: bool) -> Optional[Callable[[str, int, int], None]]:
 def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optional[Mapping[str, float]] = None,
           thresholds: Sequence[int] = (15, 30), *, detour_factor: float = 1.5, speed_kmh: float = 50.0,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
-          adjacency_tolerance_m: float = 50.0, progress: bool = True) -> gpd.GeoDataFrame:
+          adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
+          max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0,
+          progress: bool = True) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
     Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
@@ -190,6 +196,13 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
         Gravity accessibility = sum of population × exp(-minutes / gravity_decay_min) up to gravity_max_minutes.
     adjacency_tolerance_m:
         Commune outlines closer than this count as sharing a border.
+    roads:
+        An OpenStreetMap file (.osm.pbf): travel times then come from its road graph (car profile, docs/osm.md),
+        clipped to the communes grown by ``roads_buffer_m``; town halls and sites are snapped to the nearest road
+        node and reach it at ``access_speed_kmh`` in a straight line. Points farther than ``max_snap_m`` are not
+        snapped: their times are NaN and a warning lists them.
+    catchment_buffer_m:
+        On a road graph, catchment polygons are the reached roads grown by this many metres.
     progress:
         Show a progress bar.
 
@@ -213,15 +226,24 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     options.gravity_decay_min = float(gravity_decay_min)
     options.gravity_max_minutes = float(gravity_max_minutes)
     options.adjacency_tolerance_m = float(adjacency_tolerance_m)
+    if roads is not None:
+        options.roads_path = os.fspath(roads)
+    options.roads_clip_buffer_m = float(roads_buffer_m)
+    options.max_snap_m = float(max_snap_m)
+    options.catchment_buffer_m = float(catchment_buffer_m)
     options.weights = {str(name): float(value) for name, value in (weights or {}).items()}
     run = _core.run(territory._core, options, _progress_bar(progress))
-    layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core)}
+    layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
+    already = set(territory.warnings)  # load_territory has shown those
     for w in run.warnings:
-        warnings.warn(w, DataWarning, stacklevel=2)
+        if w not in already:
+            warnings.warn(w, DataWarning, stacklevel=2)
     sites.attrs["tierslieux"] = ScoreRun(
         communes=layers["communes"],
         network_edges=layers["network_edges"],
+        catchments=layers["catchments"],
+        graph_kind=run.graph_kind,
         warnings=list(run.warnings),
         weights=dict(run.weights),
         effective_weights=dict(run.effective_weights),
@@ -231,7 +253,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
                     "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
                     "gravity_decay_min": options.gravity_decay_min,
                     "gravity_max_minutes": options.gravity_max_minutes,
-                    "adjacency_tolerance_m": options.adjacency_tolerance_m},
+                    "adjacency_tolerance_m": options.adjacency_tolerance_m,
+                    "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
+                    "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m},
         territory_path=territory.path,
     )
     return sites
@@ -245,7 +269,7 @@ def _whole_minutes(t) -> int:
 
 def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None
                ) -> Path:
-    """Write a score result to a GeoPackage (layers sites, communes, network_edges; docs/outputs.md).
+    """Write a score result to a GeoPackage (layers sites, communes, network_edges, catchments; docs/outputs.md).
 
     The file is written to a temporary file in the same folder and renamed into place only once complete: a
     failure leaves no partial file and any previous file untouched. Columns you added to ``result`` are written
@@ -256,7 +280,7 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
         raise InputError("write_gpkg expects the GeoDataFrame returned by tierslieux.score "
                          "(its attrs['tierslieux'] holds the communes and network layers)")
     layers = [to_layer("sites", result), to_layer("communes", meta.communes),
-              to_layer("network_edges", meta.network_edges)]
+              to_layer("network_edges", meta.network_edges), to_layer("catchments", meta.catchments)]
     for name, frame in (extra_layers or {}).items():
         layers.append(to_layer(name, frame))
     out = Path(os.fspath(path))

@@ -35,7 +35,40 @@ class RunOptions:
     gravity_decay_min: float
     gravity_max_minutes: float
     weights: dict[str, float]
+    roads_path: str
+    roads_profile: SpeedProfile
+    roads_clip_buffer_m: float
+    max_snap_m: float
+    catchment_buffer_m: float
     def __init__(self) -> None: ...
+
+class SpeedProfile:
+    name: str
+    highway_kmh: dict[str, float]
+    use_maxspeed: bool
+    maxspeed_factor: float
+    max_kmh: float
+    obey_oneway: bool
+    def __init__(self) -> None: ...
+    @staticmethod
+    def car() -> SpeedProfile: ...
+
+def read_osm_roads(path: str, profile: SpeedProfile, crs: str, clip_wkb: Optional[bytes] = None,
+                   clip_buffer_m: float = 0.0, keep_largest_component: bool = True) -> dict: ...
+
+class Network:
+    node_count: int
+    edge_count: int
+    arc_count: int
+    def __init__(self, x, y, edge_from, edge_to, length_m, minutes, twoway) -> None: ...
+    def aggregate(self, values, max_minutes: float, kind: str, decay: str, sources, threads: int = 0,
+                  progress: Optional[Callable[[int, int], None]] = None): ...
+    def travel_times(self, origins, destinations, max_minutes: float, threads: int = 0,
+                     progress: Optional[Callable[[int, int], None]] = None): ...
+    def reach(self, source: int, max_minutes: float) -> tuple: ...
+    def nearest_nodes(self, x, y) -> tuple: ...
+    def strong_components(self): ...
+    def component_count(self) -> int: ...
 
 class RunResult:
     warnings: list[str]
@@ -46,7 +79,8 @@ class RunResult:
     component_count: int
     weights: dict[str, float]
     effective_weights: dict[str, float]
-    def layers(self, territory: Territory) -> list[Layer]: ...
+    graph_kind: str
+    def layers(self, territory: Territory, options: RunOptions) -> list[Layer]: ...
 
 def run(territory: Territory, options: RunOptions,
         progress: Optional[Callable[[str, int, int], None]] = None) -> RunResult: ...

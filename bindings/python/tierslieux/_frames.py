@@ -49,8 +49,10 @@ def _crs_string(frame: gpd.GeoDataFrame, name: str) -> str:
     return f"{auth[0]}:{auth[1]}" if auth else frame.crs.to_wkt()
 
 
-def to_layer(name: str, frame: pd.DataFrame) -> dict:
-    """(Geo)DataFrame -> engine layer dict, for write_gpkg. Raises ValueError/TypeError naming the column."""
+def to_layer(name: str, frame: pd.DataFrame, empty_geometry_type: str = "MultiPolygon") -> dict:
+    """(Geo)DataFrame -> engine layer dict, for write_gpkg. Raises InputError naming the column.
+
+    ``empty_geometry_type`` is the layer's geometry type when the frame has no row."""
     columns = []
     geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for col in frame.columns:
@@ -74,6 +76,9 @@ def to_layer(name: str, frame: pd.DataFrame) -> dict:
     if geoms.isna().any() or shapely.is_empty(np.asarray(geoms)).any():
         bad = int(np.flatnonzero(np.asarray(geoms.isna() | shapely.is_empty(np.asarray(geoms))))[0])
         raise InputError(f"layer {name!r}: row {bad} has no geometry")
+    if len(geoms) == 0:
+        return {"name": name, "geometry_type": empty_geometry_type, "crs": _crs_string(frame, name), "wkb": [],
+                "columns": columns}
     types = set(shapely.get_type_id(np.asarray(geoms)).tolist())
     type_names = {shapely.GeometryType(t).name for t in types}
     kinds = {_GEOMETRY_OF.get(t) for t in type_names}

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="catchment thresholds in minutes (default: 15 30)")
     run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
     run.add_argument("--speed-kmh", type=float, default=50.0, help="mean speed on the commute graph (50)")
+    run.add_argument("--roads", metavar="FILE.osm.pbf",
+                     help="OpenStreetMap extract: travel times on its roads instead of the commune graph")
+    run.add_argument("--roads-buffer-m", type=float, default=5000.0,
+                     help="keep the roads within this distance of the communes (5000)")
+    run.add_argument("--max-snap-m", type=float, default=1000.0,
+                     help="town halls and sites farther from a road are not snapped, and reported (1000)")
     run.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
     run.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none, e.g. EPSG:4326")
     run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
@@ -61,7 +67,8 @@ def _run(args: argparse.Namespace) -> int:
         timings["load territory"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         result = tl.score(territory, weights=dict(args.weight), thresholds=args.thresholds,
-                          detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, progress=progress)
+                          detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
+                          roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m, progress=progress)
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
     for stage, seconds in meta.stage_seconds.items():
@@ -95,8 +102,9 @@ def _run(args: argparse.Namespace) -> int:
         communes = meta.communes
         n_in = int(communes["in_territory"].sum())
         print(f"territory: {territory.path}")
+        graph = "road graph of " + str(args.roads) if meta.graph_kind == "osm" else "commune commute graph"
         print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
-              f"network edges: {len(meta.network_edges)}")
+              f"network edges: {len(meta.network_edges)} ({graph})")
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
         cols = ["rank", "site_id", "name", "kind", "score"] + pops
         table = result.nsmallest(args.top, "rank")[cols].copy()

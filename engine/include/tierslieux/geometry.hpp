@@ -83,6 +83,15 @@ Geometry make_valid(const Geometry& geometry);
 /** A Polygon wrapped as a one-part MultiPolygon; a MultiPolygon copied; anything else: geometry_error. */
 Geometry to_multi_polygon(const Geometry& geometry);
 
+/** Area in square metres (0 for points and lines). */
+double area_m2(const Geometry& geometry);
+
+/** The union of the geometries (GEOS unary union); empty input gives an empty Geometry. */
+Geometry union_of(const std::vector<Geometry>& geometries);
+
+/** The geometry grown by distance_m (GEOS buffer, 8 segments per quarter circle). */
+Geometry buffer(const Geometry& geometry, double distance_m);
+
 /** A point guaranteed to lie inside the geometry (GEOSPointOnSurface). */
 Point point_on_surface(const Geometry& geometry);
 

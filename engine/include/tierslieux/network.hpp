@@ -107,6 +107,16 @@ public:
     std::vector<double> travel_times(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
                                      double max_minutes, const SearchOptions& options = {}) const;
 
+    /**
+     * Multi-source search: for each node, the least start_minutes[i] + travel time from sources[i], NaN when no
+     * source reaches it within max_minutes. One Dijkstra over the graph, whatever the number of sources.
+     */
+    std::vector<double> nearest_source_minutes(const std::vector<node_id>& sources,
+                                               const std::vector<double>& start_minutes, double max_minutes) const;
+
+    /** The same graph with every edge turned around: searches on it give travel times *to* the source. */
+    Network reversed() const;
+
     /** Index of the nearest node to each point (R-tree), and the straight distance to it in metres. */
     std::vector<node_id> nearest_nodes(const std::vector<Point>& points, std::vector<double>* distances_m = nullptr) const;
 

@@ -7,6 +7,7 @@
 
 #include <tierslieux/io.hpp>
 #include <tierslieux/network.hpp>
+#include <tierslieux/osm.hpp>
 #include <tierslieux/scoring.hpp>
 #include <tierslieux/territory.hpp>
 
@@ -29,6 +30,19 @@ struct RunOptions {
     /** Communes farther than this (minutes) add nothing to gravity accessibility. */
     double gravity_max_minutes = 90.0;
     /**
+     * OpenStreetMap file (.osm.pbf, .osm): when set, travel times come from its road graph (clipped to the communes
+     * grown by roads_clip_buffer_m) instead of the commune graph; town halls and sites are snapped to its nearest
+     * node, and the access leg is the straight distance at graph.access_speed_kmh.
+     */
+    std::string roads_path;
+    SpeedProfile roads_profile = SpeedProfile::car();
+    double roads_clip_buffer_m = 5000.0;
+    /** Points farther than this from the road graph are not snapped: their times are NaN, and a warning lists them. */
+    double max_snap_m = 1000.0;
+    /** Catchment polygons: reached road edges grown by this many metres (road graphs only). */
+    double catchment_buffer_m = 150.0;
+
+    /**
      * Weights per criterion name, merged over default_weights() (0 drops a criterion). A weight for ftth_share
      * when the territory has no broadband layer is an input_error; unknown names are too.
      */
@@ -44,9 +58,16 @@ using progress_callback = std::function<void(const std::string& stage, std::size
 /** Everything a run computes. */
 struct RunResult {
     Network network;
+    std::string graph_kind;                      ///< "commune" or "osm"
+    std::vector<std::vector<Point>> edge_geometry; ///< road geometry per edge (commune graph: empty)
     std::vector<node_id> commune_node;           ///< per commune (territory order)
+    std::vector<double> commune_access_minutes;  ///< town hall to its node (0 on the commune graph; NaN: not snapped)
+    std::vector<double> commune_snap_m;          ///< straight metres from the town hall to its node
     std::vector<node_id> site_node;              ///< per site
-    std::vector<double> site_access_minutes;     ///< site to its commune's town hall
+    std::vector<double> site_access_minutes;     ///< site to its node (NaN: not snapped)
+    std::vector<double> site_snap_m;             ///< straight metres from the site to its node
+    /** Per site: nodes whose people reach the site within the largest threshold, with those minutes. */
+    std::vector<Reach> catchment_reach;
     std::vector<Criterion> criteria;             ///< raw criterion values per site
     ScoreResult scores;
     std::vector<double> commune_minutes_to_nearest_site; ///< NaN when no site reachable
@@ -63,7 +84,11 @@ struct RunResult {
 /** Runs the job on a loaded territory. Throws input_error for invalid options. */
 RunResult run(const Territory& territory, const RunOptions& options = {}, const progress_callback& progress = {});
 
-/** The output layers `sites`, `communes`, `network_edges` of docs/outputs.md. */
-std::vector<LayerData> to_layers(const Territory& territory, const RunResult& result);
+/**
+ * The output layers `sites`, `communes`, `network_edges` and `catchments` of docs/outputs.md. Catchments: per site
+ * and threshold, the union of the reached communes (commune graph) or the reached road edges grown by
+ * options.catchment_buffer_m (road graph).
+ */
+std::vector<LayerData> to_layers(const Territory& territory, const RunResult& result, const RunOptions& options = {});
 
 } // namespace tierslieux

@@ -1,0 +1,117 @@
+"""The whole job on a road graph: `tierslieux run --roads` on the real Saint-Barthélemy roads with the SYNTHETIC
+territory of tests/data/make_saint_barthelemy_territory.py (synthetic cells, populations and sites)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+import tierslieux as tl
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PBF = DATA / "saint_barthelemy.osm.pbf"
+TERRITORY = DATA / "saint_barthelemy_territory.gpkg"
+CRS = "EPSG:5490"
+
+
+def score(territory=TERRITORY, **kw):
+    with pytest.warns(tl.DataWarning):
+        return tl.score(territory, roads=PBF, thresholds=(3, 6), progress=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def result():
+    with pytest.warns(tl.DataWarning):
+        t = tl.load_territory(TERRITORY, crs=CRS)
+    return score(t)
+
+
+def test_road_graph_is_used(result):
+    meta = result.attrs["tierslieux"]
+    assert meta.graph_kind == "osm"
+    edges = meta.network_edges
+    assert len(edges) == 979 and edges.crs.to_epsg() == 5490
+    assert edges["twoway"].sum() == 979 - 9  # the island has 9 one-way pieces in the kept component
+    assert result["snapped"].all() and meta.communes["snapped"].all()
+    assert (result["snap_distance_m"] < 100).all()
+
+
+def test_pop_follows_the_contract_on_roads(result):
+    """pop_T of a site = population of communes whose node reaches the site's node within T - access_minutes."""
+    meta = result.attrs["tierslieux"]
+    e, communes = meta.network_edges, meta.communes
+    f, t, m, two = (e["from_node"].to_numpy(), e["to_node"].to_numpy(), e["minutes"].to_numpy(),
+                    e["twoway"].to_numpy())
+    n = int(max(f.max(), t.max())) + 1
+    ff, tt, mm = np.concatenate([f, t[two]]), np.concatenate([t, f[two]]), np.concatenate([m, m[two]])
+    order = np.lexsort((mm, tt, ff))
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = (ff[order][1:] != ff[order][:-1]) | (tt[order][1:] != tt[order][:-1])
+    o = order[keep]
+    graph = coo_matrix((np.maximum(mm[o], 1e-12), (ff[o], tt[o])), shape=(n, n)).tocsr()
+    # people travel from their commune's node to the site: times from every node to the site's node
+    to_site = dijkstra(graph.T.tocsr(), directed=True, indices=result["node_id"].to_numpy())
+    node = communes["node_id"].to_numpy()
+    for k, (_, site) in enumerate(result.iterrows()):
+        for T in (3, 6):
+            within = to_site[k][node] <= T - site["access_minutes"] + 1e-9
+            assert site[f"pop_{T}min"] == pytest.approx(communes["population"][within].sum()), (site["site_id"], T)
+    # minutes_to_nearest_site of a commune: access + network + site access, the least over sites
+    best = np.min(to_site[:, node] + result["access_minutes"].to_numpy()[:, None], axis=0)
+    np.testing.assert_allclose(communes["minutes_to_nearest_site"], best + communes["access_minutes"], atol=1e-6)
+
+
+def test_catchments_grow_with_the_threshold(result):
+    c = result.attrs["tierslieux"].catchments
+    assert set(c["site_id"]) == set(result["site_id"]) and set(c["minutes"]) == {3, 6}
+    area = c.set_index(["site_id", "minutes"]).geometry.area
+    for site_id in result["site_id"]:
+        small, big = c[(c.site_id == site_id) & (c.minutes == 3)], c[(c.site_id == site_id) & (c.minutes == 6)]
+        assert area[(site_id, 3)] < area[(site_id, 6)]
+        assert big.geometry.iloc[0].buffer(1).contains(small.geometry.iloc[0])
+        site = result.loc[result.site_id == site_id, "geometry"].iloc[0]
+        assert small.geometry.iloc[0].contains(site)
+
+
+def test_far_site_is_flagged_not_snapped(tmp_path):
+    layers = {name: gpd.read_file(TERRITORY, layer=name) for name in ("communes", "town_halls", "sites")}
+    sites = layers["sites"]
+    sites.loc[0, "geometry"] = shapely.Point(sites.geometry.iloc[0].x, sites.geometry.iloc[0].y + 5000)  # at sea
+    path = tmp_path / "far.gpkg"
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    with pytest.warns(tl.DataWarning) as record:
+        r = tl.score(path, roads=PBF, thresholds=(3, 6), progress=False)
+    messages = " ".join(str(w.message) for w in record)
+    assert "1 site lie(s) more than 1000" in messages and "synthetic-1" in messages
+    far = r.set_index("site_id").loc["synthetic-1"]
+    assert not far["snapped"] and np.isnan(far["pop_3min"]) and np.isnan(far["access_minutes"])
+    assert far["snap_distance_m"] > 1000
+    assert far["rank"] == len(r) or far["score"] <= r["score"].min() + 1e-9
+
+
+def test_cli_with_roads(tmp_path):
+    out = tmp_path / "sb.gpkg"
+    p = subprocess.run([sys.executable, "-m", "tierslieux", "run", "--territory", str(TERRITORY), "--roads",
+                        str(PBF), "--crs", CRS, "--thresholds", "3", "6", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "network edges: 979 (road graph of" in p.stdout
+    assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
+                                               "network_edges": "LineString", "catchments": "MultiPolygon"}
+    assert "kept the largest of 7 strongly connected parts" in p.stderr
+
+
+def test_cli_missing_roads_file(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "tierslieux", "run", "--territory", str(TERRITORY), "--roads",
+                        str(tmp_path / "none.osm.pbf"), "--crs", CRS, "--out", str(tmp_path / "o.gpkg")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 4 and "none.osm.pbf" in p.stderr
