@@ -115,6 +115,25 @@ void bind_network(py::module_& m) {
             py::arg("origins"), py::arg("destinations"), py::arg("max_minutes"), py::arg("threads") = 0,
             py::arg("progress") = py::none())
         .def(
+            "nearest_pois",
+            [](const Network& n, const u32_array& pois, std::size_t k, double max_minutes, const u32_array& sources,
+               unsigned threads, const py::object& progress) {
+                const auto p = to_vector<node_id>(pois);
+                const auto s = to_vector<node_id>(sources);
+                const SearchOptions o = search_options(threads, progress);
+                Network::NearestPois hits;
+                {
+                    py::gil_scoped_release release;
+                    hits = n.nearest_pois(p, k, max_minutes, s, o);
+                }
+                const auto rows = static_cast<py::ssize_t>(hits.minutes.size() / k);
+                py::array_t<std::uint32_t> poi(static_cast<py::ssize_t>(hits.poi.size()), hits.poi.data());
+                return py::make_tuple(to_numpy(std::move(hits.minutes)).reshape({rows, static_cast<py::ssize_t>(k)}),
+                                      poi.reshape({rows, static_cast<py::ssize_t>(k)}));
+            },
+            py::arg("poi_nodes"), py::arg("k"), py::arg("max_minutes"), py::arg("sources"), py::arg("threads") = 0,
+            py::arg("progress") = py::none())
+        .def(
             "reach",
             [](const Network& n, node_id source, double max_minutes) {
                 Reach r;

@@ -430,6 +430,48 @@ std::vector<double> Network::nearest_source_minutes(const std::vector<node_id>& 
     return out;
 }
 
+Network::NearestPois Network::nearest_pois(const std::vector<node_id>& poi_nodes, std::size_t k, double max_minutes,
+                                            const std::vector<node_id>& sources, const SearchOptions& options) const {
+    const std::size_t n = node_count();
+    check_bound(max_minutes, "nearest_pois");
+    if (k == 0) {
+        throw input_error("nearest_pois: k must be >= 1");
+    }
+    for (std::size_t i = 0; i < poi_nodes.size(); ++i) {
+        m_impl->check_node(poi_nodes[i], "nearest_pois: poi_nodes", i);
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        m_impl->check_node(sources[i], "nearest_pois: sources", i);
+    }
+    // POIs of each node, in CSR form
+    std::vector<std::uint32_t> first(n + 1, 0);
+    for (const node_id v : poi_nodes) {
+        ++first[v + 1];
+    }
+    std::partial_sum(first.begin(), first.end(), first.begin());
+    std::vector<std::uint32_t> pois(poi_nodes.size());
+    {
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < poi_nodes.size(); ++i) {
+            pois[fill[poi_nodes[i]]++] = static_cast<std::uint32_t>(i);
+        }
+    }
+    const std::size_t count = sources.empty() ? n : sources.size();
+    NearestPois out{std::vector<double>(count * k, nan), std::vector<std::uint32_t>(count * k, 0)};
+    parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
+        const node_id source = sources.empty() ? static_cast<node_id>(i) : sources[i];
+        std::size_t found = 0;
+        m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
+            for (std::uint32_t a = first[v]; a < first[v + 1] && found < k; ++a, ++found) {
+                out.minutes[i * k + found] = t;
+                out.poi[i * k + found] = pois[a];
+            }
+            return found < k;
+        });
+    });
+    return out;
+}
+
 Network Network::reversed() const {
     std::vector<Edge> edges = m_impl->edges;
     for (Edge& e : edges) {

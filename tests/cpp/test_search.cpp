@@ -158,6 +158,35 @@ TEST_P(RandomGraphs, TravelTimesEqualPlainDijkstraWithNanWhereUnreachable) {
     }
 }
 
+TEST_P(RandomGraphs, NearestPoisAreTheKClosestByDijkstra) {
+    const RandomGraph g{90, 140, GetParam()};
+    const Network net = g.network();
+    const std::vector<node_id> pois{3, 17, 17, 40, 55, 89};
+    const std::size_t k = 3;
+    const double T = 14.0;
+    const auto hits = net.nearest_pois(pois, k, T, {}, SearchOptions{2, {}});
+    ASSERT_EQ(hits.minutes.size(), 90 * k);
+    for (node_id s = 0; s < 90; ++s) {
+        const auto ref = g.reference(s);
+        std::vector<double> expected;
+        for (const node_id p : pois) {
+            if (std::isfinite(ref[p]) && ref[p] <= T) {
+                expected.push_back(ref[p]);
+            }
+        }
+        std::sort(expected.begin(), expected.end());
+        for (std::size_t j = 0; j < k; ++j) {
+            const double got = hits.minutes[s * k + j];
+            if (j < expected.size()) {
+                EXPECT_NEAR(got, expected[j], 1e-9) << "source " << s << " rank " << j;
+                EXPECT_NEAR(ref[pois[hits.poi[s * k + j]]], got, 1e-9) << "the POI index points at that POI";
+            } else {
+                EXPECT_TRUE(std::isnan(got)) << "source " << s << " rank " << j;
+            }
+        }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomGraphs, ::testing::Values(1u, 2u, 3u, 4u, 5u));
 
 TEST(Search, AggregateOnSourcesSubset) {

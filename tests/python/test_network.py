@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
@@ -82,6 +83,27 @@ def test_nodes_in_range_and_nearest_nodes():
     brute = np.hypot(x[None, :] - qx[:, None], y[None, :] - qy[:, None])
     np.testing.assert_allclose(dist, brute.min(axis=1))
     assert (brute[np.arange(2), ids] == brute.min(axis=1)).all()
+
+
+def test_nearest_pois_equal_scipy():
+    x, y, f, t, minutes, twoway = random_graph(5, n=120, m=260)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    ref = scipy_times(x.size, f, t, minutes, twoway)
+    pois = np.array([3, 50, 50, 77, 119])
+    frame = net.nearest_pois(pois, k=2, max_minutes=8.0, return_poi=True)
+    assert list(frame.columns) == [1, 2, "poi1", "poi2"] and len(frame) == 120
+    for src in range(120):
+        times = np.sort(ref[src][pois])
+        times = times[times <= 8.0]
+        for j in (1, 2):
+            got = frame.loc[src, j]
+            if j <= times.size:
+                assert got == pytest.approx(times[j - 1], abs=1e-6)
+                assert ref[src][pois[frame.loc[src, f"poi{j}"]]] == pytest.approx(got, abs=1e-6)
+            else:
+                assert np.isnan(got) and frame.loc[src, f"poi{j}"] is pd.NA
+    with pytest.raises(ValueError, match="k must be a whole number"):
+        net.nearest_pois(pois, k=0)
 
 
 def test_edges_frame_has_crs_and_one_row_per_edge():

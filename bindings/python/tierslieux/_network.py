@@ -219,6 +219,30 @@ class Network:
         return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
                                        _bar(progress, "travel times"))
 
+    def nearest_pois(self, poi_nodes, k: int = 1, max_minutes: Optional[float] = None, sources=None, *,
+                     return_poi: bool = False, threads: int = 0, progress: bool = False) -> pd.DataFrame:
+        """Travel minutes from each source (default: every node) to its ``k`` nearest points of interest.
+
+        ``poi_nodes``: node id of each POI (several POIs may share a node). Returns a DataFrame indexed by source
+        node with columns 1..k (minutes, ascending; NaN where fewer than k POIs lie within ``max_minutes``); with
+        ``return_poi``, also columns poi1..poik (index into ``poi_nodes``, <NA> where there is none).
+        Equivalent to pandana's ``nearest_pois``.
+        """
+        p = _ids("poi_nodes", poi_nodes, self.node_count)
+        if isinstance(k, bool) or int(k) != k or int(k) < 1:
+            raise InputError(f"k must be a whole number >= 1 (got {k!r})")
+        s = np.empty(0, dtype=np.uint32) if sources is None else _ids("sources", sources, self.node_count)
+        minutes, poi = self._core.nearest_pois(p, int(k), _max_minutes(max_minutes), s, int(threads),
+                                               _bar(progress, "nearest POIs"))
+        index = pd.Index(np.arange(self.node_count) if sources is None else s.astype(np.int64), name="source")
+        frame = pd.DataFrame(minutes, index=index, columns=range(1, int(k) + 1))
+        if return_poi:
+            for j in range(int(k)):
+                col = pd.array(poi[:, j].astype(np.int64), dtype="Int64")
+                col[np.isnan(minutes[:, j])] = pd.NA
+                frame[f"poi{j + 1}"] = col
+        return frame
+
     def nodes_in_range(self, sources, max_minutes: float) -> pd.DataFrame:
         """Every node within ``max_minutes`` of each source: DataFrame (source, node_id, minutes)."""
         s = _ids("sources", sources, self.node_count)

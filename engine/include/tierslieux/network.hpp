@@ -117,6 +117,18 @@ public:
     /** The same graph with every edge turned around: searches on it give travel times *to* the source. */
     Network reversed() const;
 
+    /**
+     * For each source (all nodes when `sources` is empty), the k points of interest nearest in travel time
+     * (pandana's nearest_pois). minutes is row-major sources x k, ascending, NaN where fewer than k POIs lie
+     * within max_minutes; poi holds the index into poi_nodes of each hit (read it only where minutes is not NaN).
+     */
+    struct NearestPois {
+        std::vector<double> minutes;
+        std::vector<std::uint32_t> poi;
+    }; // struct NearestPois
+    NearestPois nearest_pois(const std::vector<node_id>& poi_nodes, std::size_t k, double max_minutes,
+                             const std::vector<node_id>& sources = {}, const SearchOptions& options = {}) const;
+
     /** Index of the nearest node to each point (R-tree), and the straight distance to it in metres. */
     std::vector<node_id> nearest_nodes(const std::vector<Point>& points, std::vector<double>* distances_m = nullptr) const;
 
