@@ -40,8 +40,11 @@ void validate(const RunOptions& o) {
     if (!(o.max_snap_m > 0.0)) {
         throw input_error("max_snap_m must be > 0 (got " + std::to_string(o.max_snap_m) + ")");
     }
-    if (!(o.catchment_buffer_m >= 0.0) || !(o.roads_clip_buffer_m >= 0.0)) {
-        throw input_error("catchment_buffer_m and roads_clip_buffer_m must be >= 0");
+    if (!(o.catchment_buffer_m > 0.0) || !std::isfinite(o.catchment_buffer_m)) {
+        throw input_error("catchment_buffer_m must be > 0 (road catchments are the reached roads grown by it)");
+    }
+    if (!(o.roads_clip_buffer_m >= 0.0) || !std::isfinite(o.roads_clip_buffer_m)) {
+        throw input_error("roads_clip_buffer_m must be >= 0");
     }
     if (!(o.gravity_max_minutes > 0.0)) {
         throw input_error("gravity_max_minutes must be > 0 (got " + std::to_string(o.gravity_max_minutes) + ")");
@@ -179,7 +182,8 @@ attached_graph road_graph(const Territory& territory, const RunOptions& options,
         }
         if (!far.empty()) {
             g.warnings.push_back(std::to_string(far.size()) + " " + what + " lie(s) more than " +
-                                 std::to_string(options.max_snap_m) + " m from the road graph and were not snapped "
+                                 std::to_string(static_cast<long long>(std::lround(options.max_snap_m))) +
+                                 " m from the road graph and were not snapped "
                                  "(their times are NaN; column snapped = false): " + first_names(far));
         }
     };
@@ -307,7 +311,8 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
             for (const node_id v : reach.nodes) {
                 node_minutes[v] = inf;
             }
-            if (std::isnan(nearest_site[i])) { // no other site within the bound: look further
+            // a site beyond the bound is more than access + bound away: only then can one be nearer than the best
+            if (std::isnan(nearest_site[i]) || nearest_site[i] > access + bound) {
                 const Reach far = towards.reach(r.site_node[i], inf);
                 for (std::size_t j = 0; j < far.nodes.size(); ++j) {
                     node_minutes[far.nodes[j]] = far.minutes[j];
@@ -570,7 +575,6 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     catchments = LayerData{"catchments", GeometryType::multi_polygon, territory.crs, {}, {}};
     std::vector<std::string> ids;
     std::vector<std::int64_t> threshold;
-    std::vector<double> population;
     std::vector<double> minutes_at(r.network.node_count(), inf);
     std::vector<std::vector<std::uint32_t>> edges_at;
     if (r.graph_kind == "osm") {

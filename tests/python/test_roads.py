@@ -89,9 +89,9 @@ def test_far_site_is_flagged_not_snapped(tmp_path):
     for name, frame in layers.items():
         frame.to_file(path, layer=name, driver="GPKG")
     with pytest.warns(tl.DataWarning) as record:
-        r = tl.score(path, roads=PBF, thresholds=(3, 6), progress=False)
+        r = tl.score(path, roads=PBF, thresholds=(3, 6), progress=False, crs=CRS)
     messages = " ".join(str(w.message) for w in record)
-    assert "1 site lie(s) more than 1000" in messages and "synthetic-1" in messages
+    assert "1 site lie(s) more than 1000 m" in messages and "synthetic-1" in messages
     far = r.set_index("site_id").loc["synthetic-1"]
     assert not far["snapped"] and np.isnan(far["pop_3min"]) and np.isnan(far["access_minutes"])
     assert far["snap_distance_m"] > 1000

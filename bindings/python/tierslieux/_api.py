@@ -172,7 +172,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
           thresholds: Sequence[int] = (15, 30), *, detour_factor: float = 1.5, speed_kmh: float = 50.0,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
           adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
-          max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0,
+          max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0, crs: str = "EPSG:2154",
           progress: bool = True) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
@@ -203,6 +203,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
         snapped: their times are NaN and a warning lists them.
     catchment_buffer_m:
         On a road graph, catchment polygons are the reached roads grown by this many metres.
+    crs:
+        Metric CRS to load the territory in when ``territory`` is a path (ignored for a loaded Territory).
     progress:
         Show a progress bar.
 
@@ -213,7 +215,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     GeoDataFrames, the warnings, the effective weights and the parameters; :func:`write_gpkg` writes them all.
     """
     if territory is None or isinstance(territory, (str, os.PathLike)):
-        territory = load_territory(territory)
+        territory = load_territory(territory, crs=crs)
     if not isinstance(territory, Territory):
         raise TypeError(f"territory must be a tierslieux.Territory, a path or None, not {type(territory).__name__}")
     options = _core.RunOptions()

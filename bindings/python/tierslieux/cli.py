@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="score the candidate sites of a territory",
                          description="Score and rank the candidate sites of a territory; write a GeoPackage "
-                                     "(layers sites, communes, network_edges) and a PNG map.")
+                                     "(layers sites, communes, network_edges, catchments; docs/outputs.md) and a "
+                                     "PNG map.")
     run.add_argument("--territory", metavar="PATH",
                      help="territory file (default: the embedded Baronnies provençales territory)")
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
@@ -41,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="catchment thresholds in minutes (default: 15 30)")
     run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
     run.add_argument("--speed-kmh", type=float, default=50.0, help="mean speed on the commute graph (50)")
+    run.add_argument("--access-speed-kmh", type=float, default=50.0,
+                     help="speed of the access leg from a site or town hall to the graph (50)")
+    run.add_argument("--catchment-buffer-m", type=float, default=150.0,
+                     help="road catchments: reached roads grown by this many metres (150)")
     run.add_argument("--roads", metavar="FILE.osm.pbf",
                      help="OpenStreetMap extract: travel times on its roads instead of the commune graph")
     run.add_argument("--roads-buffer-m", type=float, default=5000.0,
@@ -68,7 +73,9 @@ def _run(args: argparse.Namespace) -> int:
         t1 = time.perf_counter()
         result = tl.score(territory, weights=dict(args.weight), thresholds=args.thresholds,
                           detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
-                          roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m, progress=progress)
+                          roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
+                          access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
+                          progress=progress)
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
     for stage, seconds in meta.stage_seconds.items():

@@ -51,7 +51,8 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     inside = communes[communes["in_territory"]]
     outside = communes[~communes["in_territory"]]
     vmax = float(inside[column].max())  # the colour scale follows the territory, not its bigger neighbours
-    outside.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
+    if len(outside):
+        outside.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
     inside.plot(ax=ax, column=column, cmap="YlGnBu", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.4,
                 legend=True, cax=cax_communes,
                 legend_kwds={"label": f"commune: people within {column[4:-3]} min of its town hall",

@@ -3,8 +3,8 @@
  * @file network.hpp
  * Commute graphs and travel times. A Network is a set of nodes (points in a metric CRS) and directed edges with a
  * length in metres and a travel time in minutes, stored as a compressed sparse row graph. The default commute
- * graph links communes that share a border (build_commune_graph); road graphs from OpenStreetMap will come in
- * behind the same class.
+ * graph links communes that share a border (build_commune_graph); road graphs from OpenStreetMap (osm.hpp) use
+ * the same class.
  */
 
 #include <tierslieux/geometry.hpp>
