@@ -130,6 +130,12 @@ struct Network::impl {
         ws.reset();
     }
 
+    void check_nodes(const std::vector<node_id>& ids, const char* argument) const {
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            check_node(ids[i], argument, i);
+        }
+    }
+
     void check_node(node_id v, const char* argument, std::size_t index) const {
         if (v >= nodes.size()) {
             throw input_error(std::string{argument} + "[" + std::to_string(index) + "] = " + std::to_string(v) +
@@ -139,6 +145,28 @@ struct Network::impl {
 }; // struct Network::impl
 
 namespace {
+
+/** The positions in `nodes` of each node id, in CSR form: positions of v are item[first[v]] … item[first[v+1]-1]. */
+struct grouped_by_node {
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> item;
+    std::size_t distinct = 0; ///< number of node ids that occur
+
+    grouped_by_node(std::size_t node_count, const std::vector<node_id>& nodes) : first(node_count + 1, 0) {
+        for (const node_id v : nodes) {
+            ++first[v + 1];
+        }
+        for (std::size_t v = 0; v < node_count; ++v) {
+            distinct += first[v + 1] > 0;
+        }
+        std::partial_sum(first.begin(), first.end(), first.begin());
+        item.resize(nodes.size());
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            item[fill[nodes[i]]++] = static_cast<std::uint32_t>(i);
+        }
+    }
+}; // struct grouped_by_node
 
 /**
  * Runs fn(i, workspace) for i in [0, count) on `threads` threads (the calling thread included). Progress is
@@ -328,9 +356,7 @@ std::vector<double> Network::aggregate(const std::vector<double>& values, double
     if (decay != Decay::flat && max_minutes <= 0.0) {
         throw input_error("aggregate: a linear or exponential decay needs max_minutes > 0");
     }
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        m_impl->check_node(sources[i], "aggregate: sources", i);
-    }
+    m_impl->check_nodes(sources, "aggregate: sources");
     const std::size_t count = sources.empty() ? n : sources.size();
     std::vector<double> out(count, 0.0);
     parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
@@ -362,29 +388,9 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
                                           const SearchOptions& options) const {
     const std::size_t n = node_count();
     check_bound(max_minutes, "travel_times");
-    for (std::size_t i = 0; i < origins.size(); ++i) {
-        m_impl->check_node(origins[i], "travel_times: origins", i);
-    }
-    for (std::size_t j = 0; j < destinations.size(); ++j) {
-        m_impl->check_node(destinations[j], "travel_times: destinations", j);
-    }
-    // columns of each destination node, in CSR form over the nodes
-    std::vector<std::uint32_t> col_first(n + 1, 0);
-    for (const node_id d : destinations) {
-        ++col_first[d + 1];
-    }
-    std::size_t distinct = 0;
-    for (std::size_t v = 0; v < n; ++v) {
-        distinct += col_first[v + 1] > 0;
-    }
-    std::partial_sum(col_first.begin(), col_first.end(), col_first.begin());
-    std::vector<std::uint32_t> cols(destinations.size());
-    {
-        std::vector<std::uint32_t> fill(col_first.begin(), col_first.end() - 1);
-        for (std::size_t j = 0; j < destinations.size(); ++j) {
-            cols[fill[destinations[j]]++] = static_cast<std::uint32_t>(j);
-        }
-    }
+    m_impl->check_nodes(origins, "travel_times: origins");
+    m_impl->check_nodes(destinations, "travel_times: destinations");
+    const grouped_by_node columns{n, destinations};
     const std::size_t width = destinations.size();
     std::vector<double> out(origins.size() * width, nan);
     if (width == 0) {
@@ -394,11 +400,11 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
         double* row = out.data() + i * width;
         std::size_t found = 0;
         m_impl->search(origins[i], max_minutes, ws, [&](node_id v, double t) {
-            if (col_first[v] != col_first[v + 1]) {
-                for (std::uint32_t k = col_first[v]; k < col_first[v + 1]; ++k) {
-                    row[cols[k]] = t;
+            if (columns.first[v] != columns.first[v + 1]) {
+                for (std::uint32_t k = columns.first[v]; k < columns.first[v + 1]; ++k) {
+                    row[columns.item[k]] = t;
                 }
-                return ++found < distinct;
+                return ++found < columns.distinct;
             }
             return true;
         });
@@ -437,34 +443,18 @@ Network::NearestPois Network::nearest_pois(const std::vector<node_id>& poi_nodes
     if (k == 0) {
         throw input_error("nearest_pois: k must be >= 1");
     }
-    for (std::size_t i = 0; i < poi_nodes.size(); ++i) {
-        m_impl->check_node(poi_nodes[i], "nearest_pois: poi_nodes", i);
-    }
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        m_impl->check_node(sources[i], "nearest_pois: sources", i);
-    }
-    // POIs of each node, in CSR form
-    std::vector<std::uint32_t> first(n + 1, 0);
-    for (const node_id v : poi_nodes) {
-        ++first[v + 1];
-    }
-    std::partial_sum(first.begin(), first.end(), first.begin());
-    std::vector<std::uint32_t> pois(poi_nodes.size());
-    {
-        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
-        for (std::size_t i = 0; i < poi_nodes.size(); ++i) {
-            pois[fill[poi_nodes[i]]++] = static_cast<std::uint32_t>(i);
-        }
-    }
+    m_impl->check_nodes(poi_nodes, "nearest_pois: poi_nodes");
+    m_impl->check_nodes(sources, "nearest_pois: sources");
+    const grouped_by_node pois{n, poi_nodes};
     const std::size_t count = sources.empty() ? n : sources.size();
     NearestPois out{std::vector<double>(count * k, nan), std::vector<std::uint32_t>(count * k, 0)};
     parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
         const node_id source = sources.empty() ? static_cast<node_id>(i) : sources[i];
         std::size_t found = 0;
         m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
-            for (std::uint32_t a = first[v]; a < first[v + 1] && found < k; ++a, ++found) {
+            for (std::uint32_t a = pois.first[v]; a < pois.first[v + 1] && found < k; ++a, ++found) {
                 out.minutes[i * k + found] = t;
-                out.poi[i * k + found] = pois[a];
+                out.poi[i * k + found] = pois.item[a];
             }
             return found < k;
         });

@@ -51,6 +51,18 @@ def _floats(name: str, values, size: Optional[int] = None, what: str = "") -> np
     return arr
 
 
+def _per_edge(name: str, values, edge_count: int) -> np.ndarray:
+    """One finite, non-negative float per edge, or InputError naming the argument and the first bad index."""
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (edge_count,):
+        raise InputError(f"{name} has {arr.size} values for {edge_count} edges (edge_from)")
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{name}[{i}] = {arr[i]} (must be finite and >= 0)")
+    return arr
+
+
 def _max_minutes(value) -> float:
     if value is None:
         return float("inf")
@@ -91,23 +103,9 @@ class Network:
         t = _ids("edge_to", edge_to, n)
         if t.size != f.size:
             raise InputError(f"edge_to has {t.size} values for {f.size} edges (edge_from)")
-        minutes = np.asarray(edge_minutes, dtype=float)
-        if minutes.shape != (f.size,):
-            raise InputError(f"edge_minutes has {minutes.size} values for {f.size} edges (edge_from)")
-        bad = np.flatnonzero(~np.isfinite(minutes) | (minutes < 0))
-        if bad.size:
-            i = int(bad[0])
-            raise InputError(f"edge_minutes[{i}] = {minutes[i]} (must be finite and >= 0)")
-        if edge_length_m is None:
-            length = np.hypot(x[f] - x[t], y[f] - y[t])
-        else:
-            length = np.asarray(edge_length_m, dtype=float)
-            if length.shape != (f.size,):
-                raise InputError(f"edge_length_m has {length.size} values for {f.size} edges (edge_from)")
-            bad = np.flatnonzero(~np.isfinite(length) | (length < 0))
-            if bad.size:
-                i = int(bad[0])
-                raise InputError(f"edge_length_m[{i}] = {length[i]} (must be finite and >= 0)")
+        minutes = _per_edge("edge_minutes", edge_minutes, f.size)
+        length = (np.hypot(x[f] - x[t], y[f] - y[t]) if edge_length_m is None
+                  else _per_edge("edge_length_m", edge_length_m, f.size))
         if np.ndim(twoway) == 0:
             flags = np.full(f.size, bool(twoway), dtype=np.uint8)
         else:
