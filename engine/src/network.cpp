@@ -29,20 +29,90 @@ using rtree_point = bg::model::point<double, 2, bg::cs::cartesian>;
 using rtree_value = std::pair<rtree_point, node_id>;
 using rtree_type = bgi::rtree<rtree_value, bgi::rstar<16>>;
 
-/** Per-thread state of the searches: distances (inf when untouched), the nodes touched, the heap. */
+/**
+ * Per-thread state of the searches: distances (inf when untouched), the nodes touched (to reset them), and an
+ * indexed 4-ary min-heap with decrease-key (no stale entries: each node is in the heap at most once).
+ */
 struct workspace {
-    std::vector<double> dist;
-    std::vector<node_id> touched;
-    std::vector<std::pair<double, node_id>> heap;
+    static constexpr std::uint32_t absent = std::numeric_limits<std::uint32_t>::max();
+    struct entry {
+        double key;
+        node_id node;
+    }; // struct entry
 
-    explicit workspace(std::size_t n) : dist(n, inf) {}
+    std::vector<double> dist;
+    std::vector<std::uint32_t> pos; ///< heap position of each node, `absent` when not in the heap
+    std::vector<node_id> touched;
+    std::vector<entry> heap;
+
+    explicit workspace(std::size_t n) : dist(n, inf), pos(n, absent) {}
 
     void reset() {
         for (const node_id v : touched) {
             dist[v] = inf;
+            pos[v] = absent;
         }
         touched.clear();
         heap.clear();
+    }
+
+    /** Sets v's tentative distance to t (smaller than before) and restores the heap order. */
+    void push_or_decrease(node_id v, double t) {
+        if (dist[v] == inf) {
+            touched.push_back(v);
+        }
+        dist[v] = t;
+        std::uint32_t i = pos[v];
+        if (i == absent) {
+            i = static_cast<std::uint32_t>(heap.size());
+            heap.push_back({t, v});
+        }
+        // sift up
+        while (i > 0) {
+            const std::uint32_t parent = (i - 1) / 4;
+            if (heap[parent].key <= t) {
+                break;
+            }
+            heap[i] = heap[parent];
+            pos[heap[i].node] = i;
+            i = parent;
+        }
+        heap[i] = {t, v};
+        pos[v] = i;
+    }
+
+    /** Removes and returns the entry with the least key. */
+    entry pop() {
+        const entry top = heap.front();
+        pos[top.node] = absent;
+        const entry last = heap.back();
+        heap.pop_back();
+        const auto size = static_cast<std::uint32_t>(heap.size());
+        if (size > 0) {
+            std::uint32_t i = 0;
+            while (true) {
+                const std::uint32_t first_child = 4 * i + 1;
+                if (first_child >= size) {
+                    break;
+                }
+                std::uint32_t best = first_child;
+                const std::uint32_t end = std::min(first_child + 4, size);
+                for (std::uint32_t c = first_child + 1; c < end; ++c) {
+                    if (heap[c].key < heap[best].key) {
+                        best = c;
+                    }
+                }
+                if (heap[best].key >= last.key) {
+                    break;
+                }
+                heap[i] = heap[best];
+                pos[heap[i].node] = i;
+                i = best;
+            }
+            heap[i] = last;
+            pos[last.node] = i;
+        }
+        return top;
     }
 }; // struct workspace
 
@@ -71,9 +141,7 @@ struct Network::impl {
      */
     template <typename Settle>
     void search(node_id source, double bound, workspace& ws, Settle&& settle) const {
-        ws.dist[source] = 0.0;
-        ws.touched.push_back(source);
-        ws.heap.emplace_back(0.0, source);
+        ws.push_or_decrease(source, 0.0);
         run(bound, ws, settle);
     }
 
@@ -81,49 +149,29 @@ struct Network::impl {
     template <typename Settle>
     void search(const std::vector<node_id>& sources, const std::vector<double>& start, double bound, workspace& ws,
                 Settle&& settle) const {
-        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
-            return a.first > b.first;
-        };
         for (std::size_t i = 0; i < sources.size(); ++i) {
-            const node_id v = sources[i];
-            if (start[i] > bound || start[i] >= ws.dist[v]) {
-                continue;
+            if (start[i] <= bound && start[i] < ws.dist[sources[i]]) {
+                ws.push_or_decrease(sources[i], start[i]);
             }
-            if (ws.dist[v] == inf) {
-                ws.touched.push_back(v);
-            }
-            ws.dist[v] = start[i];
-            ws.heap.emplace_back(start[i], v);
-            std::push_heap(ws.heap.begin(), ws.heap.end(), greater);
         }
         run(bound, ws, settle);
     }
 
     template <typename Settle>
     void run(double bound, workspace& ws, Settle& settle) const {
-        auto greater = [](const std::pair<double, node_id>& a, const std::pair<double, node_id>& b) {
-            return a.first > b.first;
-        };
+        const std::uint32_t* first_arc = first.data();
+        const node_id* heads = head.data();
+        const double* arc_minutes = minutes.data();
         while (!ws.heap.empty()) {
-            std::pop_heap(ws.heap.begin(), ws.heap.end(), greater);
-            const auto [d, v] = ws.heap.back();
-            ws.heap.pop_back();
-            if (d > ws.dist[v]) {
-                continue; // stale entry
-            }
+            const auto [d, v] = ws.pop();
             if (!settle(v, d)) {
                 break;
             }
-            for (std::uint32_t a = first[v]; a < first[v + 1]; ++a) {
-                const node_id w = head[a];
-                const double t = d + minutes[a];
+            for (std::uint32_t a = first_arc[v]; a < first_arc[v + 1]; ++a) {
+                const node_id w = heads[a];
+                const double t = d + arc_minutes[a];
                 if (t < ws.dist[w] && t <= bound) {
-                    if (ws.dist[w] == inf) {
-                        ws.touched.push_back(w);
-                    }
-                    ws.dist[w] = t;
-                    ws.heap.emplace_back(t, w);
-                    std::push_heap(ws.heap.begin(), ws.heap.end(), greater);
+                    ws.push_or_decrease(w, t);
                 }
             }
         }
