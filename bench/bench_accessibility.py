@@ -14,9 +14,11 @@ cutoff). Matrix: 1,000 origins x 10,000 destinations with ours, scipy and networ
 
 Each (graph, case, tool) runs in a fresh subprocess (this script with --case). Time: median over repeats (3 when a
 run takes < 10 s, 2 when < 30 s, else 1). A tool whose full run would exceed its limit runs a sample of sources
-(growing chunks until a time budget is spent) and its time is extrapolated linearly to every source ("~" in the
-tables). Memory: peak RSS (VmHWM, reset through /proc/self/clear_refs) above the RSS of the same process after its
-imports and after loading the graph arrays, over the tool's graph build and its first query run.
+(growing chunks of blocks of 16 consecutive node ids at random places, until a time budget is spent) and its time
+is extrapolated linearly to every source ("~" in the tables). A case during which other processes kept more than
+0.3 cores busy runs once more (the quieter run is kept): the machine may be shared. Memory: peak RSS (VmHWM, reset
+through /proc/self/clear_refs) above the RSS of the same process after its imports and after loading the graph
+arrays, over the tool's graph build and its first query run.
 
 Writes its tables between markers in bench/RESULTS.md (other scripts' sections are kept).
 """
@@ -825,18 +827,20 @@ def report(agg_rows, mat_rows, info, skipped_graphs, mach, vers, command, total,
           "How to read: `query s` is the median wall time over the runs for every node as a source (`~`: a sample "
           "of sources was run and the time extrapolated linearly to every node; `sources` says how many ran). "
           "pandana's `query s` is precompute + aggregate (split in the notes); `build s` is the tool's graph "
-          "construction (pandana: contraction hierarchy + `set`). `peak MB`: peak RSS above the process's RSS after "
-          "its imports and after loading the graph arrays, over the build and the first query run (VmHWM reset "
-          "through /proc/self/clear_refs; for a sample, the peak of the sample run). `busy`: mean number of cores kept busy by "
-          "other processes of the machine while the case ran (all CPU time from /proc/stat minus the case's own): "
-          "this machine is shared, and a busy value near or above 1 means the times of that row are inflated (a case "
-          "with busy > 0.3 was run a second time and the quieter run kept). Samples take blocks of 16 consecutive "
-          "node ids at random places (full runs go in id order, like ours and pandana). Ratios: "
-          "tool / ours with 2 threads (`÷ours2`) and with 1 thread (`÷ours1`); > 1 means ours is faster or smaller. scipy, networkit, "
-          "igraph and networkx run on one thread; pandana (OpenMP) and `ours-t2` on both cores. `check`: the sums of "
-          f"{CHECK_AGG} random sources ({CHECK_AGG // 4} on the 1e6 graph) equal ours (threads=2) within 1e-6 relative. Weights are quantized to 1e-3 "
-          "of their unit and every bound is the round value + 0.0005 (no distance can tie with the bound), so "
-          "pandana's integer hierarchy (weight x 1000) gives exactly the same sets as the floating-point tools.", ""]
+          "construction (pandana: contraction hierarchy + `set`). `peak MB`: peak RSS above the process's RSS after"
+          " its imports and after loading the graph arrays, over the build and the first query run (VmHWM reset "
+          "through /proc/self/clear_refs; for a sample, the peak of the sample run). `busy`: mean number of cores "
+          "kept busy by other processes of the machine while the case ran (all CPU time from /proc/stat minus the "
+          "case's own): this machine is shared, and a busy value near or above 1 means the times of that row are "
+          "inflated (a case with busy > 0.3 was run a second time and the quieter run kept). Samples take blocks of"
+          " 16 consecutive node ids at random places (full runs go in id order, like ours and pandana). Ratios: "
+          "tool / ours with 2 threads (`÷ours2`) and with 1 thread (`÷ours1`); > 1 means ours is faster or smaller."
+          " scipy, networkit, igraph and networkx run on one thread; pandana (OpenMP) and `ours-t2` on both cores. "
+          f"`check`: the sums of {CHECK_AGG} random sources ({CHECK_AGG // 4} on the 1e6 graph) equal ours "
+          "(threads=2) within 1e-6 relative."
+          " Weights are quantized to 1e-3 of their unit and every bound is the round value + 0.0005 (no distance "
+          "can tie with the bound), so pandana's integer hierarchy (weight x 1000) gives exactly the same sets as "
+          "the floating-point tools.", ""]
 
     for name in info:
         rows = [r for r in agg_rows if r["graph"] == name]
@@ -879,14 +883,16 @@ def report(agg_rows, mat_rows, info, skipped_graphs, mach, vers, command, total,
                          f"{fmt_ratio(r['query_s'], o2['query_s'] if o2 else None)} | "
                          f"{fmt_ratio(r['query_s'], o1['query_s'] if o1 else None)} | "
                          f"{fmt_ratio(bq, bq_ours)} | {r['peak_mb']:.0f} | "
-                         f"{fmt_ratio(r['peak_mb'], o2['peak_mb'] if o2 else None)} | {chk} | {r['others_cores']:.1f} | "
+                         f"{fmt_ratio(r['peak_mb'], o2['peak_mb'] if o2 else None)} | {chk} | "
+                         f"{r['others_cores']:.1f} | "
                          f"{'; '.join(notes)} |")
         L.append("")
 
     if mat_rows:
         L += [f"### Matrix {N_ORIGINS:,} origins x {N_DESTINATIONS:,} destinations (random nodes, minutes, no bound)",
               "",
-              "| graph | tool | origins | build s | query s | ÷ours2 | ÷ours1 | peak MB | mem ÷ours2 | check | busy | notes |",
+              "| graph | tool | origins | build s | query s | ÷ours2 | ÷ours1 | peak MB | mem ÷ours2 | check | busy "
+              "| notes |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
         for r in mat_rows:
             if "error" in r:
