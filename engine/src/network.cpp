@@ -1,6 +1,8 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/network.hpp>
 
+#include "detail/grouping.hpp"
+
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
 #include <boost/graph/compressed_sparse_row_graph.hpp>
@@ -194,27 +196,6 @@ struct Network::impl {
 
 namespace {
 
-/** The positions in `nodes` of each node id, in CSR form: positions of v are item[first[v]] … item[first[v+1]-1]. */
-struct grouped_by_node {
-    std::vector<std::uint32_t> first;
-    std::vector<std::uint32_t> item;
-    std::size_t distinct = 0; ///< number of node ids that occur
-
-    grouped_by_node(std::size_t node_count, const std::vector<node_id>& nodes) : first(node_count + 1, 0) {
-        for (const node_id v : nodes) {
-            ++first[v + 1];
-        }
-        for (std::size_t v = 0; v < node_count; ++v) {
-            distinct += first[v + 1] > 0;
-        }
-        std::partial_sum(first.begin(), first.end(), first.begin());
-        item.resize(nodes.size());
-        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
-        for (std::size_t i = 0; i < nodes.size(); ++i) {
-            item[fill[nodes[i]]++] = static_cast<std::uint32_t>(i);
-        }
-    }
-}; // struct grouped_by_node
 
 /**
  * Runs fn(i, workspace) for i in [0, count) on `threads` threads (the calling thread included). Progress is
@@ -438,7 +419,7 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
     check_bound(max_minutes, "travel_times");
     m_impl->check_nodes(origins, "travel_times: origins");
     m_impl->check_nodes(destinations, "travel_times: destinations");
-    const grouped_by_node columns{n, destinations};
+    const detail::grouped_by_node columns{n, destinations};
     const std::size_t width = destinations.size();
     std::vector<double> out(origins.size() * width, nan);
     if (width == 0) {
@@ -493,7 +474,7 @@ Network::NearestPois Network::nearest_pois(const std::vector<node_id>& poi_nodes
     }
     m_impl->check_nodes(poi_nodes, "nearest_pois: poi_nodes");
     m_impl->check_nodes(sources, "nearest_pois: sources");
-    const grouped_by_node pois{n, poi_nodes};
+    const detail::grouped_by_node pois{n, poi_nodes};
     const std::size_t count = sources.empty() ? n : sources.size();
     NearestPois out{std::vector<double>(count * k, nan), std::vector<std::uint32_t>(count * k, 0)};
     parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {

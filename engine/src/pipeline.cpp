@@ -1,6 +1,8 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/pipeline.hpp>
 
+#include "detail/grouping.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -202,28 +204,20 @@ attached_graph road_graph(const Territory& territory, const RunOptions& options,
     return g;
 }
 
-/** For each network node, the communes attached to it (CSR). */
-struct communes_by_node {
-    std::vector<std::uint32_t> first;
-    std::vector<std::uint32_t> commune;
-
-    communes_by_node(std::size_t node_count, const std::vector<node_id>& node, const std::vector<double>& access)
-        : first(node_count + 1, 0) {
-        for (std::size_t k = 0; k < node.size(); ++k) {
-            if (!std::isnan(access[k])) {
-                ++first[node[k] + 1];
-            }
-        }
-        std::partial_sum(first.begin(), first.end(), first.begin());
-        commune.resize(first.back());
-        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
-        for (std::size_t k = 0; k < node.size(); ++k) {
-            if (!std::isnan(access[k])) {
-                commune[fill[node[k]]++] = static_cast<std::uint32_t>(k);
-            }
-        }
+/** Per point: true when it was snapped to the graph (its access minutes are a number). */
+std::vector<bool> snapped(const std::vector<double>& access) {
+    std::vector<bool> out;
+    for (const double a : access) {
+        out.push_back(!std::isnan(a));
     }
-}; // struct communes_by_node
+    return out;
+}
+
+/** For each network node, the snapped communes attached to it (CSR; items are commune indices). */
+detail::grouped_by_node communes_by_node(std::size_t node_count, const std::vector<node_id>& node,
+                                         const std::vector<double>& access) {
+    return detail::grouped_by_node{node_count, node, snapped(access)};
+}
 
 } // namespace
 
@@ -259,7 +253,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     // People travel to the site: search the reversed graph from the site (identical when every edge is two-way).
     const Network reversed_storage = r.network.is_twoway() ? Network{{}, {}, true} : r.network.reversed();
     const Network& towards = r.network.is_twoway() ? r.network : reversed_storage;
-    const communes_by_node at_node{r.network.node_count(), r.commune_node, r.commune_access_minutes};
+    const detail::grouped_by_node at_node = communes_by_node(r.network.node_count(), r.commune_node, r.commune_access_minutes);
     const int max_t = *std::max_element(options.thresholds_min.begin(), options.thresholds_min.end());
     const double bound = std::max<double>(max_t, options.gravity_max_minutes);
 
@@ -287,7 +281,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
                 const double t = access + reach.minutes[j];
                 node_minutes[v] = reach.minutes[j];
                 for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
-                    const Commune& c = territory.communes[at_node.commune[a]];
+                    const Commune& c = territory.communes[at_node.item[a]];
                     for (std::size_t k = 0; k < nt; ++k) {
                         if (t <= options.thresholds_min[k]) {
                             pop[k][i] += c.population;
@@ -367,7 +361,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
                 for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
                     for (std::size_t q = 0; q < nt; ++q) {
                         if (access + reach.minutes[j] <= options.thresholds_min[q]) {
-                            r.commune_pop[q][k] += territory.communes[at_node.commune[a]].population;
+                            r.commune_pop[q][k] += territory.communes[at_node.item[a]].population;
                         }
                     }
                 }
@@ -433,14 +427,6 @@ Column node_column(const std::vector<node_id>& node, const std::vector<double>& 
         c.null[i] = std::isnan(access[i]);
     }
     return c;
-}
-
-std::vector<bool> snapped(const std::vector<double>& access) {
-    std::vector<bool> out;
-    for (const double a : access) {
-        out.push_back(!std::isnan(a));
-    }
-    return out;
 }
 
 /** The first `fraction` (0..1) of a polyline, by length. */
@@ -586,7 +572,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
             }
         }
     }
-    const communes_by_node at_node{r.network.node_count(), r.commune_node, r.commune_access_minutes};
+    const detail::grouped_by_node at_node = communes_by_node(r.network.node_count(), r.commune_node, r.commune_access_minutes);
     for (std::size_t i = 0; i < territory.sites.size() && i < r.catchment_reach.size(); ++i) {
         const Reach& reach = r.catchment_reach[i];
         if (std::isnan(r.site_access_minutes[i])) {
@@ -607,7 +593,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
                     const node_id v = reach.nodes[j];
                     for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
                         if (reach.minutes[j] <= T) {
-                            reached.push_back(territory.communes[at_node.commune[a]].geometry.clone());
+                            reached.push_back(territory.communes[at_node.item[a]].geometry.clone());
                         }
                     }
                 }
