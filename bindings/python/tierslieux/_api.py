@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import geopandas as gpd
 import pandas as pd
 
-from . import _core
+from . import _core, _progress
 from ._core import InputError
 from ._frames import to_frame, to_layer
 
@@ -144,30 +144,6 @@ def load_territory(path: Optional[PathLike] = None, *, crs: str = "EPSG:2154",
     return t
 
 
-def _progress_bar(enabled: bool) -> Optional[Callable[[str, int, int], None]]:
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    state: dict = {"stage": None, "bar": None}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage != state["stage"]:
-            if state["bar"] is not None:
-                state["bar"].close()
-            state["stage"] = stage
-            state["bar"] = tqdm(total=total, desc=stage, unit="step", leave=False)
-        bar = state["bar"]
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-            state["bar"] = None
-            state["stage"] = None
-
-    return update
-
-
 def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optional[Mapping[str, float]] = None,
           thresholds: Sequence[int] = (15, 30), *, detour_factor: float = 1.5, speed_kmh: float = 50.0,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
@@ -234,7 +210,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     options.max_snap_m = float(max_snap_m)
     options.catchment_buffer_m = float(catchment_buffer_m)
     options.weights = {str(name): float(value) for name, value in (weights or {}).items()}
-    run = _core.run(territory._core, options, _progress_bar(progress))
+    run = _core.run(territory._core, options, _progress.stages(progress))
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
     already = set(territory.warnings)  # load_territory has shown those

@@ -9,7 +9,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
-from . import _core
+from . import _core, _progress
 from ._core import InputError
 
 _KINDS = ("sum", "mean", "count")
@@ -206,7 +206,7 @@ class Network:
         T = float(max_minutes)
         if not np.isfinite(T) or T < 0:
             raise InputError(f"max_minutes must be finite and >= 0 (got {max_minutes!r})")
-        return self._core.aggregate(v, T, kind, decay, s, int(threads), _bar(progress, "aggregate"))
+        return self._core.aggregate(v, T, kind, decay, s, int(threads), _progress.bar(progress, "aggregate"))
 
     def travel_times(self, origins, destinations, max_minutes: Optional[float] = None, *, threads: int = 0,
                      progress: bool = False) -> np.ndarray:
@@ -215,7 +215,7 @@ class Network:
         o = _ids("origins", origins, self.node_count)
         d = _ids("destinations", destinations, self.node_count)
         return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
-                                       _bar(progress, "travel times"))
+                                       _progress.bar(progress, "travel times"))
 
     def nearest_pois(self, poi_nodes, k: int = 1, max_minutes: Optional[float] = None, sources=None, *,
                      return_poi: bool = False, threads: int = 0, progress: bool = False) -> pd.DataFrame:
@@ -231,7 +231,7 @@ class Network:
             raise InputError(f"k must be a whole number >= 1 (got {k!r})")
         s = np.empty(0, dtype=np.uint32) if sources is None else _ids("sources", sources, self.node_count)
         minutes, poi = self._core.nearest_pois(p, int(k), _max_minutes(max_minutes), s, int(threads),
-                                               _bar(progress, "nearest POIs"))
+                                               _progress.bar(progress, "nearest POIs"))
         index = pd.Index(np.arange(self.node_count) if sources is None else s.astype(np.int64), name="source")
         frame = pd.DataFrame(minutes, index=index, columns=range(1, int(k) + 1))
         if return_poi:
@@ -306,20 +306,3 @@ def _clip_wkb(area, crs: str) -> bytes:
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
         raise InputError(f"bbox_or_polygon must be a polygon, got {geom.geom_type}")
     return shapely.to_wkb(geom, output_dimension=2, flavor="iso")
-
-
-def _bar(enabled: bool, label: str):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    bar = tqdm(desc=label, unit="source")
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update

@@ -1,0 +1,36 @@
+"""tqdm progress bars for the engine's progress callbacks. Internal."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+
+def bar(enabled: bool, label: str, unit: str = "source") -> Optional[Callable[[int, int], None]]:
+    """A callback(done, total) driving one tqdm bar, or None when disabled."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    b = tqdm(desc=label, unit=unit, leave=False)
+
+    def update(done: int, total: int) -> None:
+        b.total = total
+        b.n = done
+        b.refresh()
+        if done >= total:
+            b.close()
+
+    return update
+
+
+def stages(enabled: bool) -> Optional[Callable[[str, int, int], None]]:
+    """A callback(stage, done, total) giving each stage of a run its own bar, or None when disabled."""
+    if not enabled:
+        return None
+    state: dict = {"stage": None, "update": None}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage != state["stage"]:
+            state["stage"], state["update"] = stage, bar(True, stage, unit="step")
+        state["update"](done, total)
+
+    return update
