@@ -2,6 +2,7 @@
 #include <tierslieux/network.hpp>
 
 #include "detail/grouping.hpp"
+#include "detail/parallel.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
@@ -9,14 +10,11 @@
 #include <boost/graph/strong_components.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 
 namespace tierslieux {
 
@@ -196,64 +194,10 @@ struct Network::impl {
 
 namespace {
 
-
-/**
- * Runs fn(i, workspace) for i in [0, count) on `threads` threads (the calling thread included). Progress is
- * reported from the calling thread; an exception from fn or from progress stops every thread and is rethrown.
- */
+/** parallel_for with one search workspace per thread. */
 template <typename Fn>
 void parallel_for(std::size_t count, std::size_t node_count, const SearchOptions& options, Fn&& fn) {
-    unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));
-    const std::size_t chunk = std::max<std::size_t>(1, count / (std::size_t{threads} * 32));
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> done{0};
-    std::atomic<bool> stop{false};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto fail = [&] {
-        std::lock_guard<std::mutex> lock{error_mutex};
-        if (!error) {
-            error = std::current_exception();
-        }
-        stop = true;
-    };
-    auto work = [&](bool report) {
-        try {
-            workspace ws{node_count};
-            while (!stop) {
-                const std::size_t begin = next.fetch_add(chunk);
-                if (begin >= count) {
-                    break;
-                }
-                const std::size_t end = std::min(count, begin + chunk);
-                for (std::size_t i = begin; i < end; ++i) {
-                    fn(i, ws);
-                }
-                done += end - begin;
-                if (report && options.progress) {
-                    options.progress(done.load(), count);
-                }
-            }
-        } catch (...) {
-            fail();
-        }
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t) {
-        pool.emplace_back(work, false);
-    }
-    work(true);
-    for (auto& t : pool) {
-        t.join();
-    }
-    if (error) {
-        std::rethrow_exception(error);
-    }
-    if (options.progress) {
-        options.progress(count, count);
-    }
+    detail::parallel_for(count, options, [node_count] { return workspace{node_count}; }, fn);
 }
 
 } // namespace

@@ -1,0 +1,81 @@
+#pragma once
+// Work sharing over std::thread for the many-source searches. Only src/ includes this.
+
+#include <tierslieux/network.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tierslieux::detail {
+
+/** Number of worker threads for `count` units of work: options.threads (0: all hardware threads), at most count. */
+inline unsigned thread_count(const SearchOptions& options, std::size_t count) {
+    const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));
+}
+
+/**
+ * Runs fn(i, state) for i in [0, count) on thread_count(options, count) threads (the calling thread included);
+ * each thread makes its own state with make_state() once. Progress is reported from the calling thread; an
+ * exception from fn or from progress stops every thread and is rethrown.
+ */
+template <typename MakeState, typename Fn>
+void parallel_for(std::size_t count, const SearchOptions& options, MakeState&& make_state, Fn&& fn) {
+    const unsigned threads = thread_count(options, count);
+    const std::size_t chunk = std::max<std::size_t>(1, count / (std::size_t{threads} * 32));
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto fail = [&] {
+        std::lock_guard<std::mutex> lock{error_mutex};
+        if (!error) {
+            error = std::current_exception();
+        }
+        stop = true;
+    };
+    auto work = [&](bool report) {
+        try {
+            auto state = make_state();
+            while (!stop) {
+                const std::size_t begin = next.fetch_add(chunk);
+                if (begin >= count) {
+                    break;
+                }
+                const std::size_t end = std::min(count, begin + chunk);
+                for (std::size_t i = begin; i < end; ++i) {
+                    fn(i, state);
+                }
+                done += end - begin;
+                if (report && options.progress) {
+                    options.progress(done.load(), count);
+                }
+            }
+        } catch (...) {
+            fail();
+        }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (unsigned t = 1; t < threads; ++t) {
+        pool.emplace_back(work, false);
+    }
+    work(true);
+    for (auto& t : pool) {
+        t.join();
+    }
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    if (options.progress) {
+        options.progress(count, count);
+    }
+}
+
+} // namespace tierslieux::detail
