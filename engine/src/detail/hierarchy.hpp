@@ -1,0 +1,60 @@
+#pragma once
+/**
+ * @file hierarchy.hpp
+ * Contraction hierarchy (Geisberger et al. 2008) over a directed CSR graph, and an exact many-to-many travel-time
+ * matrix on it by RPHAST (Delling et al. 2011): the nodes that can reach a destination by downward arcs are
+ * selected once; then for each batch of origins, one upward Dijkstra per origin and one linear sweep over the
+ * selection in decreasing level, several origins per sweep. Only src/ includes this.
+ */
+
+#include <tierslieux/network.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace tierslieux::detail {
+
+class ContractionHierarchy {
+public:
+    /**
+     * Contracts the graph given in CSR form: n nodes, arcs v -> head[a] of travel time minutes[a] (finite, >= 0)
+     * for a in [first[v], first[v + 1]). Parallel arcs, self-loops, zero times and several components are fine.
+     * progress (optional) gets nodes contracted / n from the calling thread and may throw to cancel.
+     * Throws input_error for a head out of range or a negative / non-finite time.
+     */
+    ContractionHierarchy(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes,
+                         const work_progress& progress = {});
+
+    /** Number of nodes of the graph. */
+    std::size_t node_count() const noexcept { return m_rank.size(); }
+    /** Number of shortcut arcs added by the contraction (for reporting). */
+    std::size_t shortcut_count() const noexcept { return m_shortcuts; }
+    /** Bytes held by the hierarchy (for reporting). */
+    std::size_t memory_bytes() const noexcept;
+
+    /**
+     * Shortest travel times in minutes, row-major origins.size() x destinations.size(); NaN where unreachable or
+     * beyond max_minutes (infinity: no bound). Duplicated ids are allowed; an origin gives 0 to itself. Equal to a
+     * plain Dijkstra up to floating-point rounding (sums are taken in another order). Rows are computed on
+     * options.threads threads; options.progress gets batches of origins done / in all. Throws input_error for
+     * ids out of range or a negative / NaN bound.
+     */
+    std::vector<double> many_to_many(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
+                                     double max_minutes, const SearchOptions& options = {}) const;
+
+private:
+    // Nodes are renumbered by rank (contraction order: 0 first, n - 1 last). Both graphs below use ranks.
+    std::vector<std::uint32_t> m_rank; // node id -> rank
+    // Upward graph: arcs r -> s with s > r, CSR over r.
+    std::vector<std::uint32_t> m_up_first;
+    std::vector<std::uint32_t> m_up_head;
+    std::vector<double> m_up_minutes;
+    // Downward graph stored by its lower end: arcs s -> r with s > r, CSR over r (m_down_tail holds s).
+    std::vector<std::uint32_t> m_down_first;
+    std::vector<std::uint32_t> m_down_tail;
+    std::vector<double> m_down_minutes;
+    std::size_t m_shortcuts = 0;
+}; // class ContractionHierarchy
+
+} // namespace tierslieux::detail
