@@ -3,7 +3,7 @@
 // time for 1,000 origins x 10,000 destinations with 1 and 2 threads (median of a few runs), the engine's
 // per-origin Dijkstra (Network::travel_times) on a sample of origins, and a check of sampled rows.
 //
-//   bench_hierarchy [nodes...] [--runs R] [--sample S]      e.g. bench_hierarchy 1e5 1e6
+//   bench_hierarchy [nodes...] [--runs R] [--sample S] [--verbose]      e.g. bench_hierarchy 1e5 1e6
 
 #include <algorithm>
 #include <chrono>
@@ -146,7 +146,7 @@ std::vector<node_id> random_nodes(std::size_t n, std::size_t count, std::mt19937
     return out;
 }
 
-void run(std::size_t n_target, int runs, std::size_t sample) {
+void run(std::size_t n_target, int runs, std::size_t sample, bool verbose) {
     const Grid grid = synthetic_grid(n_target, 0);
     const Csr csr{grid};
     const std::size_t n = grid.nodes.size();
@@ -155,7 +155,15 @@ void run(std::size_t n_target, int runs, std::size_t sample) {
     std::fflush(stdout);
 
     auto start = clock_type::now();
-    const detail::ContractionHierarchy ch{n, csr.first.data(), csr.head.data(), csr.minutes.data()};
+    std::size_t reported = 0;
+    const work_progress progress = [&](std::size_t done, std::size_t total) {
+        if (verbose && done * 20 >= reported * total) { // every 5 %
+            std::printf("  contracted %zu / %zu after %.2f s\n", done, total, seconds_since(start));
+            std::fflush(stdout);
+            reported = done * 20 / total + 1;
+        }
+    };
+    const detail::ContractionHierarchy ch{n, csr.first.data(), csr.head.data(), csr.minutes.data(), progress};
     const double build_s = seconds_since(start);
     std::printf("CH build: %.2f s (1 thread), %zu shortcuts (%.2f per arc), memory %.1f MB\n", build_s,
                 ch.shortcut_count(), static_cast<double>(ch.shortcut_count()) / static_cast<double>(csr.head.size()),
@@ -213,11 +221,14 @@ void run(std::size_t n_target, int runs, std::size_t sample) {
 int main(int argc, char** argv) {
     std::vector<std::size_t> sizes;
     int runs = 3;
+    bool verbose = false;
     std::size_t sample = 20;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--runs" && i + 1 < argc) {
             runs = std::atoi(argv[++i]);
+        } else if (arg == "--verbose") {
+            verbose = true;
         } else if (arg == "--sample" && i + 1 < argc) {
             sample = static_cast<std::size_t>(std::atol(argv[++i]));
         } else {
@@ -228,7 +239,7 @@ int main(int argc, char** argv) {
         sizes = {100000, 1000000};
     }
     for (const std::size_t n : sizes) {
-        run(n, std::max(runs, 1), std::min<std::size_t>(std::max<std::size_t>(sample, 1), 1000));
+        run(n, std::max(runs, 1), std::min<std::size_t>(std::max<std::size_t>(sample, 1), 1000), verbose);
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <queue>
@@ -25,10 +26,13 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
-/** Settled-node limits of the witness searches: while estimating a priority, and when contracting. A missing
+/** Settled-node limit of the witness searches (the same when estimating a priority and contracting, so the
+ *  shortcuts found by the estimate are reused). A missing
  *  witness only adds a shortcut, so the limits trade build time and shortcuts, never correctness. */
-constexpr std::size_t simulate_settle_limit = 200;
-constexpr std::size_t contract_settle_limit = 1000;
+constexpr std::size_t settle_limit = 500;
+/** After a contraction, recompute the neighbours' priorities by simulation (fewer shortcuts, slower build), or
+ *  only raise their level and let the lazy update at the top of the queue catch the rest. */
+constexpr bool update_neighbours = false;
 
 /** An arc of the graph being contracted: the other end, its time and the number of original arcs it stands for. */
 struct DynamicArc {
@@ -94,6 +98,7 @@ public:
         down_first.assign(n + 1, 0);
         std::vector<std::uint32_t> neighbours;
         std::uint32_t next_rank = 0;
+        const std::size_t report_every = std::max<std::size_t>(1, n / 256);
         while (!queue.empty()) {
             const auto [p, v] = queue.top();
             queue.pop();
@@ -112,7 +117,6 @@ public:
                     continue;
                 }
             }
-            witnesses(v, contract_settle_limit, found);
             // Record v's remaining arcs: all lead to higher ranks.
             const std::uint32_t r = next_rank++;
             rank[v] = r;
@@ -148,11 +152,17 @@ public:
             std::sort(neighbours.begin(), neighbours.end());
             neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
             for (const std::uint32_t x : neighbours) {
-                m_level[x] = std::max(m_level[x], m_level[v] + 1);
-                priority[x] = simulate(x, found);
+                const std::uint32_t level = std::max(m_level[x], m_level[v] + 1);
+                if (update_neighbours) {
+                    m_level[x] = level;
+                    priority[x] = simulate(x, found);
+                } else {
+                    priority[x] += static_cast<double>(level - m_level[x]);
+                    m_level[x] = level;
+                }
                 queue.emplace(priority[x], x);
             }
-            if (progress && (next_rank % 16384 == 0)) {
+            if (progress && next_rank % report_every == 0) {
                 progress(next_rank, n);
             }
         }
@@ -196,7 +206,7 @@ private:
 
     /** Priority of contracting v now: level + shortcuts per arc removed + original arcs per original arc removed. */
     double simulate(std::uint32_t v, std::vector<Shortcut>& found) {
-        witnesses(v, simulate_settle_limit, found);
+        witnesses(v, settle_limit, found);
         std::size_t removed = m_in[v].size() + m_out[v].size();
         std::size_t removed_hops = 0;
         for (const DynamicArc& a : m_in[v]) {
@@ -309,31 +319,45 @@ struct Workspace {
     std::vector<std::uint32_t> stamp;
     std::uint32_t now = 0;
     std::vector<heap_entry> heap;
-    std::vector<double> lane_dist;   // local id * lanes + lane
+    std::vector<double> lane_storage;
+    double* lane_dist;               // local id * lanes + lane, aligned on 64 bytes (a node's lanes share lines)
+    std::size_t lane_size;
 
-    Workspace(std::size_t n, std::size_t selected) : dist(n), stamp(n, 0), lane_dist(selected * lanes) {}
+    Workspace(std::size_t n, std::size_t selected)
+        : dist(n), stamp(n, 0), lane_storage(selected * lanes + 8), lane_size(selected * lanes) {
+        const auto address = reinterpret_cast<std::uintptr_t>(lane_storage.data());
+        lane_dist = lane_storage.data() + (64 - address % 64) % 64 / sizeof(double);
+    }
 }; // struct Workspace
 
-/** One linear pass: each selected node takes the least of its own value and its downward in-arcs', per lane. */
+/** Four lanes in one (GCC/Clang vector extension: AVX2 registers in the avx2 clone, SSE2 pairs otherwise);
+ *  may_alias as it is read from arrays of double. */
+using v4d = double __attribute__((vector_size(32), may_alias));
+constexpr std::size_t vectors = lanes / 4;
+
+/** One linear pass: each selected node takes the least of its own value and its downward in-arcs', per lane.
+ *  d is aligned on 64 bytes. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 void sweep(const std::uint32_t* first, const std::uint32_t* tail, const double* minutes, std::size_t count,
            double* d) {
+    auto* lane = reinterpret_cast<v4d*>(d);
     for (std::size_t i = 0; i < count; ++i) {
-        double best[lanes];
-        for (std::size_t l = 0; l < lanes; ++l) {
-            best[l] = d[i * lanes + l];
+        v4d best[vectors];
+        for (std::size_t k = 0; k < vectors; ++k) {
+            best[k] = lane[i * vectors + k];
         }
         for (std::uint32_t a = first[i]; a < first[i + 1]; ++a) {
-            const double* from = d + std::size_t{tail[a]} * lanes;
+            const v4d* from = lane + std::size_t{tail[a]} * vectors;
             const double t = minutes[a];
-            for (std::size_t l = 0; l < lanes; ++l) {
-                best[l] = std::min(best[l], from[l] + t);
+            for (std::size_t k = 0; k < vectors; ++k) {
+                const v4d via = from[k] + t;
+                best[k] = via < best[k] ? via : best[k];
             }
         }
-        for (std::size_t l = 0; l < lanes; ++l) {
-            d[i * lanes + l] = best[l];
+        for (std::size_t k = 0; k < vectors; ++k) {
+            lane[i * vectors + k] = best[k];
         }
     }
 }
@@ -456,11 +480,22 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
         }
     }
 
+    // Stall-on-demand: a node reached more quickly by a downward arc from a node already reached is not on a
+    // shortest upward path; its arcs need no relaxing (its time is found by the sweep).
+    auto stalled = [this](std::uint32_t x, double d, const Workspace& ws) {
+        for (std::uint32_t a = m_down_first[x]; a < m_down_first[x + 1]; ++a) {
+            const std::uint32_t y = m_down_tail[a];
+            if (ws.stamp[y] == ws.now && ws.dist[y] + m_down_minutes[a] < d) {
+                return true;
+            }
+        }
+        return false;
+    };
     const std::size_t batches = (distinct.size() + lanes - 1) / lanes;
     parallel_for(
         batches, options, [&] { return Workspace{n, selected.size()}; },
         [&](std::size_t b, Workspace& ws) {
-            std::fill(ws.lane_dist.begin(), ws.lane_dist.end(), inf);
+            std::fill(ws.lane_dist, ws.lane_dist + ws.lane_size, inf);
             const std::size_t begin = b * lanes;
             const std::size_t end = std::min(distinct.size(), begin + lanes);
             for (std::size_t i = begin; i < end; ++i) {
@@ -482,6 +517,9 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
                     if (d > ws.dist[x]) {
                         continue;
                     }
+                    if (stalled(x, d, ws)) {
+                        continue;
+                    }
                     if (sel.local[x] != none) {
                         ws.lane_dist[std::size_t{sel.local[x]} * lanes + lane] = d;
                     }
@@ -497,7 +535,7 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
                     }
                 }
             }
-            sweep(sel.first.data(), sel.tail.data(), sel.minutes.data(), selected.size(), ws.lane_dist.data());
+            sweep(sel.first.data(), sel.tail.data(), sel.minutes.data(), selected.size(), ws.lane_dist);
             for (std::size_t i = begin; i < end; ++i) {
                 const std::size_t lane = i - begin;
                 double* row = out.data() + distinct[i] * width;
