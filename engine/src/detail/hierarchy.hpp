@@ -3,8 +3,8 @@
  * @file hierarchy.hpp
  * Contraction hierarchy (Geisberger et al. 2008) over a directed CSR graph, and an exact many-to-many travel-time
  * matrix on it by RPHAST (Delling et al. 2011): the nodes that can reach a destination by downward arcs are
- * selected once; then for each batch of origins, one upward Dijkstra per origin and one linear sweep over the
- * selection in decreasing level, several origins per sweep. Only src/ includes this.
+ * selected once; then for each batch of 8 origins, one upward Dijkstra per origin (with stall-on-demand) and one
+ * vectorised linear sweep over the selection in decreasing level for the whole batch. Only src/ includes this.
  */
 
 #include <tierslieux/network.hpp>
