@@ -29,92 +29,157 @@ using rtree_point = bg::model::point<double, 2, bg::cs::cartesian>;
 using rtree_value = std::pair<rtree_point, node_id>;
 using rtree_type = bgi::rtree<rtree_value, bgi::rstar<16>>;
 
+/** One arc of the compressed sparse row graph: time and head together (one cache line fetch per arc). */
+struct arc {
+    double minutes;
+    node_id head;
+}; // struct arc
+
 /**
- * Per-thread state of the searches: distances (inf when untouched), the nodes touched (to reset them), and an
- * indexed 4-ary min-heap with decrease-key (no stale entries: each node is in the heap at most once).
+ * Bucket layout of a graph's searches: keys (minutes) go to bucket floor(key / width); a ring of `mask + 1`
+ * buckets (a power of two, at least max arc minutes / width + 2) holds every key a search can reach from the
+ * bucket it is in, so a bucket's slot is never shared by two live buckets.
  */
-struct workspace {
-    static constexpr std::uint32_t absent = std::numeric_limits<std::uint32_t>::max();
+struct bucket_layout {
+    double inv_width = 1.0;
+    std::uint64_t mask = 0;
+
+    /** Width: a sixteenth of the mean arc time (a few entries per bucket), coarser if the ring would pass 2^16. */
+    static bucket_layout for_arcs(const std::vector<arc>& arcs) {
+        constexpr double max_ring = 65536.0;
+        double total = 0.0;
+        double longest = 0.0;
+        for (const arc& a : arcs) {
+            total += a.minutes;
+            longest = std::max(longest, a.minutes);
+        }
+        bucket_layout layout;
+        if (total <= 0.0) {
+            return layout; // every key is 0: one bucket
+        }
+        const double width = std::max(total / static_cast<double>(arcs.size()) / 16.0, longest / (max_ring - 2.0));
+        layout.inv_width = 1.0 / width;
+        std::uint64_t ring = 1;
+        while (static_cast<double>(ring) < longest * layout.inv_width + 2.0) {
+            ring <<= 1;
+        }
+        layout.mask = ring - 1;
+        return layout;
+    }
+}; // struct bucket_layout
+
+/**
+ * Per-thread state of the searches: distances (inf when untouched), the nodes touched (to reset them), and a
+ * monotone bucket queue: a ring of buckets of equal key width, the bucket being settled kept as a small binary
+ * min-heap so nodes leave in exact key order (exact for any non-negative arc times, zero included). Entries are
+ * lazy: a node whose time improves is pushed again and its stale entry skipped when popped. Keys too far ahead for
+ * the ring (only multi-source starts) wait in an overflow heap.
+ */
+class workspace {
+public:
     struct entry {
         double key;
         node_id node;
     }; // struct entry
 
     std::vector<double> dist;
-    std::vector<std::uint32_t> pos; ///< heap position of each node, `absent` when not in the heap
-    std::vector<node_id> touched;
-    std::vector<entry> heap;
 
-    explicit workspace(std::size_t n) : dist(n, inf), pos(n, absent) {}
+    workspace(std::size_t n, const bucket_layout& layout)
+        : dist(n, inf), m_ring(layout.mask + 1), m_inv_width(layout.inv_width), m_mask(layout.mask) {}
 
-    void reset() {
-        for (const node_id v : touched) {
-            dist[v] = inf;
-            pos[v] = absent;
-        }
-        touched.clear();
-        heap.clear();
-    }
-
-    /** Sets v's tentative distance to t (smaller than before) and restores the heap order. */
-    void push_or_decrease(node_id v, double t) {
+    /** Sets v's tentative time to t (smaller than before) and queues it. */
+    void push(node_id v, double t) {
         if (dist[v] == inf) {
-            touched.push_back(v);
+            m_touched.push_back(v);
         }
         dist[v] = t;
-        std::uint32_t i = pos[v];
-        if (i == absent) {
-            i = static_cast<std::uint32_t>(heap.size());
-            heap.push_back({t, v});
-        }
-        // sift up
-        while (i > 0) {
-            const std::uint32_t parent = (i - 1) / 4;
-            if (heap[parent].key <= t) {
-                break;
+        const std::uint64_t k = bucket_of(t);
+        if (k <= m_bucket && m_settling) {
+            m_current.push_back({t, v});
+            std::push_heap(m_current.begin(), m_current.end(), later);
+        } else if (k - m_bucket > m_mask) {
+            m_far.push_back({t, v});
+            std::push_heap(m_far.begin(), m_far.end(), later);
+        } else {
+            std::vector<entry>& b = m_ring[k & m_mask];
+            if (b.empty()) {
+                m_used.push_back(k & m_mask);
             }
-            heap[i] = heap[parent];
-            pos[heap[i].node] = i;
-            i = parent;
+            b.push_back({t, v});
+            ++m_pending;
         }
-        heap[i] = {t, v};
-        pos[v] = i;
     }
 
-    /** Removes and returns the entry with the least key. */
-    entry pop() {
-        const entry top = heap.front();
-        pos[top.node] = absent;
-        const entry last = heap.back();
-        heap.pop_back();
-        const auto size = static_cast<std::uint32_t>(heap.size());
-        if (size > 0) {
-            std::uint32_t i = 0;
-            while (true) {
-                const std::uint32_t first_child = 4 * i + 1;
-                if (first_child >= size) {
-                    break;
+    /** The queued entry with the least key (possibly stale: key > dist[node]); false when the queue is empty. */
+    bool pop(entry& out) {
+        while (m_current.empty()) {
+            if (m_pending == 0) {
+                if (m_far.empty()) {
+                    return false;
                 }
-                std::uint32_t best = first_child;
-                const std::uint32_t end = std::min(first_child + 4, size);
-                for (std::uint32_t c = first_child + 1; c < end; ++c) {
-                    if (heap[c].key < heap[best].key) {
-                        best = c;
-                    }
-                }
-                if (heap[best].key >= last.key) {
-                    break;
-                }
-                heap[i] = heap[best];
-                pos[heap[i].node] = i;
-                i = best;
+                m_bucket = bucket_of(m_far.front().key); // nothing queued before it
+            } else if (m_settling) {
+                ++m_bucket;
             }
-            heap[i] = last;
-            pos[last.node] = i;
+            m_settling = true;
+            while (!m_far.empty() && bucket_of(m_far.front().key) - m_bucket <= m_mask) {
+                std::pop_heap(m_far.begin(), m_far.end(), later);
+                const entry e = m_far.back();
+                m_far.pop_back();
+                std::vector<entry>& b = m_ring[bucket_of(e.key) & m_mask];
+                if (b.empty()) {
+                    m_used.push_back(bucket_of(e.key) & m_mask);
+                }
+                b.push_back(e);
+                ++m_pending;
+            }
+            std::vector<entry>& b = m_ring[m_bucket & m_mask];
+            if (!b.empty()) {
+                m_pending -= b.size();
+                m_current.swap(b);
+                std::make_heap(m_current.begin(), m_current.end(), later);
+            }
         }
-        return top;
+        std::pop_heap(m_current.begin(), m_current.end(), later);
+        out = m_current.back();
+        m_current.pop_back();
+        return true;
     }
-}; // struct workspace
+
+    /** Back to the untouched state, whatever was left queued. */
+    void reset() {
+        for (const node_id v : m_touched) {
+            dist[v] = inf;
+        }
+        m_touched.clear();
+        if (m_pending > 0) {
+            for (const std::uint64_t i : m_used) {
+                m_ring[i].clear();
+            }
+        }
+        m_used.clear();
+        m_current.clear();
+        m_far.clear();
+        m_pending = 0;
+        m_bucket = 0;
+        m_settling = false;
+    }
+
+private:
+    static bool later(const entry& a, const entry& b) { return a.key > b.key; }
+    std::uint64_t bucket_of(double t) const { return static_cast<std::uint64_t>(t * m_inv_width); }
+
+    std::vector<node_id> m_touched;
+    std::vector<std::vector<entry>> m_ring;
+    std::vector<std::uint64_t> m_used; ///< ring slots that were filled since the last reset
+    std::vector<entry> m_current;      ///< min-heap of the bucket being settled
+    std::vector<entry> m_far;          ///< min-heap of keys beyond the ring
+    double m_inv_width;
+    std::uint64_t m_mask;
+    std::uint64_t m_bucket = 0; ///< bucket being settled
+    std::size_t m_pending = 0;  ///< entries in the ring
+    bool m_settling = false;    ///< false until the first pop (sources may start anywhere)
+}; // class workspace
 
 std::string str(double v) {
     return std::isnan(v) ? std::string{"NaN"} : std::to_string(v);
@@ -129,8 +194,8 @@ struct Network::impl {
     bool all_twoway = true;
     // compressed sparse row: arcs of node v are [first[v], first[v + 1])
     std::vector<std::uint32_t> first;
-    std::vector<node_id> head;
-    std::vector<double> minutes;
+    std::vector<arc> arc_list;
+    bucket_layout layout;
     // nearest-node index, built on first use
     mutable std::once_flag rtree_once;
     mutable std::unique_ptr<rtree_type> rtree;
@@ -141,7 +206,7 @@ struct Network::impl {
      */
     template <typename Settle>
     void search(node_id source, double bound, workspace& ws, Settle&& settle) const {
-        ws.push_or_decrease(source, 0.0);
+        ws.push(source, 0.0);
         run(bound, ws, settle);
     }
 
@@ -151,7 +216,7 @@ struct Network::impl {
                 Settle&& settle) const {
         for (std::size_t i = 0; i < sources.size(); ++i) {
             if (start[i] <= bound && start[i] < ws.dist[sources[i]]) {
-                ws.push_or_decrease(sources[i], start[i]);
+                ws.push(sources[i], start[i]);
             }
         }
         run(bound, ws, settle);
@@ -160,18 +225,22 @@ struct Network::impl {
     template <typename Settle>
     void run(double bound, workspace& ws, Settle& settle) const {
         const std::uint32_t* first_arc = first.data();
-        const node_id* heads = head.data();
-        const double* arc_minutes = minutes.data();
-        while (!ws.heap.empty()) {
-            const auto [d, v] = ws.pop();
+        const arc* arcs = arc_list.data();
+        workspace::entry e;
+        while (ws.pop(e)) {
+            const double d = e.key;
+            const node_id v = e.node;
+            if (d > ws.dist[v]) {
+                continue; // stale: v was reached sooner since
+            }
             if (!settle(v, d)) {
                 break;
             }
             for (std::uint32_t a = first_arc[v]; a < first_arc[v + 1]; ++a) {
-                const node_id w = heads[a];
-                const double t = d + arc_minutes[a];
+                const node_id w = arcs[a].head;
+                const double t = d + arcs[a].minutes;
                 if (t < ws.dist[w] && t <= bound) {
-                    ws.push_or_decrease(w, t);
+                    ws.push(w, t);
                 }
             }
         }
@@ -196,8 +265,9 @@ namespace {
 
 /** parallel_for with one search workspace per thread. */
 template <typename Fn>
-void parallel_for(std::size_t count, std::size_t node_count, const SearchOptions& options, Fn&& fn) {
-    detail::parallel_for(count, options, [node_count] { return workspace{node_count}; }, fn);
+void parallel_for(std::size_t count, std::size_t node_count, const bucket_layout& layout, const SearchOptions& options,
+                  Fn&& fn) {
+    detail::parallel_for(count, options, [node_count, &layout] { return workspace{node_count, layout}; }, fn);
 }
 
 } // namespace
@@ -249,18 +319,16 @@ void Network::build(std::vector<Point> nodes, std::vector<Edge> edges, const std
         }
     }
     std::partial_sum(m.first.begin(), m.first.end(), m.first.begin());
-    m.head.resize(arcs);
-    m.minutes.resize(arcs);
+    m.arc_list.resize(arcs);
     std::vector<std::uint32_t> fill(m.first.begin(), m.first.end() - 1);
     for (std::size_t i = 0; i < edges.size(); ++i) {
         const Edge& e = edges[i];
-        m.head[fill[e.from]] = e.to;
-        m.minutes[fill[e.from]++] = e.minutes;
+        m.arc_list[fill[e.from]++] = {e.minutes, e.to};
         if (twoway[i]) {
-            m.head[fill[e.to]] = e.from;
-            m.minutes[fill[e.to]++] = e.minutes;
+            m.arc_list[fill[e.to]++] = {e.minutes, e.from};
         }
     }
+    m.layout = bucket_layout::for_arcs(m.arc_list);
     m.all_twoway = std::all_of(twoway.begin(), twoway.end(), [](std::uint8_t t) { return t != 0; });
     m.nodes = std::move(nodes);
     m.edges = std::move(edges);
@@ -273,7 +341,7 @@ Network& Network::operator=(Network&&) noexcept = default;
 
 std::size_t Network::node_count() const noexcept { return m_impl->nodes.size(); }
 std::size_t Network::edge_count() const noexcept { return m_impl->edges.size(); }
-std::size_t Network::arc_count() const noexcept { return m_impl->head.size(); }
+std::size_t Network::arc_count() const noexcept { return m_impl->arc_list.size(); }
 const std::vector<Point>& Network::nodes() const noexcept { return m_impl->nodes; }
 const std::vector<Edge>& Network::edges() const noexcept { return m_impl->edges; }
 const std::vector<std::uint8_t>& Network::twoway() const noexcept { return m_impl->twoway; }
@@ -290,7 +358,7 @@ void check_bound(double max_minutes, const char* what) {
 Reach Network::reach(node_id source, double max_minutes) const {
     m_impl->check_node(source, "reach: source", 0);
     check_bound(max_minutes, "reach");
-    workspace ws{node_count()};
+    workspace ws{node_count(), m_impl->layout};
     Reach r;
     m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
         r.nodes.push_back(v);
@@ -332,7 +400,7 @@ std::vector<double> Network::aggregate(const std::vector<double>& values, double
     m_impl->check_nodes(sources, "aggregate: sources");
     const std::size_t count = sources.empty() ? n : sources.size();
     std::vector<double> out(count, 0.0);
-    parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
+    parallel_for(count, n, m_impl->layout, options, [&](std::size_t i, workspace& ws) {
         const node_id source = sources.empty() ? static_cast<node_id>(i) : sources[i];
         double sum = 0.0;
         double weights = 0.0;
@@ -369,7 +437,7 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
     if (width == 0) {
         return out;
     }
-    parallel_for(origins.size(), n, options, [&](std::size_t i, workspace& ws) {
+    parallel_for(origins.size(), n, m_impl->layout, options, [&](std::size_t i, workspace& ws) {
         double* row = out.data() + i * width;
         std::size_t found = 0;
         m_impl->search(origins[i], max_minutes, ws, [&](node_id v, double t) {
@@ -401,7 +469,7 @@ std::vector<double> Network::nearest_source_minutes(const std::vector<node_id>& 
         }
     }
     std::vector<double> out(node_count(), nan);
-    workspace ws{node_count()};
+    workspace ws{node_count(), m_impl->layout};
     m_impl->search(sources, start_minutes, max_minutes, ws, [&](node_id v, double t) {
         out[v] = t;
         return true;
@@ -421,7 +489,7 @@ Network::NearestPois Network::nearest_pois(const std::vector<node_id>& poi_nodes
     const detail::grouped_by_node pois{n, poi_nodes};
     const std::size_t count = sources.empty() ? n : sources.size();
     NearestPois out{std::vector<double>(count * k, nan), std::vector<std::uint32_t>(count * k, 0)};
-    parallel_for(count, n, options, [&](std::size_t i, workspace& ws) {
+    parallel_for(count, n, m_impl->layout, options, [&](std::size_t i, workspace& ws) {
         const node_id source = sources.empty() ? static_cast<node_id>(i) : sources[i];
         std::size_t found = 0;
         m_impl->search(source, max_minutes, ws, [&](node_id v, double t) {
@@ -505,7 +573,7 @@ std::vector<std::uint32_t> Network::strong_components() const {
     arcs.reserve(arc_count());
     for (std::size_t v = 0; v < node_count(); ++v) {
         for (std::uint32_t a = m_impl->first[v]; a < m_impl->first[v + 1]; ++a) {
-            arcs.emplace_back(static_cast<node_id>(v), m_impl->head[a]);
+            arcs.emplace_back(static_cast<node_id>(v), m_impl->arc_list[a].head);
         }
     }
     const csr_graph g(boost::edges_are_sorted, arcs.begin(), arcs.end(), static_cast<node_id>(node_count()));

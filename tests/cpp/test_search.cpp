@@ -29,10 +29,13 @@ struct RandomGraph {
     std::vector<Edge> edges;
     std::vector<std::uint8_t> twoway;
 
-    RandomGraph(std::size_t n, std::size_t m, unsigned seed) {
+    /** wide: arc minutes log-uniform over 1e-6 .. 1e4 instead of uniform over 0 .. 10. */
+    RandomGraph(std::size_t n, std::size_t m, unsigned seed, bool wide = false) {
         std::mt19937 rng{seed};
         std::uniform_real_distribution<double> coord{0.0, 10000.0};
-        std::uniform_real_distribution<double> minutes{0.0, 10.0};
+        std::uniform_real_distribution<double> uniform{0.0, 10.0};
+        std::uniform_real_distribution<double> exponent{-6.0, 4.0};
+        auto minutes = [&](std::mt19937& r) { return wide ? std::pow(10.0, exponent(r)) : uniform(r); };
         std::uniform_int_distribution<std::size_t> pick{0, n - 1};
         for (std::size_t i = 0; i < n; ++i) {
             nodes.push_back({coord(rng), coord(rng)});
@@ -188,6 +191,44 @@ TEST_P(RandomGraphs, NearestPoisAreTheKClosestByDijkstra) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomGraphs, ::testing::Values(1u, 2u, 3u, 4u, 5u));
+
+// The search queue groups times in buckets whose width comes from the arc times (the ring covers the longest arc):
+// arc times over ten orders of magnitude and sources starting far apart (beyond the ring) must not change a result.
+TEST_P(RandomGraphs, WideArcTimesAndFarApartStartsStayExact) {
+    const RandomGraph g{150, 300, GetParam(), true};
+    const Network net = g.network();
+    for (node_id s = 0; s < 150; s += 11) {
+        const auto ref = g.reference(s);
+        const Reach r = net.reach(s, inf);
+        std::size_t expected = 0;
+        for (const double d : ref) {
+            expected += std::isfinite(d);
+        }
+        ASSERT_EQ(r.nodes.size(), expected) << "source " << s;
+        for (std::size_t k = 0; k < r.nodes.size(); ++k) {
+            EXPECT_NEAR(r.minutes[k], ref[r.nodes[k]], 1e-9 * std::max(1.0, ref[r.nodes[k]]));
+        }
+    }
+    const std::vector<node_id> sources{3, 40, 77, 120};
+    const std::vector<double> start{0.0, 2.5e5, 1.0e6, 3.0e7}; // far beyond the longest arc
+    std::vector<double> expected(150, inf);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto ref = g.reference(sources[i]);
+        for (std::size_t v = 0; v < ref.size(); ++v) {
+            expected[v] = std::min(expected[v], start[i] + ref[v]);
+        }
+    }
+    for (const double bound : {5.0e5, inf}) {
+        const auto got = net.nearest_source_minutes(sources, start, bound);
+        for (std::size_t v = 0; v < got.size(); ++v) {
+            if (std::isfinite(expected[v]) && expected[v] <= bound) {
+                EXPECT_NEAR(got[v], expected[v], 1e-9 * expected[v]) << "node " << v << " bound " << bound;
+            } else {
+                EXPECT_TRUE(std::isnan(got[v])) << "node " << v << " bound " << bound;
+            }
+        }
+    }
+}
 
 TEST(Search, AggregateOnSourcesSubset) {
     const RandomGraph g{60, 90, 11};
