@@ -309,7 +309,7 @@ private:
 }; // class Contractor
 
 /** Origins per sweep: each selected node holds one distance per lane, so a sweep reads its arcs once for all. */
-constexpr std::size_t lanes = 8;
+constexpr std::size_t lanes = ContractionHierarchy::lanes;
 
 /** The part of the downward graph that reaches the destinations, in decreasing rank (local ids 0, 1, ...). */
 struct Selection {
@@ -397,9 +397,8 @@ std::size_t ContractionHierarchy::memory_bytes() const noexcept {
            (m_up_minutes.capacity() + m_down_minutes.capacity()) * sizeof(double);
 }
 
-std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id>& origins,
-                                                       const std::vector<node_id>& destinations, double max_minutes,
-                                                       const SearchOptions& options) const {
+void ContractionHierarchy::check_query(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
+                                       double max_minutes) const {
     const std::size_t n = node_count();
     if (std::isnan(max_minutes) || max_minutes < 0.0) {
         throw input_error("many_to_many: max_minutes must be >= 0 (got " + std::to_string(max_minutes) + ")");
@@ -414,13 +413,20 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
     };
     check(origins, "origins");
     check(destinations, "destinations");
+}
+
+void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
+                                          const std::vector<node_id>& destinations, double max_minutes,
+                                          const SearchOptions& options,
+                                          const std::function<void(const Batch&)>& visit) const {
+    check_query(origins, destinations, max_minutes);
+    const std::size_t n = node_count();
     const std::size_t width = destinations.size();
-    std::vector<double> out(origins.size() * width, nan);
     if (origins.empty() || width == 0) {
         if (options.progress) {
             options.progress(0, 0);
         }
-        return out;
+        return;
     }
 
     // Select the nodes that reach a destination by downward arcs (they hold every destination's distance).
@@ -468,24 +474,6 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
         column[j] = sel.local[m_rank[destinations[j]]];
     }
 
-    // Distinct origins, computed once each, then copied to their duplicates.
-    std::vector<std::size_t> row_of(origins.size());
-    std::vector<std::size_t> distinct; // index into origins of the first occurrence
-    {
-        std::vector<std::size_t> order(origins.size());
-        for (std::size_t i = 0; i < order.size(); ++i) {
-            order[i] = i;
-        }
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return m_rank[origins[a]] < m_rank[origins[b]]; });
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            if (k == 0 || origins[order[k]] != origins[order[k - 1]]) {
-                distinct.push_back(order[k]);
-            }
-            row_of[order[k]] = distinct.back();
-        }
-    }
-
     // Stall-on-demand: a node reached more quickly by a downward arc from a node already reached is not on a
     // shortest upward path; its arcs need no relaxing (its time is found by the sweep).
     auto stalled = [this](std::uint32_t x, double d, const Workspace& ws) {
@@ -497,13 +485,13 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
         }
         return false;
     };
-    const std::size_t batches = (distinct.size() + lanes - 1) / lanes;
+    const std::size_t batches = (origins.size() + lanes - 1) / lanes;
     parallel_for(
         batches, options, [&] { return Workspace{n, selected.size()}; },
         [&](std::size_t b, Workspace& ws) {
             std::fill(ws.lane_dist, ws.lane_dist + ws.lane_size, inf);
             const std::size_t begin = b * lanes;
-            const std::size_t end = std::min(distinct.size(), begin + lanes);
+            const std::size_t end = std::min(origins.size(), begin + lanes);
             for (std::size_t i = begin; i < end; ++i) {
                 const std::size_t lane = i - begin;
                 // Upward Dijkstra from the origin; times beyond max_minutes cannot lead to one within it.
@@ -511,7 +499,7 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
                     std::fill(ws.stamp.begin(), ws.stamp.end(), 0);
                     ws.now = 1;
                 }
-                const std::uint32_t s = m_rank[origins[distinct[i]]];
+                const std::uint32_t s = m_rank[origins[i]];
                 ws.stamp[s] = ws.now;
                 ws.dist[s] = 0.0;
                 ws.heap.clear();
@@ -542,15 +530,44 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
                 }
             }
             sweep(sel.first.data(), sel.tail.data(), sel.minutes.data(), selected.size(), ws.lane_dist);
-            for (std::size_t i = begin; i < end; ++i) {
-                const std::size_t lane = i - begin;
-                double* row = out.data() + distinct[i] * width;
-                for (std::size_t j = 0; j < width; ++j) {
-                    const double t = ws.lane_dist[std::size_t{column[j]} * lanes + lane];
-                    row[j] = t <= max_minutes && t < inf ? t : nan;
-                }
-            }
+            visit(Batch{ws.lane_dist, column.data(), width, begin, end - begin});
         });
+}
+
+std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id>& origins,
+                                                       const std::vector<node_id>& destinations, double max_minutes,
+                                                       const SearchOptions& options) const {
+    check_query(origins, destinations, max_minutes);
+    const std::size_t width = destinations.size();
+    std::vector<double> out(origins.size() * width, nan);
+    // Distinct origins, computed once each (in rank order: neighbouring upward searches), then copied.
+    std::vector<std::size_t> row_of(origins.size());
+    std::vector<node_id> distinct_nodes;
+    std::vector<std::size_t> distinct; // index into origins of the first occurrence
+    {
+        std::vector<std::size_t> order(origins.size());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+        }
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return m_rank[origins[a]] < m_rank[origins[b]]; });
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k == 0 || origins[order[k]] != origins[order[k - 1]]) {
+                distinct.push_back(order[k]);
+                distinct_nodes.push_back(origins[order[k]]);
+            }
+            row_of[order[k]] = distinct.back();
+        }
+    }
+    for_each_batch(distinct_nodes, destinations, max_minutes, options, [&](const Batch& batch) {
+        for (std::size_t lane = 0; lane < batch.count; ++lane) {
+            double* row = out.data() + distinct[batch.first_origin + lane] * width;
+            for (std::size_t j = 0; j < width; ++j) {
+                const double t = batch.time(j, lane);
+                row[j] = t <= max_minutes && t < inf ? t : nan;
+            }
+        }
+    });
     for (std::size_t i = 0; i < origins.size(); ++i) {
         if (row_of[i] != i) {
             std::copy_n(out.data() + row_of[i] * width, width, out.data() + i * width);

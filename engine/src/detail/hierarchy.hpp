@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace tierslieux::detail {
@@ -43,7 +44,35 @@ public:
     std::vector<double> many_to_many(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
                                      double max_minutes, const SearchOptions& options = {}) const;
 
+    /** Origins per sweep. */
+    static constexpr std::size_t lanes = 8;
+
+    /** The times from one batch of up to `lanes` consecutive origins to every destination. */
+    struct Batch {
+        const double* lane_times;     ///< local node * lanes + lane
+        const std::uint32_t* column;  ///< destination j -> local node
+        std::size_t width;            ///< number of destinations
+        std::size_t first_origin;     ///< index in origins of lane 0
+        std::size_t count;            ///< origins in this batch (lanes first_origin .. first_origin + count - 1)
+
+        /** Time from origin first_origin + lane to destination j: infinity when unreachable; may exceed the
+         *  bound given to for_each_batch (the bound only prunes the upward searches). */
+        double time(std::size_t j, std::size_t lane) const { return lane_times[std::size_t{column[j]} * lanes + lane]; }
+    }; // struct Batch
+
+    /**
+     * Computes origins in batches of `lanes` (in the given order, duplicates computed again) and calls visit for
+     * each batch from the thread that computed it (visit must be thread-safe across batches). Same checks,
+     * threads and progress (batches done / in all) as many_to_many.
+     */
+    void for_each_batch(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
+                        double max_minutes, const SearchOptions& options,
+                        const std::function<void(const Batch&)>& visit) const;
+
 private:
+    void check_query(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
+                     double max_minutes) const;
+
     // Nodes are renumbered by rank (contraction order: 0 first, n - 1 last). Both graphs below use ranks.
     std::vector<std::uint32_t> m_rank; // node id -> rank
     // Upward graph: arcs r -> s with s > r, CSR over r.
