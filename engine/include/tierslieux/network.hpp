@@ -46,11 +46,23 @@ enum class Decay {
 /** Called from the calling thread as work advances: units done, units in all. May throw to cancel. */
 using work_progress = std::function<void(std::size_t done, std::size_t total)>;
 
+/**
+ * How aggregate and travel_times search. Both give the same times up to floating-point rounding (the hierarchy
+ * adds the same arc times in another order), so a node whose time equals the bound to ~1e-12 may fall either side.
+ */
+enum class Algorithm {
+    automatic, ///< the cheaper of the two, estimated from a sample of Dijkstra searches (see docs/network.md)
+    dijkstra,  ///< one bounded Dijkstra per source: best when each source reaches a small part of the graph
+    hierarchy  ///< contraction hierarchy (built once per Network, then kept) + RPHAST sweeps, 8 sources per sweep
+}; // enum class Algorithm
+
 /** Options shared by the many-source searches. */
 struct SearchOptions {
     /** Worker threads; 0: all hardware threads. */
     unsigned threads = 0;
     work_progress progress;
+    /** Used by aggregate and travel_times; the other searches always run Dijkstra. */
+    Algorithm algorithm = Algorithm::automatic;
 }; // struct SearchOptions
 
 /**
@@ -113,6 +125,14 @@ public:
      */
     std::vector<double> nearest_source_minutes(const std::vector<node_id>& sources,
                                                const std::vector<double>& start_minutes, double max_minutes) const;
+
+    /**
+     * Builds the contraction hierarchy now (single-threaded; progress: nodes contracted / all) unless it exists.
+     * aggregate and travel_times build it on first use when they choose it; call this to pay that cost up front.
+     */
+    void prepare_hierarchy(const work_progress& progress = {}) const;
+    /** True once the contraction hierarchy has been built. */
+    bool has_hierarchy() const;
 
     /** The same graph with every edge turned around: searches on it give travel times *to* the source. */
     Network reversed() const;
