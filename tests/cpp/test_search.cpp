@@ -329,3 +329,158 @@ TEST(Search, StrongComponentsSeeOneWayTraps) {
     EXPECT_EQ(net.arc_count(), 5u);
     EXPECT_FALSE(net.is_twoway());
 }
+
+// --- the contraction hierarchy path of aggregate and travel_times (Algorithm::hierarchy / automatic) ---
+
+TEST_P(RandomGraphs, HierarchyGivesTheSameAggregatesAndMatrices) {
+    const RandomGraph g{150, 260, GetParam()};
+    const Network net = g.network();
+    std::vector<double> values(150);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] = static_cast<double>((i * 37) % 11) - 3.0;
+    }
+    SearchOptions on_hierarchy{2, {}, Algorithm::hierarchy};
+    std::vector<std::vector<double>> refs;
+    for (node_id s = 0; s < 150; ++s) {
+        refs.push_back(g.reference(s));
+    }
+    const double T = 12.0;
+    const std::vector<node_id> sources{5, 5, 149, 0, 77, 3, 3, 120, 9, 10}; // duplicates, not a multiple of 8
+    for (const Decay decay : {Decay::flat, Decay::linear, Decay::exponential}) {
+        for (const Aggregation kind : {Aggregation::sum, Aggregation::count, Aggregation::mean}) {
+            const auto all = net.aggregate(values, T, kind, decay, {}, on_hierarchy);
+            const auto some = net.aggregate(values, T, kind, decay, sources, on_hierarchy);
+            auto expected = [&](node_id s) {
+                double sum = 0.0;
+                double weights = 0.0;
+                for (std::size_t v = 0; v < 150; ++v) {
+                    const double t = refs[s][v];
+                    if (t <= T) {
+                        const double w = decay == Decay::flat     ? 1.0
+                                         : decay == Decay::linear ? 1.0 - t / T
+                                                                  : std::exp(-t / T);
+                        sum += w * values[v];
+                        weights += w;
+                    }
+                }
+                return kind == Aggregation::sum ? sum : kind == Aggregation::count ? weights : sum / weights;
+            };
+            for (node_id s = 0; s < 150; ++s) {
+                EXPECT_NEAR(all[s], expected(s), 1e-9) << "source " << s;
+            }
+            for (std::size_t i = 0; i < sources.size(); ++i) {
+                EXPECT_NEAR(some[i], expected(sources[i]), 1e-9) << "sources[" << i << "]";
+            }
+        }
+    }
+    EXPECT_TRUE(net.has_hierarchy());
+    const std::vector<node_id> origins{0, 7, 7, 33, 149};
+    const std::vector<node_id> destinations{1, 2, 3, 149, 0, 2};
+    for (const double bound : {4.0, inf}) {
+        const auto got = net.travel_times(origins, destinations, bound, on_hierarchy);
+        for (std::size_t i = 0; i < origins.size(); ++i) {
+            for (std::size_t j = 0; j < destinations.size(); ++j) {
+                const double t = refs[origins[i]][destinations[j]];
+                const double v = got[i * destinations.size() + j];
+                if (std::isfinite(t) && t <= bound) {
+                    EXPECT_NEAR(v, t, 1e-9) << i << "," << j;
+                } else {
+                    EXPECT_TRUE(std::isnan(v)) << i << "," << j;
+                }
+            }
+        }
+    }
+}
+
+namespace {
+
+/** SYNTHETIC side x side grid, 100 m spacing, two-way edges of 0.1 to 0.3 minutes. */
+Network grid(std::size_t side) {
+    std::vector<Point> nodes;
+    std::vector<Edge> edges;
+    for (std::size_t i = 0; i < side; ++i) {
+        for (std::size_t j = 0; j < side; ++j) {
+            nodes.push_back({100.0 * static_cast<double>(i), 100.0 * static_cast<double>(j)});
+            const auto v = static_cast<node_id>(i * side + j);
+            const double t = 0.1 + 0.1 * static_cast<double>((i + 2 * j) % 3);
+            if (i + 1 < side) {
+                edges.push_back({v, static_cast<node_id>(v + side), 100.0, t});
+            }
+            if (j + 1 < side) {
+                edges.push_back({v, v + 1, 100.0, t});
+            }
+        }
+    }
+    return Network{nodes, edges, true};
+}
+
+} // namespace
+
+TEST(Search, AutomaticChoiceTakesTheHierarchyOnlyWhenItPays) {
+    const Network net = grid(60); // 3,600 nodes
+    const std::vector<double> values(net.node_count(), 1.0);
+    SearchOptions dijkstra{2, {}, Algorithm::dijkstra};
+    SearchOptions automatic{2, {}, Algorithm::automatic};
+    // each source reaches a handful of nodes: Dijkstra, no hierarchy built
+    const auto small = net.aggregate(values, 0.25, Aggregation::count, Decay::flat, {}, automatic);
+    EXPECT_FALSE(net.has_hierarchy());
+    EXPECT_EQ(small, net.aggregate(values, 0.25, Aggregation::count, Decay::flat, {}, dijkstra));
+    // few sources, even with whole-graph searches: Dijkstra
+    const std::vector<node_id> few{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    net.aggregate(values, 1000.0, Aggregation::count, Decay::flat, few, automatic);
+    EXPECT_FALSE(net.has_hierarchy());
+    // every node reaches the whole graph: the hierarchy pays for itself, and gives the same counts
+    const auto large = net.aggregate(values, 1000.0, Aggregation::count, Decay::flat, {}, automatic);
+    EXPECT_TRUE(net.has_hierarchy());
+    for (const double c : large) {
+        EXPECT_EQ(c, 3600.0);
+    }
+    // matrix: once built, the hierarchy serves a large matrix too, equal to Dijkstra's
+    std::vector<node_id> origins(200);
+    std::vector<node_id> destinations(300);
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        origins[i] = static_cast<node_id>((i * 97) % 3600);
+    }
+    for (std::size_t j = 0; j < destinations.size(); ++j) {
+        destinations[j] = static_cast<node_id>((j * 61 + 5) % 3600);
+    }
+    const auto fast = net.travel_times(origins, destinations, inf, automatic);
+    const auto plain = net.travel_times(origins, destinations, inf, dijkstra);
+    ASSERT_EQ(fast.size(), plain.size());
+    for (std::size_t k = 0; k < fast.size(); ++k) {
+        EXPECT_NEAR(fast[k], plain[k], 1e-9 * std::max(1.0, plain[k])) << k;
+    }
+}
+
+TEST(Search, HierarchyBuildReportsProgressAndCanBeCancelled) {
+    const Network net = grid(40);
+    // 3.05: no path time ties with the bound (sums of 0.1 to 0.3 taken in another order may round either side of 3)
+    const std::vector<double> values(net.node_count(), 1.0);
+    // a cancelled build leaves no hierarchy behind; the next call builds it
+    std::size_t calls = 0;
+    SearchOptions cancel{1,
+                         [&](std::size_t done, std::size_t) {
+                             if (++calls > 3 && done > 0) {
+                                 throw std::runtime_error("cancelled by the user");
+                             }
+                         },
+                         Algorithm::hierarchy};
+    EXPECT_THROW(net.aggregate(values, 3.05, Aggregation::sum, Decay::flat, {}, cancel), std::runtime_error);
+    EXPECT_FALSE(net.has_hierarchy());
+    // build then sweeps: one bar, done never goes back, ends at its total (nodes contracted + batches)
+    std::size_t last = 0;
+    std::size_t last_total = 0;
+    SearchOptions watch{2,
+                        [&](std::size_t done, std::size_t total) {
+                            EXPECT_GE(done, last);
+                            EXPECT_LE(done, total);
+                            last = done;
+                            last_total = total;
+                        },
+                        Algorithm::hierarchy};
+    const auto sums = net.aggregate(values, 3.05, Aggregation::sum, Decay::flat, {}, watch);
+    EXPECT_TRUE(net.has_hierarchy());
+    EXPECT_EQ(last, last_total);
+    EXPECT_EQ(last_total, net.node_count() + (net.node_count() + 7) / 8);
+    EXPECT_EQ(sums, net.aggregate(values, 3.05, Aggregation::sum, Decay::flat, {}, SearchOptions{2, {}, Algorithm::dijkstra}));
+}
