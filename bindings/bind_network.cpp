@@ -44,15 +44,28 @@ Decay to_decay(const std::string& s) {
     throw input_error("decay='" + s + "' is not one of: flat, linear, exponential");
 }
 
-SearchOptions search_options(unsigned threads, const py::object& progress) {
+Algorithm to_algorithm(const std::string& s) {
+    if (s == "auto") return Algorithm::automatic;
+    if (s == "dijkstra") return Algorithm::dijkstra;
+    if (s == "hierarchy") return Algorithm::hierarchy;
+    throw input_error("algorithm='" + s + "' is not one of: auto, dijkstra, hierarchy");
+}
+
+work_progress progress_callback(const py::object& progress) {
+    if (progress.is_none()) {
+        return {};
+    }
+    return [progress](std::size_t done, std::size_t total) {
+        py::gil_scoped_acquire acquire;
+        progress(done, total);
+    };
+}
+
+SearchOptions search_options(unsigned threads, const py::object& progress, const std::string& algorithm = "auto") {
     SearchOptions o;
     o.threads = threads;
-    if (!progress.is_none()) {
-        o.progress = [progress](std::size_t done, std::size_t total) {
-            py::gil_scoped_acquire acquire;
-            progress(done, total);
-        };
-    }
+    o.algorithm = to_algorithm(algorithm);
+    o.progress = progress_callback(progress);
     return o;
 }
 
@@ -82,12 +95,13 @@ void bind_network(py::module_& m) {
         .def(
             "aggregate",
             [](const Network& n, const f64_array& values, double max_minutes, const std::string& kind,
-               const std::string& decay, const u32_array& sources, unsigned threads, const py::object& progress) {
+               const std::string& decay, const u32_array& sources, unsigned threads, const py::object& progress,
+               const std::string& algorithm) {
                 const auto v = to_vector<double>(values);
                 const auto s = to_vector<node_id>(sources);
                 const Aggregation k = to_aggregation(kind);
                 const Decay d = to_decay(decay);
-                const SearchOptions o = search_options(threads, progress);
+                const SearchOptions o = search_options(threads, progress, algorithm);
                 std::vector<double> out;
                 {
                     py::gil_scoped_release release;
@@ -96,14 +110,14 @@ void bind_network(py::module_& m) {
                 return to_numpy(std::move(out));
             },
             py::arg("values"), py::arg("max_minutes"), py::arg("kind"), py::arg("decay"), py::arg("sources"),
-            py::arg("threads") = 0, py::arg("progress") = py::none())
+            py::arg("threads") = 0, py::arg("progress") = py::none(), py::arg("algorithm") = "auto")
         .def(
             "travel_times",
             [](const Network& n, const u32_array& origins, const u32_array& destinations, double max_minutes,
-               unsigned threads, const py::object& progress) {
+               unsigned threads, const py::object& progress, const std::string& algorithm) {
                 const auto o = to_vector<node_id>(origins);
                 const auto d = to_vector<node_id>(destinations);
-                const SearchOptions opt = search_options(threads, progress);
+                const SearchOptions opt = search_options(threads, progress, algorithm);
                 std::vector<double> out;
                 {
                     py::gil_scoped_release release;
@@ -113,7 +127,16 @@ void bind_network(py::module_& m) {
                                                           static_cast<py::ssize_t>(d.size())});
             },
             py::arg("origins"), py::arg("destinations"), py::arg("max_minutes"), py::arg("threads") = 0,
+            py::arg("progress") = py::none(), py::arg("algorithm") = "auto")
+        .def(
+            "prepare_hierarchy",
+            [](const Network& n, const py::object& progress) {
+                const work_progress p = progress_callback(progress);
+                py::gil_scoped_release release;
+                n.prepare_hierarchy(p);
+            },
             py::arg("progress") = py::none())
+        .def_property_readonly("has_hierarchy", &Network::has_hierarchy)
         .def(
             "nearest_pois",
             [](const Network& n, const u32_array& pois, std::size_t k, double max_minutes, const u32_array& sources,

@@ -37,24 +37,28 @@ def scipy_times(n, f, t, minutes, twoway):
     return dijkstra(g, directed=True)
 
 
+@pytest.mark.parametrize("algorithm", ["auto", "dijkstra", "hierarchy"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_travel_times_equal_scipy(seed):
+def test_travel_times_equal_scipy(seed, algorithm):
     x, y, f, t, minutes, twoway = random_graph(seed)
     net = tl.Network(x, y, f, t, minutes, twoway)
     ref = scipy_times(x.size, f, t, minutes, twoway)
     origins = np.arange(0, x.size, 7)
-    got = net.travel_times(origins, np.arange(x.size))
+    got = net.travel_times(origins, np.arange(x.size), algorithm=algorithm)
     expected = np.where(np.isinf(ref[origins]), np.nan, ref[origins])
     np.testing.assert_allclose(got, expected, atol=1e-6, equal_nan=True)
-    bounded = net.travel_times(origins, np.arange(x.size), max_minutes=5.0, threads=1)
+    bounded = net.travel_times(origins, np.arange(x.size), max_minutes=5.0, threads=1, algorithm=algorithm)
     np.testing.assert_allclose(bounded, np.where(expected <= 5.0 + 1e-9, expected, np.nan), atol=1e-6,
                                equal_nan=True)
 
 
+@pytest.mark.parametrize("algorithm", ["dijkstra", "hierarchy"])
 @pytest.mark.parametrize("decay", ["flat", "linear", "exponential"])
-def test_aggregate_equals_summing_over_scipy_reach(decay):
+def test_aggregate_equals_summing_over_scipy_reach(decay, algorithm):
     x, y, f, t, minutes, twoway = random_graph(7)
     net = tl.Network(x, y, f, t, minutes, twoway)
+    aggregate = net.aggregate
+    net.aggregate = lambda *a, **k: aggregate(*a, algorithm=algorithm, **k)
     values = np.random.default_rng(0).integers(0, 100, x.size).astype(float)
     T = 9.0
     ref = scipy_times(x.size, f, t, minutes, twoway)
@@ -67,6 +71,37 @@ def test_aggregate_equals_summing_over_scipy_reach(decay):
                                (w @ values) / w.sum(axis=1), rtol=1e-9)
     sources = [5, 0, 5]
     np.testing.assert_allclose(net.aggregate(values, T, "sum", decay, sources=sources), (w @ values)[sources])
+
+
+def test_hierarchy_is_built_once_on_demand_and_kept():
+    x, y, f, t, minutes, twoway = random_graph(4)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    net.aggregate(np.ones(x.size), 5.0)  # 300 nodes: too small for the automatic choice to build it
+    assert not net.has_hierarchy
+    assert net.prepare_hierarchy() is net and net.has_hierarchy
+    before = net.travel_times(np.arange(50), np.arange(300), algorithm="hierarchy")
+    np.testing.assert_allclose(before, net.travel_times(np.arange(50), np.arange(300), algorithm="dijkstra"),
+                               rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_sparse_and_streamed_matrices_equal_the_dense_one():
+    x, y, f, t, minutes, twoway = random_graph(5)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    origins, destinations = np.arange(0, 300, 2), np.r_[np.arange(0, 300, 3), 0, 0]
+    dense = net.travel_times(origins, destinations, max_minutes=8.0)
+    sparse = net.travel_times(origins, destinations, max_minutes=8.0, sparse=True)
+    assert sparse.shape == dense.shape and sparse.nnz == np.count_nonzero(~np.isnan(dense))
+    # absent pairs are the NaN ones; a time of 0 (origin = destination) is stored, not dropped as a sparse zero
+    explicit = sparse.tocoo()
+    got = np.full(dense.shape, np.nan)
+    got[explicit.row, explicit.col] = explicit.data
+    np.testing.assert_array_equal(got, dense)
+    assert (explicit.data == 0).sum() == (dense == 0).sum() > 0
+    parts = list(net.iter_travel_times(origins, destinations, max_minutes=8.0, block_rows=40))
+    assert [start for start, _ in parts] == [0, 40, 80, 120]
+    np.testing.assert_array_equal(np.vstack([b for _, b in parts]), dense)
+    with pytest.raises(ValueError, match=r"block_rows must be a whole number >= 1 \(got 0\)"):
+        net.iter_travel_times(origins, destinations, block_rows=0)
 
 
 def test_nodes_in_range_and_nearest_nodes():
@@ -124,6 +159,8 @@ def test_edges_frame_has_crs_and_one_row_per_edge():
     (lambda n: n.travel_times([0, -1], [1]), r"origins\[1\] = -1 is not a node id"),
     (lambda n: n.travel_times([0], [1.5]), r"destinations\[0\] = 1.5 is not a node id"),
     (lambda n: n.travel_times([0], [1], max_minutes=float("nan")), r"max_minutes must be >= 0"),
+    (lambda n: n.travel_times([0], [1], algorithm="fast"), r"algorithm='fast' is not one of: auto, dijkstra"),
+    (lambda n: n.aggregate(np.ones(5), 5, algorithm="ch"), r"algorithm='ch' is not one of: auto, dijkstra"),
 ])
 def test_bad_arguments_name_argument_and_index(call, message):
     net = tl.Network([0, 1, 2, 3, 4], [0, 0, 0, 0, 0], [0, 1, 2], [1, 2, 3], [1.0, 1.0, 1.0])

@@ -13,6 +13,8 @@ from . import _core, _progress
 from ._core import InputError
 
 _KINDS = ("sum", "mean", "count")
+_ALGORITHMS = ("auto", "dijkstra", "hierarchy")
+_BLOCK_BYTES = 256 * 2**20  # dense rows per block when a matrix is streamed or made sparse
 _DECAYS = ("flat", "linear", "exponential", "exp")
 
 
@@ -63,6 +65,12 @@ def _per_edge(name: str, values, edge_count: int) -> np.ndarray:
     return arr
 
 
+def _algorithm(value: str) -> str:
+    if value not in _ALGORITHMS:
+        raise InputError(f"algorithm={value!r} is not one of: {', '.join(_ALGORITHMS)}")
+    return value
+
+
 def _max_minutes(value) -> float:
     if value is None:
         return float("inf")
@@ -92,6 +100,12 @@ class Network:
 
     Every long search runs in C++ on ``threads`` threads (0: all cores) with the GIL released. Bad input raises
     ``ValueError`` (``tierslieux.InputError``) naming the argument and the index.
+
+    ``aggregate`` and ``travel_times`` take ``algorithm``: "dijkstra" (one bounded search per source: best when
+    each source reaches a small part of the graph), "hierarchy" (a contraction hierarchy, built once per Network
+    and kept, then RPHAST sweeps of 8 sources at a time: best for matrices and for large catchments) or "auto"
+    (default: the cheaper, estimated from 16 sample searches; see docs/network.md). Both give the same times up
+    to floating-point rounding. ``prepare_hierarchy()`` builds the hierarchy up front (with a progress bar).
     """
 
     def __init__(self, node_x, node_y, edge_from, edge_to, edge_minutes, twoway=True, *, edge_length_m=None,
@@ -188,17 +202,18 @@ class Network:
 
     # ------------------------------------------------------------------ searches
     def aggregate(self, values, max_minutes: float, kind: str = "sum", decay: str = "flat", sources=None, *,
-                  threads: int = 0, progress: bool = False) -> np.ndarray:
+                  threads: int = 0, progress: bool = False, algorithm: str = "auto") -> np.ndarray:
         """Aggregate ``values`` (one per node) over the nodes reachable within ``max_minutes`` of each source.
 
         ``kind``: "sum", "mean" or "count"; ``decay``: "flat" (weight 1), "linear" (1 - t/T) or "exponential"
         (exp(-t/T)). ``sources``: node ids (default: every node). Returns one float per source.
-        Equivalent to pandana's ``Network.aggregate`` without a precompute step.
+        Equivalent to pandana's ``Network.aggregate`` without a precompute step. ``algorithm``: see the class.
         """
         if kind not in _KINDS:
             raise InputError(f"kind={kind!r} is not one of: {', '.join(_KINDS)}")
         if decay not in _DECAYS:
             raise InputError(f"decay={decay!r} is not one of: flat, linear, exponential")
+        algorithm = _algorithm(algorithm)
         v = _floats("values", values, self.node_count, "nodes")
         s = np.empty(0, dtype=np.uint32) if sources is None else _ids("sources", sources, self.node_count)
         if sources is not None and s.size == 0:
@@ -206,16 +221,72 @@ class Network:
         T = float(max_minutes)
         if not np.isfinite(T) or T < 0:
             raise InputError(f"max_minutes must be finite and >= 0 (got {max_minutes!r})")
-        return self._core.aggregate(v, T, kind, decay, s, int(threads), _progress.bar(progress, "aggregate"))
+        return self._core.aggregate(v, T, kind, decay, s, int(threads), _progress.bar(progress, "aggregate"),
+                                    algorithm)
 
     def travel_times(self, origins, destinations, max_minutes: Optional[float] = None, *, threads: int = 0,
-                     progress: bool = False) -> np.ndarray:
+                     progress: bool = False, algorithm: str = "auto", sparse: bool = False):
         """Shortest travel times in minutes, shape (len(origins), len(destinations)); NaN where unreachable or
-        beyond ``max_minutes``."""
+        beyond ``max_minutes``.
+
+        With ``sparse=True``: a ``scipy.sparse.csr_array`` holding only the pairs within reach (a time of 0 is
+        stored explicitly; an absent pair is unreachable or beyond ``max_minutes``), computed in blocks of rows so
+        the dense matrix never exists. ``algorithm``: see the class. For rows in blocks, see ``iter_travel_times``.
+        """
         o = _ids("origins", origins, self.node_count)
         d = _ids("destinations", destinations, self.node_count)
-        return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
-                                       _progress.bar(progress, "travel times"))
+        algorithm = _algorithm(algorithm)
+        if not sparse:
+            return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
+                                           _progress.bar(progress, "travel times"), algorithm)
+        from scipy.sparse import csr_array
+
+        data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
+        nnz = 0
+        for _, block in self._blocks(o, d, max_minutes, threads, progress, algorithm, None):
+            rows, cols = np.nonzero(~np.isnan(block))
+            data.append(block[rows, cols])
+            indices.append(cols)
+            indptr.append(nnz + np.cumsum(np.bincount(rows, minlength=block.shape[0])))
+            nnz += rows.size
+        return csr_array((np.concatenate(data) if data else np.empty(0),
+                          np.concatenate(indices) if indices else np.empty(0, dtype=np.int64),
+                          np.concatenate(indptr)), shape=(o.size, d.size))
+
+    def iter_travel_times(self, origins, destinations, max_minutes: Optional[float] = None, *,
+                          block_rows: Optional[int] = None, threads: int = 0, progress: bool = False,
+                          algorithm: str = "auto"):
+        """The travel-time matrix streamed in blocks of rows: yields ``(first_row, block)`` where ``block`` is
+        the dense ``(rows, len(destinations))`` array for ``origins[first_row:first_row + rows]`` (NaN where
+        unreachable or beyond ``max_minutes``). ``block_rows`` defaults to what fits in 256 MB. Only one block
+        is held at a time; the contraction hierarchy, when used, is built once and serves every block."""
+        o = _ids("origins", origins, self.node_count)
+        d = _ids("destinations", destinations, self.node_count)
+        if block_rows is not None and (isinstance(block_rows, bool) or int(block_rows) != block_rows
+                                       or int(block_rows) < 1):
+            raise InputError(f"block_rows must be a whole number >= 1 (got {block_rows!r})")
+        return self._blocks(o, d, max_minutes, threads, progress, _algorithm(algorithm), block_rows)
+
+    def _blocks(self, o, d, max_minutes, threads, progress, algorithm, block_rows):
+        T = _max_minutes(max_minutes)
+        rows = int(block_rows) if block_rows else max(64, _BLOCK_BYTES // max(1, 8 * d.size))
+        bar = _progress.bar(progress, "travel times", unit="origin")
+        for start in range(0, o.size, rows):
+            block = self._core.travel_times(o[start:start + rows], d, T, int(threads), None, algorithm)
+            if bar:
+                bar(min(o.size, start + rows), o.size)
+            yield start, block
+
+    def prepare_hierarchy(self, *, progress: bool = False) -> "Network":
+        """Build the contraction hierarchy now (one thread; ~0.2 s per 10,000 nodes on grids, see
+        bench/RESULTS.md) rather than on the first search that chooses it. Returns self."""
+        self._core.prepare_hierarchy(_progress.bar(progress, "contraction hierarchy", unit="node"))
+        return self
+
+    @property
+    def has_hierarchy(self) -> bool:
+        """True once the contraction hierarchy has been built (by ``prepare_hierarchy`` or a search)."""
+        return bool(self._core.has_hierarchy)
 
     def nearest_pois(self, poi_nodes, k: int = 1, max_minutes: Optional[float] = None, sources=None, *,
                      return_poi: bool = False, threads: int = 0, progress: bool = False) -> pd.DataFrame:
