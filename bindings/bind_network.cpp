@@ -170,6 +170,24 @@ void bind_network(py::module_& m) {
             },
             py::arg("source"), py::arg("max_minutes"))
         .def(
+            "nodes_in_range",
+            [](const Network& n, const u32_array& sources, double max_minutes, unsigned threads,
+               const py::object& progress) {
+                const auto s = to_vector<node_id>(sources);
+                const SearchOptions o = search_options(threads, progress);
+                Network::RangeLists lists;
+                {
+                    py::gil_scoped_release release;
+                    lists = n.nodes_in_range(s, max_minutes, o);
+                }
+                std::vector<std::int64_t> first(lists.first.begin(), lists.first.end());
+                return py::make_tuple(py::array_t<std::int64_t>(static_cast<py::ssize_t>(first.size()), first.data()),
+                                      py::array_t<std::uint32_t>(static_cast<py::ssize_t>(lists.nodes.size()),
+                                                                 lists.nodes.data()),
+                                      to_numpy(std::move(lists.minutes)));
+            },
+            py::arg("sources"), py::arg("max_minutes"), py::arg("threads") = 0, py::arg("progress") = py::none())
+        .def(
             "nearest_nodes",
             [](const Network& n, const f64_array& x, const f64_array& y) {
                 std::vector<Point> points(static_cast<std::size_t>(x.size()));

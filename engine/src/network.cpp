@@ -417,6 +417,23 @@ void check_bound(double max_minutes, const char* what) {
 }
 } // namespace
 
+namespace {
+/** Sorts a reach by node id, as documented. */
+Reach sorted_by_node(Reach r) {
+    std::vector<std::size_t> order(r.nodes.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.nodes[a] < r.nodes[b]; });
+    Reach sorted;
+    sorted.nodes.reserve(order.size());
+    sorted.minutes.reserve(order.size());
+    for (const std::size_t k : order) {
+        sorted.nodes.push_back(r.nodes[k]);
+        sorted.minutes.push_back(r.minutes[k]);
+    }
+    return sorted;
+}
+} // namespace
+
 Reach Network::reach(node_id source, double max_minutes) const {
     m_impl->check_node(source, "reach: source", 0);
     check_bound(max_minutes, "reach");
@@ -427,16 +444,37 @@ Reach Network::reach(node_id source, double max_minutes) const {
         r.minutes.push_back(t);
         return true;
     });
-    // sorted by node id, as documented
-    std::vector<std::size_t> order(r.nodes.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.nodes[a] < r.nodes[b]; });
-    Reach sorted;
-    for (const std::size_t k : order) {
-        sorted.nodes.push_back(r.nodes[k]);
-        sorted.minutes.push_back(r.minutes[k]);
+    return sorted_by_node(std::move(r));
+}
+
+Network::RangeLists Network::nodes_in_range(const std::vector<node_id>& sources, double max_minutes,
+                                            const SearchOptions& options) const {
+    m_impl->check_nodes(sources, "nodes_in_range: sources");
+    check_bound(max_minutes, "nodes_in_range");
+    std::vector<Reach> each(sources.size());
+    parallel_for(sources.size(), node_count(), m_impl->layout, options, [&](std::size_t i, workspace& ws) {
+        Reach r;
+        m_impl->search(sources[i], max_minutes, ws, [&](node_id v, double t) {
+            r.nodes.push_back(v);
+            r.minutes.push_back(t);
+            return true;
+        });
+        each[i] = sorted_by_node(std::move(r));
+    });
+    RangeLists out;
+    out.first.reserve(sources.size() + 1);
+    out.first.push_back(0);
+    for (const Reach& r : each) {
+        out.first.push_back(out.first.back() + r.nodes.size());
     }
-    return sorted;
+    out.nodes.reserve(out.first.back());
+    out.minutes.reserve(out.first.back());
+    for (Reach& r : each) {
+        out.nodes.insert(out.nodes.end(), r.nodes.begin(), r.nodes.end());
+        out.minutes.insert(out.minutes.end(), r.minutes.begin(), r.minutes.end());
+        r = Reach{};
+    }
+    return out;
 }
 
 std::vector<double> Network::aggregate(const std::vector<double>& values, double max_minutes, Aggregation kind,

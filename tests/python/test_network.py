@@ -108,11 +108,17 @@ def test_nodes_in_range_and_nearest_nodes():
     x, y, f, t, minutes, twoway = random_graph(3, n=80, m=150)
     net = tl.Network(x, y, f, t, minutes, twoway)
     ref = scipy_times(x.size, f, t, minutes, twoway)
-    frame = net.nodes_in_range([4, 9], 6.0)
-    for src in (4, 9):
+    sources = [9, 4, 9, 77]  # any order, duplicates kept
+    frame = net.nodes_in_range(sources, 6.0, threads=2)
+    assert list(frame.columns) == ["source", "node_id", "minutes"]
+    sizes = [int((ref[src] <= 6.0 + 1e-12).sum()) for src in sources]
+    assert frame["source"].tolist() == np.repeat(sources, sizes).tolist()  # one block per source, in order
+    for src in (4, 9, 77):
         sub = frame[frame["source"] == src]
-        assert sorted(sub["node_id"]) == sorted(np.flatnonzero(ref[src] <= 6.0 + 1e-12).tolist())
+        expected = np.flatnonzero(ref[src] <= 6.0 + 1e-12).tolist()
+        assert sub["node_id"].tolist() == sorted(expected * sources.count(src))  # by id, once per occurrence
         np.testing.assert_allclose(sub["minutes"], ref[src][sub["node_id"]], atol=1e-6)
+    assert net.nodes_in_range([], 6.0).shape == (0, 3)
     qx, qy = np.array([100.0, 19_000.0]), np.array([50.0, 7_000.0])
     ids, dist = net.nearest_nodes(qx, qy, return_distance=True)
     brute = np.hypot(x[None, :] - qx[:, None], y[None, :] - qy[:, None])

@@ -312,19 +312,17 @@ class Network:
                 frame[f"poi{j + 1}"] = col
         return frame
 
-    def nodes_in_range(self, sources, max_minutes: float) -> pd.DataFrame:
-        """Every node within ``max_minutes`` of each source: DataFrame (source, node_id, minutes)."""
+    def nodes_in_range(self, sources, max_minutes: float, *, threads: int = 0,
+                       progress: bool = False) -> pd.DataFrame:
+        """Every node within ``max_minutes`` (inclusive; None: no bound) of each source: DataFrame (source,
+        node_id, minutes), sources in the given order, nodes by id within each. One search per source, on
+        ``threads`` threads."""
         s = _ids("sources", sources, self.node_count)
         T = _max_minutes(max_minutes)
-        frames = []
-        for src in s.tolist():
-            nodes, minutes = self._core.reach(src, T)
-            frames.append(pd.DataFrame({"source": np.full(nodes.size, src, dtype=np.int64),
-                                        "node_id": nodes.astype(np.int64), "minutes": minutes}))
-        if not frames:
-            return pd.DataFrame({"source": np.empty(0, np.int64), "node_id": np.empty(0, np.int64),
-                                 "minutes": np.empty(0)})
-        return pd.concat(frames, ignore_index=True)
+        first, nodes, minutes = self._core.nodes_in_range(s, T, int(threads),
+                                                          _progress.bar(progress, "nodes in range"))
+        return pd.DataFrame({"source": np.repeat(s.astype(np.int64), np.diff(first)),
+                             "node_id": nodes.astype(np.int64), "minutes": minutes})
 
     def nearest_nodes(self, x, y, *, return_distance: bool = False):
         """Id of the nearest node to each point (same CRS as the nodes); with return_distance, also the straight

@@ -102,6 +102,20 @@ public:
      */
     Reach reach(node_id source, double max_minutes) const;
 
+    /** Nodes within reach of each of several sources, in CSR form: source i's nodes are [first[i], first[i + 1]). */
+    struct RangeLists {
+        std::vector<std::size_t> first;
+        std::vector<node_id> nodes;   ///< sorted by node id within each source
+        std::vector<double> minutes;
+    }; // struct RangeLists
+
+    /**
+     * reach() for each source, on options.threads threads (progress: sources done / all). Throws input_error for
+     * a bad source (naming its index) or a negative/NaN bound.
+     */
+    RangeLists nodes_in_range(const std::vector<node_id>& sources, double max_minutes,
+                              const SearchOptions& options = {}) const;
+
     /**
      * For each source (all nodes when `sources` is empty): the aggregate of `values` (one per node) over the nodes
      * reachable within max_minutes, weighted by `decay`. count counts nodes (weighted by decay), mean divides the
