@@ -3,6 +3,7 @@
 #include <tierslieux/reproject.hpp>
 
 #include "detail/gdal.hpp"
+#include "detail/text.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -124,14 +125,6 @@ std::vector<std::string> names_of(GDALDatasetH ds) {
     std::vector<std::string> out;
     for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
         out.emplace_back(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
-    }
-    return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items) {
-        out += (out.empty() ? "" : ", ") + s;
     }
     return out;
 }
@@ -274,8 +267,8 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
     const auto ds = open_vector(path);
     OGRLayerH layer = GDALDatasetGetLayerByName(ds.get(), layer_name.c_str());
     if (!layer) {
-        throw io_error("file '" + path + "' has no layer '" + layer_name + "' (layers: " + join(names_of(ds.get())) +
-                       ")");
+        throw io_error("file '" + path + "' has no layer '" + layer_name +
+                       "' (layers: " + detail::join_names(names_of(ds.get())) + ")");
     }
     FeatureTable table;
     table.path = path;
@@ -293,7 +286,7 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
         index[k] = OGR_FD_GetFieldIndex(defn, fields[k].field.c_str());
         if (index[k] < 0 && fields[k].required) {
             throw input_error(where_layer + ": required field '" + fields[k].field + "' is missing (fields: " +
-                              join(present) + ")");
+                              detail::join_names(present) + ")");
         }
         Column c;
         c.name = fields[k].field;

@@ -2,6 +2,7 @@
 #include <tierslieux/pipeline.hpp>
 
 #include "detail/grouping.hpp"
+#include "detail/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -133,14 +134,6 @@ attached_graph commune_graph(const Territory& territory, const RunOptions& optio
     return g;
 }
 
-std::string first_names(const std::vector<std::string>& names) {
-    std::string out;
-    for (std::size_t i = 0; i < names.size() && i < 5; ++i) {
-        out += (i ? ", " : "") + names[i];
-    }
-    return out + (names.size() > 5 ? ", …" : "");
-}
-
 attached_graph road_graph(const Territory& territory, const RunOptions& options,
                           std::map<std::string, double>& seconds) {
     OsmReadOptions read;
@@ -186,7 +179,7 @@ attached_graph road_graph(const Territory& territory, const RunOptions& options,
             g.warnings.push_back(std::to_string(far.size()) + " " + what + " lie(s) more than " +
                                  std::to_string(static_cast<long long>(std::lround(options.max_snap_m))) +
                                  " m from the road graph and were not snapped "
-                                 "(their times are NaN; column snapped = false): " + first_names(far));
+                                 "(their times are NaN; column snapped = false): " + detail::join_names(far, 5));
         }
     };
     std::vector<Point> halls, sites;

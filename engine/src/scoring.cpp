@@ -1,6 +1,8 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/scoring.hpp>
 
+#include "detail/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -64,12 +66,8 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
             hi = std::max(hi, v);
         }
         if (!missing.empty()) {
-            std::string list;
-            for (std::size_t j = 0; j < missing.size() && j < 5; ++j) {
-                list += (j ? ", " : "") + missing[j];
-            }
             r.warnings.push_back("criterion '" + c.name + "' has no value for " + std::to_string(missing.size()) +
-                                 " site(s) (" + list + (missing.size() > 5 ? ", …" : "") +
+                                 " site(s) (" + detail::join_names(missing, 5) +
                                  "): they get the worst normalised value (0) for it");
         }
         varies[k] = hi > lo;
