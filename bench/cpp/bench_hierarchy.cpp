@@ -1,6 +1,7 @@
 // Benchmark of the contraction hierarchy's many-to-many matrix on SYNTHETIC road-like grids (the same recipe as
 // bench/bench_accessibility.py's synthetic_grid, with C++ random numbers): build time, shortcuts, memory, query
-// time for 1,000 origins x 10,000 destinations with 1 and 2 threads (median of a few runs), the engine's
+// time for 1,000 origins x 10,000 destinations with 1 and 2 threads (median of a few runs), the sweep over every
+// node as aggregation uses it (for_each_batch, 1,000 origins, 5-minute and no bound, no-op visitor), the engine's
 // per-origin Dijkstra (Network::travel_times) on a sample of origins, and a check of sampled rows.
 //
 //   bench_hierarchy [nodes...] [--runs R] [--sample S] [--verbose]      e.g. bench_hierarchy 1e5 1e6
@@ -187,6 +188,31 @@ void run(std::size_t n_target, int runs, std::size_t sample, bool verbose) {
         std::printf("CH many_to_many 1000 x 10000, %u thread(s): median %.3f s (min %.3f, %d runs)\n", threads,
                     median(times), *std::min_element(times.begin(), times.end()), runs);
         std::fflush(stdout);
+    }
+
+    // The aggregation path: every node a destination (the sweep covers the whole graph), a short bound.
+    {
+        std::vector<node_id> all(n);
+        std::iota(all.begin(), all.end(), node_id{0});
+        for (const double bound : {5.0, inf}) {
+            std::vector<double> times;
+            double checksum = 0.0;
+            for (int r = 0; r < runs; ++r) {
+                SearchOptions options;
+                options.threads = 1;
+                start = clock_type::now();
+                ch.for_each_batch(origins, all, bound, options, [&](const detail::ContractionHierarchy::Batch& batch) {
+                    checksum += batch.time(batch.width / 2, 0);
+                });
+                times.push_back(seconds_since(start));
+            }
+            const double best = *std::min_element(times.begin(), times.end());
+            const double batches = static_cast<double>((origins.size() + 7) / 8);
+            std::printf("CH for_each_batch 1000 origins x all nodes, bound %g min, 1 thread: min %.3f s (%d runs), "
+                        "%.1f ns per node per batch%s\n",
+                        bound, best, runs, best * 1e9 / batches / static_cast<double>(n), checksum < 0 ? "!" : "");
+            std::fflush(stdout);
+        }
     }
 
     // Reference: the engine's per-origin Dijkstra on a sample of origins, 1 thread, extrapolated to 1,000.

@@ -311,20 +311,28 @@ private:
 /** Origins per sweep: each selected node holds one distance per lane, so a sweep reads its arcs once for all. */
 constexpr std::size_t lanes = ContractionHierarchy::lanes;
 
-/** The part of the downward graph that reaches the destinations, in decreasing rank (local ids 0, 1, ...). */
+/** The part of the downward graph that reaches the destinations, in position order (local ids 0, 1, ...). */
 struct Selection {
-    std::vector<std::uint32_t> local; // rank -> local id, none outside
+    std::vector<std::uint32_t> local; // position -> local id, none outside
     std::vector<std::uint32_t> first;
     std::vector<std::uint32_t> tail;  // local ids, all lower than the arc's head
     std::vector<double> minutes;
 }; // struct Selection
 
+/** A time found by an upward search at a selected node. */
+struct Hit {
+    std::uint32_t local;
+    std::uint32_t lane;
+    double minutes;
+}; // struct Hit
+
 /** Per-thread scratch of the queries. */
 struct Workspace {
-    std::vector<double> dist;        // by rank, valid where stamp == now
+    std::vector<double> dist;        // by position, valid where stamp == now
     std::vector<std::uint32_t> stamp;
     std::uint32_t now = 0;
     std::vector<heap_entry> heap;
+    std::vector<Hit> hits;           // the upward searches' times at selected nodes, then sorted by local id
     std::vector<double> lane_storage;
     double* lane_dist;               // local id * lanes + lane, aligned on 64 bytes (a node's lanes share lines)
     std::size_t lane_size;
@@ -341,18 +349,23 @@ struct Workspace {
 using v4d = double __attribute__((vector_size(32), may_alias));
 constexpr std::size_t vectors = lanes / 4;
 
-/** One linear pass: each selected node takes the least of its own value and its downward in-arcs', per lane.
- *  d is aligned on 64 bytes. */
+/** One linear pass: each selected node takes the least of its upward-search times (hits, sorted by local id and
+ *  ended by a local id of none; infinity where none) and its downward in-arcs', per lane. d is aligned on 64 bytes;
+ *  its previous contents are not read. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 void sweep(const std::uint32_t* first, const std::uint32_t* tail, const double* minutes, std::size_t count,
-           double* d) {
+           const Hit* hit, double* d) {
     auto* lane = reinterpret_cast<v4d*>(d);
+    const v4d infinite = {inf, inf, inf, inf};
     for (std::size_t i = 0; i < count; ++i) {
         v4d best[vectors];
         for (std::size_t k = 0; k < vectors; ++k) {
-            best[k] = lane[i * vectors + k];
+            best[k] = infinite;
+        }
+        for (; hit->local == i; ++hit) {
+            best[hit->lane / 4][hit->lane % 4] = hit->minutes;
         }
         for (std::uint32_t a = first[i]; a < first[i + 1]; ++a) {
             const v4d* from = lane + std::size_t{tail[a]} * vectors;
@@ -375,23 +388,81 @@ ContractionHierarchy::ContractionHierarchy(std::size_t n, const std::uint32_t* f
     if (n >= none) {
         throw input_error("contraction hierarchy: too many nodes (" + std::to_string(n) + ")");
     }
-    Contractor contractor{n, first, head, minutes};
-    contractor.run(m_rank, m_up_first, m_up_head, m_up_minutes, m_down_first, m_down_tail, m_down_minutes,
-                   m_shortcuts, progress);
-    for (std::uint32_t& h : m_up_head) {
-        h = m_rank[h];
+    std::vector<std::uint32_t> rank;
+    std::vector<std::uint32_t> up_first;
+    std::vector<std::uint32_t> up_head;
+    std::vector<double> up_minutes;
+    std::vector<std::uint32_t> down_first;
+    std::vector<std::uint32_t> down_tail;
+    std::vector<double> down_minutes;
+    {
+        Contractor contractor{n, first, head, minutes};
+        contractor.run(rank, up_first, up_head, up_minutes, down_first, down_tail, down_minutes, m_shortcuts,
+                       progress);
     }
-    for (std::uint32_t& t : m_down_tail) {
-        t = m_rank[t];
+    for (std::uint32_t& h : up_head) {
+        h = rank[h];
     }
-    m_up_head.shrink_to_fit();
-    m_up_minutes.shrink_to_fit();
-    m_down_tail.shrink_to_fit();
-    m_down_minutes.shrink_to_fit();
+    for (std::uint32_t& t : down_tail) {
+        t = rank[t];
+    }
+    // Sweep order (PHAST): by decreasing level, where a node's level is 1 + the greatest level of its lower
+    // neighbours, and within a level by node id (the caller's order, often spatial). Every arc joins two levels, so
+    // a node comes after the tails of its downward arcs; the tails of neighbouring nodes are near one another.
+    std::vector<std::uint32_t> level(n, 0);
+    for (std::uint32_t r = 0; r < n; ++r) {
+        const std::uint32_t next = level[r] + 1;
+        for (std::uint32_t a = up_first[r]; a < up_first[r + 1]; ++a) {
+            level[up_head[a]] = std::max(level[up_head[a]], next);
+        }
+        for (std::uint32_t a = down_first[r]; a < down_first[r + 1]; ++a) {
+            level[down_tail[a]] = std::max(level[down_tail[a]], next);
+        }
+    }
+    std::vector<std::uint32_t> order(n); // position -> node id
+    for (std::uint32_t v = 0; v < n; ++v) {
+        order[v] = v;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return level[rank[a]] > level[rank[b]]; });
+    std::vector<std::uint32_t> position(n); // rank -> position
+    for (std::uint32_t p = 0; p < n; ++p) {
+        position[rank[order[p]]] = p;
+    }
+    m_position.resize(n);
+    for (std::uint32_t v = 0; v < n; ++v) {
+        m_position[v] = position[rank[v]];
+    }
+    // Both graphs by position, each node's arcs by increasing other end.
+    auto reorder = [&](const std::vector<std::uint32_t>& old_first, const std::vector<std::uint32_t>& old_other,
+                       const std::vector<double>& old_minutes, std::vector<std::uint32_t>& new_first,
+                       std::vector<std::uint32_t>& new_other, std::vector<double>& new_minutes) {
+        new_first.assign(n + 1, 0);
+        new_other.resize(old_other.size());
+        new_minutes.resize(old_minutes.size());
+        std::vector<std::pair<std::uint32_t, double>> arcs;
+        std::uint32_t k = 0;
+        for (std::uint32_t p = 0; p < n; ++p) {
+            const std::uint32_t r = rank[order[p]];
+            arcs.clear();
+            for (std::uint32_t a = old_first[r]; a < old_first[r + 1]; ++a) {
+                arcs.emplace_back(position[old_other[a]], old_minutes[a]);
+            }
+            std::sort(arcs.begin(), arcs.end());
+            for (const auto& [other, t] : arcs) {
+                new_other[k] = other;
+                new_minutes[k] = t;
+                ++k;
+            }
+            new_first[p + 1] = k;
+        }
+    };
+    reorder(up_first, up_head, up_minutes, m_up_first, m_up_head, m_up_minutes);
+    reorder(down_first, down_tail, down_minutes, m_down_first, m_down_tail, m_down_minutes);
 }
 
 std::size_t ContractionHierarchy::memory_bytes() const noexcept {
-    return sizeof(*this) + m_rank.capacity() * sizeof(std::uint32_t) +
+    return sizeof(*this) + m_position.capacity() * sizeof(std::uint32_t) +
            (m_up_first.capacity() + m_up_head.capacity() + m_down_first.capacity() + m_down_tail.capacity()) *
                sizeof(std::uint32_t) +
            (m_up_minutes.capacity() + m_down_minutes.capacity()) * sizeof(double);
@@ -435,7 +506,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
     {
         std::vector<std::uint32_t> stack;
         for (const node_id t : destinations) {
-            const std::uint32_t r = m_rank[t];
+            const std::uint32_t r = m_position[t];
             if (sel.local[r] == none) {
                 sel.local[r] = 0;
                 stack.push_back(r);
@@ -453,8 +524,8 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
             }
         }
     }
-    std::vector<std::uint32_t> selected; // local id -> rank
-    for (std::size_t r = n; r-- > 0;) {
+    std::vector<std::uint32_t> selected; // local id -> position
+    for (std::size_t r = 0; r < n; ++r) {
         if (sel.local[r] != none) {
             sel.local[r] = static_cast<std::uint32_t>(selected.size());
             selected.push_back(static_cast<std::uint32_t>(r));
@@ -471,7 +542,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
     }
     std::vector<std::uint32_t> column(width); // destination -> local id
     for (std::size_t j = 0; j < width; ++j) {
-        column[j] = sel.local[m_rank[destinations[j]]];
+        column[j] = sel.local[m_position[destinations[j]]];
     }
 
     // Stall-on-demand: a node reached more quickly by a downward arc from a node already reached is not on a
@@ -489,7 +560,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
     parallel_for(
         batches, options, [&] { return Workspace{n, selected.size()}; },
         [&](std::size_t b, Workspace& ws) {
-            std::fill(ws.lane_dist, ws.lane_dist + ws.lane_size, inf);
+            ws.hits.clear();
             const std::size_t begin = b * lanes;
             const std::size_t end = std::min(origins.size(), begin + lanes);
             for (std::size_t i = begin; i < end; ++i) {
@@ -499,7 +570,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
                     std::fill(ws.stamp.begin(), ws.stamp.end(), 0);
                     ws.now = 1;
                 }
-                const std::uint32_t s = m_rank[origins[i]];
+                const std::uint32_t s = m_position[origins[i]];
                 ws.stamp[s] = ws.now;
                 ws.dist[s] = 0.0;
                 ws.heap.clear();
@@ -515,7 +586,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
                         continue;
                     }
                     if (sel.local[x] != none) {
-                        ws.lane_dist[std::size_t{sel.local[x]} * lanes + lane] = d;
+                        ws.hits.push_back({sel.local[x], static_cast<std::uint32_t>(lane), d});
                     }
                     for (std::uint32_t a = m_up_first[x]; a < m_up_first[x + 1]; ++a) {
                         const std::uint32_t y = m_up_head[a];
@@ -529,7 +600,11 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
                     }
                 }
             }
-            sweep(sel.first.data(), sel.tail.data(), sel.minutes.data(), selected.size(), ws.lane_dist);
+            std::sort(ws.hits.begin(), ws.hits.end(),
+                      [](const Hit& x, const Hit& y) { return x.local < y.local; });
+            ws.hits.push_back({none, 0, 0.0});
+            sweep(sel.first.data(), sel.tail.data(), sel.minutes.data(), selected.size(), ws.hits.data(),
+                  ws.lane_dist);
             visit(Batch{ws.lane_dist, column.data(), width, begin, end - begin});
         });
 }
@@ -540,7 +615,7 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
     check_query(origins, destinations, max_minutes);
     const std::size_t width = destinations.size();
     std::vector<double> out(origins.size() * width, nan);
-    // Distinct origins, computed once each (in rank order: neighbouring upward searches), then copied.
+    // Distinct origins, computed once each (in position order: neighbouring upward searches), then copied.
     std::vector<std::size_t> row_of(origins.size());
     std::vector<node_id> distinct_nodes;
     std::vector<std::size_t> distinct; // index into origins of the first occurrence
@@ -550,7 +625,7 @@ std::vector<double> ContractionHierarchy::many_to_many(const std::vector<node_id
             order[i] = i;
         }
         std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return m_rank[origins[a]] < m_rank[origins[b]]; });
+                         [&](std::size_t a, std::size_t b) { return m_position[origins[a]] < m_position[origins[b]]; });
         for (std::size_t k = 0; k < order.size(); ++k) {
             if (k == 0 || origins[order[k]] != origins[order[k - 1]]) {
                 distinct.push_back(order[k]);

@@ -4,7 +4,9 @@
  * Contraction hierarchy (Geisberger et al. 2008) over a directed CSR graph, and an exact many-to-many travel-time
  * matrix on it by RPHAST (Delling et al. 2011): the nodes that can reach a destination by downward arcs are
  * selected once; then for each batch of 8 origins, one upward Dijkstra per origin (with stall-on-demand) and one
- * vectorised linear sweep over the selection in decreasing level for the whole batch. Only src/ includes this.
+ * vectorised linear sweep over the selection in decreasing level for the whole batch (nodes of a level in id
+ * order, so that the tails read for neighbouring nodes are near one another: PHAST, Delling et al. 2011).
+ * Only src/ includes this.
  */
 
 #include <tierslieux/network.hpp>
@@ -28,7 +30,7 @@ public:
                          const work_progress& progress = {});
 
     /** Number of nodes of the graph. */
-    std::size_t node_count() const noexcept { return m_rank.size(); }
+    std::size_t node_count() const noexcept { return m_position.size(); }
     /** Number of shortcut arcs added by the contraction (for reporting). */
     std::size_t shortcut_count() const noexcept { return m_shortcuts; }
     /** Bytes held by the hierarchy (for reporting). */
@@ -73,13 +75,15 @@ private:
     void check_query(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
                      double max_minutes) const;
 
-    // Nodes are renumbered by rank (contraction order: 0 first, n - 1 last). Both graphs below use ranks.
-    std::vector<std::uint32_t> m_rank; // node id -> rank
-    // Upward graph: arcs r -> s with s > r, CSR over r.
+    // Nodes are renumbered by sweep position: by decreasing level (1 + the greatest level of the neighbours
+    // contracted earlier), then by node id. An arc of the hierarchy joins a node to one contracted later, of a
+    // higher level: upward arcs lead to lower positions, downward arcs to higher ones. Both graphs use positions.
+    std::vector<std::uint32_t> m_position; // node id -> position
+    // Upward graph: arcs p -> q with q < p, CSR over p, by increasing q.
     std::vector<std::uint32_t> m_up_first;
     std::vector<std::uint32_t> m_up_head;
     std::vector<double> m_up_minutes;
-    // Downward graph stored by its lower end: arcs s -> r with s > r, CSR over r (m_down_tail holds s).
+    // Downward graph stored by its head: arcs q -> p with q < p, CSR over p (m_down_tail holds q, increasing).
     std::vector<std::uint32_t> m_down_first;
     std::vector<std::uint32_t> m_down_tail;
     std::vector<double> m_down_minutes;
