@@ -281,7 +281,7 @@ struct Network::impl {
      * Whether a many-source search over `count` sources should run on the hierarchy. automatic: estimated from
      * sample(i, ws) -> nodes settled by Dijkstra for source i, on 16 sources spread over the list. In units of
      * one Dijkstra settle (~100 ns; measured on the synthetic grids of bench/, 1e4 and 1e5 nodes): a source costs
-     * about n / 24 + 150 on the hierarchy (a vectorised sweep over every node for 8 sources at once, then reading
+     * about n / 30 + 150 on the hierarchy (a vectorised sweep over every node for 8 sources at once, then reading
      * the times, plus a short upward search); building the hierarchy costs about 300 n on one thread, paid once
      * per Network, while the Dijkstra searches use every thread.
      */
@@ -301,7 +301,7 @@ struct Network::impl {
         for (std::size_t k = 0; k < samples; ++k) {
             settled += static_cast<double>(sample(k * count / samples, ws));
         }
-        const double saving_per_source = settled / samples - (n / 24.0 + 150.0);
+        const double saving_per_source = settled / samples - (n / 30.0 + 150.0);
         if (saving_per_source <= 0.0) {
             return false;
         }
