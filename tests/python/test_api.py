@@ -75,6 +75,44 @@ def test_negative_weight_is_refused(tiny_territory):
         tl.score(tiny_territory, weights={"gravity_access": -1}, progress=False)
 
 
+def test_weights_file_gives_the_same_result_as_the_dict(tiny_territory, tmp_path):
+    f = tmp_path / "council.toml"
+    f.write_text('title = "test weights"\n[weights]\npop_1min = 1\npop_2min = 0\npop_3min = 0.0\n'
+                 'gravity_access = 0\nftth_share = 0\nminutes_to_nearest_site = 0\n', encoding="utf-8")
+    assert tl.load_weights(f) == {"pop_1min": 1.0, "pop_2min": 0.0, "pop_3min": 0.0, "gravity_access": 0.0,
+                                  "ftth_share": 0.0, "minutes_to_nearest_site": 0.0}
+    from_file = score_tiny(tiny_territory, weights=f)
+    from_dict = score_tiny(tiny_territory, weights=tl.load_weights(f))
+    pd.testing.assert_series_equal(from_file["score"], from_dict["score"])
+    assert from_file.iloc[0]["site_id"] == "s-c"
+    assert from_file.attrs["tierslieux"].parameters["weights_file"] == str(f)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[weights]\npop_1min = \"high\"\n", r"weight of 'pop_1min' must be a number, not 'high'"),
+    ("[weights]\npop_1min = true\n", r"weight of 'pop_1min' must be a number, not True"),
+    ("[weights]\npop_1min = -2\n", r"weight of 'pop_1min' must be a finite number >= 0 \(got -2\)"),
+    ("[weights]\npop_1min = nan\n", r"weight of 'pop_1min' must be a finite number >= 0 \(got nan\)"),
+    ("pop_1min = 1\n", r"unexpected key 'pop_1min' at the top level .*\[weights\] table"),
+    ("title = \"x\"\n", r"has no \[weights\] table"),
+    ("[weights\npop_1min = 1\n", r"is not valid TOML"),
+])
+def test_bad_weights_file_names_file_and_key(tmp_path, text, message):
+    f = tmp_path / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"weights file '.*bad\.toml'.*" + message):
+        tl.load_weights(f)
+
+
+def test_weights_file_with_unknown_criterion_names_the_file_and_valid_names(tiny_territory, tmp_path):
+    f = tmp_path / "w.toml"
+    f.write_text("[weights]\nfibre = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"weights file '.*w\.toml': unknown criterion 'fibre'.*pop_1min"):
+        tl.score(tiny_territory, weights=f, thresholds=(1, 2, 3), progress=False)
+    with pytest.raises(OSError, match=r"weights file '.*absent\.toml' does not exist"):
+        tl.load_weights(tmp_path / "absent.toml")
+
+
 def test_bad_thresholds_are_refused(tiny_territory):
     with pytest.raises(ValueError, match="whole number"):
         tl.score(tiny_territory, thresholds=(12.5,), progress=False)

@@ -49,6 +49,31 @@ def test_weights_from_the_command_line(tmp_path):
     assert not (tmp_path / "w_sites.png").exists()
 
 
+def test_weights_file_and_overrides_from_the_command_line(tmp_path):
+    weights = tmp_path / "only_pop15.toml"
+    weights.write_text("[weights]\npop_15min = 1\npop_30min = 0\ngravity_access = 0\nftth_share = 0\n"
+                       "minutes_to_nearest_site = 0\n", encoding="utf-8")
+    out = tmp_path / "w.gpkg"
+    p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weights", str(weights))
+    assert p.returncode == 0, p.stderr
+    sites = gpd.read_file(out, layer="sites").sort_values("rank")
+    assert sites["site_id"].tolist() == sites.sort_values(["pop_15min", "site_id"],
+                                                          ascending=[False, True])["site_id"].tolist()
+    # --weight overrides the file: back to pop_30min only
+    p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weights", str(weights),
+            "--weight", "pop_15min=0", "--weight", "pop_30min=1")
+    assert p.returncode == 0, p.stderr
+    sites = gpd.read_file(out, layer="sites").sort_values("rank")
+    assert sites["site_id"].tolist() == sites.sort_values(["pop_30min", "site_id"],
+                                                          ascending=[False, True])["site_id"].tolist()
+    weights.write_text("[weights]\npop_15min = -1\n", encoding="utf-8")
+    p = cli("run", "--out", str(out), "--no-map", "--weights", str(weights))
+    assert p.returncode == 3
+    assert "only_pop15.toml': weight of 'pop_15min' must be a finite number >= 0" in p.stderr
+    p = cli("run", "--out", str(out), "--no-map", "--weights", str(tmp_path / "absent.toml"))
+    assert p.returncode == 4 and "absent.toml' does not exist" in p.stderr
+
+
 def test_missing_territory_file_exit_4(tmp_path):
     p = cli("run", "--territory", str(tmp_path / "absent.gpkg"), "--out", str(tmp_path / "o.gpkg"))
     assert p.returncode == 4

@@ -12,6 +12,7 @@ from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
 from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory_path, load_territory, score,
                    write_gpkg)
 from ._network import Network
+from ._weights import load_weights
 from .plot import plot_sites
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "Territory",
     "default_territory_path",
     "load_territory",
+    "load_weights",
     "plot_sites",
     "score",
     "write_gpkg",

@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import geopandas as gpd
 import pandas as pd
 
-from . import _core, _progress
+from . import _core, _progress, _weights
 from ._core import InputError
 from ._frames import to_frame, to_layer
 
@@ -144,7 +144,8 @@ def load_territory(path: Optional[PathLike] = None, *, crs: str = "EPSG:2154",
     return t
 
 
-def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optional[Mapping[str, float]] = None,
+def score(territory: Optional[Union[Territory, PathLike]] = None,
+          weights: Optional[Union[Mapping[str, float], PathLike]] = None,
           thresholds: Sequence[int] = (15, 30), *, detour_factor: float = 1.5, speed_kmh: float = 50.0,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
           adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
@@ -162,8 +163,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     territory:
         A :class:`Territory`, a path, or None for the embedded Baronnies territory.
     weights:
-        Weight per criterion name, merged over the defaults (set a weight to 0 to drop a criterion). Unknown
-        names or negative weights raise ValueError listing the valid names.
+        Weight per criterion name, merged over the defaults (set a weight to 0 to drop a criterion), as a dict or
+        the path of a TOML file with a ``[weights]`` table (:func:`load_weights`). Unknown names or negative
+        weights raise ValueError listing the valid names (and naming the file).
     thresholds:
         Catchment thresholds in whole minutes; each gives a ``pop_<T>min`` criterion.
     detour_factor, speed_kmh, access_speed_kmh:
@@ -209,8 +211,13 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
     options.roads_clip_buffer_m = float(roads_buffer_m)
     options.max_snap_m = float(max_snap_m)
     options.catchment_buffer_m = float(catchment_buffer_m)
-    options.weights = {str(name): float(value) for name, value in (weights or {}).items()}
-    run = _core.run(territory._core, options, _progress.stages(progress))
+    options.weights, weights_file = _weights.resolve(weights)
+    try:
+        run = _core.run(territory._core, options, _progress.stages(progress))
+    except InputError as e:
+        if weights_file and "weight" in str(e):
+            raise InputError(f"weights file '{weights_file}': {e}") from None
+        raise
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
     already = set(territory.warnings)  # load_territory has shown those
@@ -232,6 +239,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None, weights: Optio
                     "gravity_decay_min": options.gravity_decay_min,
                     "gravity_max_minutes": options.gravity_max_minutes,
                     "adjacency_tolerance_m": options.adjacency_tolerance_m,
+                    "weights_file": weights_file,
                     "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
                     "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m},
         territory_path=territory.path,

@@ -36,8 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
     run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
     run.add_argument("--no-map", action="store_true", help="do not draw the map")
+    run.add_argument("--weights", metavar="FILE.toml",
+                     help="weights file: a [weights] table of name = number (docs/criteria.md), merged over the "
+                          "defaults")
     run.add_argument("--weight", metavar="NAME=VALUE", action="append", type=_weight, default=[],
-                     help="weight of a criterion (repeatable), merged over the defaults; 0 drops it")
+                     help="weight of a criterion (repeatable), merged over the defaults and --weights; 0 drops it")
     run.add_argument("--thresholds", metavar="MIN", type=int, nargs="+", default=[15, 30],
                      help="catchment thresholds in minutes (default: 15 30)")
     run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
@@ -71,7 +74,11 @@ def _run(args: argparse.Namespace) -> int:
         territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
         timings["load territory"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        result = tl.score(territory, weights=dict(args.weight), thresholds=args.thresholds,
+        if args.weights and args.weight:
+            weights = {**tl.load_weights(args.weights), **dict(args.weight)}
+        else:
+            weights = args.weights or dict(args.weight)
+        result = tl.score(territory, weights=weights, thresholds=args.thresholds,
                           detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
                           roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
                           access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,

@@ -1,0 +1,80 @@
+"""Weights files: a planner's weights per criterion, in TOML. Internal; see tl.load_weights and docs/criteria.md."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Union
+
+from ._core import InputError, IoError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python < 3.11
+    import tomli as tomllib
+
+PathLike = Union[str, "os.PathLike[str]"]
+_ALLOWED_TOP = ("title", "description", "weights")
+
+
+def load_weights(path: PathLike) -> Dict[str, float]:
+    """Read the ``[weights]`` table of a TOML file: one ``name = number`` line per criterion.
+
+    Optional top-level ``title`` and ``description`` strings say whose weights they are. The names are checked
+    by :func:`tierslieux.score` (unknown names raise ``ValueError`` listing the valid ones); here every value must
+    be a finite number >= 0. Errors name the file and the key. Example::
+
+        title = "Youth council, March 2027"
+        [weights]
+        pop_15min = 2      # demand close by counts double
+        ftth_share = 0     # drop broadband
+    """
+    p = Path(path)
+    try:
+        text = p.read_bytes()
+    except FileNotFoundError:
+        raise IoError(f"weights file '{p}' does not exist") from None
+    except OSError as e:
+        raise IoError(f"weights file '{p}' could not be read: {e.strerror or e}") from None
+    try:
+        doc = tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"weights file '{p}' is not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"weights file '{p}' is not valid TOML: {e}") from None
+    extra = [k for k in doc if k not in _ALLOWED_TOP]
+    if extra:
+        raise InputError(f"weights file '{p}': unexpected key '{extra[0]}' at the top level (allowed: "
+                         f"{', '.join(_ALLOWED_TOP)}; criterion weights go in the [weights] table)")
+    for key in ("title", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InputError(f"weights file '{p}': {key} must be a string")
+    table = doc.get("weights")
+    if not isinstance(table, dict):
+        raise InputError(f"weights file '{p}' has no [weights] table (one 'name = number' line per criterion)")
+    out: Dict[str, float] = {}
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"weights file '{p}': weight of '{name}' must be a number, not {value!r}")
+        if not math.isfinite(value) or value < 0:
+            raise InputError(f"weights file '{p}': weight of '{name}' must be a finite number >= 0 (got {value})")
+        out[str(name)] = float(value)
+    return out
+
+
+def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]) -> "tuple[Dict[str, float], Optional[str]]":
+    """Weights from a mapping or a TOML file path, and the file (None for a mapping)."""
+    if weights is None:
+        return {}, None
+    if isinstance(weights, (str, os.PathLike)):
+        return load_weights(weights), os.fspath(weights)
+    if not isinstance(weights, Mapping):
+        raise TypeError(f"weights must be a mapping or the path of a TOML file, not {type(weights).__name__}")
+    out = {}
+    for name, value in weights.items():
+        try:
+            out[str(name)] = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"weight of '{name}' must be a number, not {value!r}") from None
+    return out, None
