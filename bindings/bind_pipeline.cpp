@@ -50,7 +50,10 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("roads_profile", &RunOptions::roads_profile)
         .def_readwrite("roads_clip_buffer_m", &RunOptions::roads_clip_buffer_m)
         .def_readwrite("max_snap_m", &RunOptions::max_snap_m)
-        .def_readwrite("catchment_buffer_m", &RunOptions::catchment_buffer_m);
+        .def_readwrite("catchment_buffer_m", &RunOptions::catchment_buffer_m)
+        .def_property(
+            "normalisation", [](const RunOptions& o) { return name_of(o.normalisation); },
+            [](RunOptions& o, const std::string& name) { o.normalisation = normalisation_from_name(name); });
 
     py::class_<RunResult>(m, "RunResult")
         .def_readonly("warnings", &RunResult::warnings)

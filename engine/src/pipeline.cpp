@@ -404,7 +404,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     }
     {
         stage_timer timer{seconds, "scoring"};
-        r.scores = score_sites(r.criteria, weights, ids);
+        r.scores = score_sites(r.criteria, weights, ids, options.normalisation);
     }
     r.warnings.insert(r.warnings.end(), r.scores.warnings.begin(), r.scores.warnings.end());
     r.stage_seconds = std::move(seconds);

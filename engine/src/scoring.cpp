@@ -22,8 +22,88 @@ std::string names_of(const std::vector<Criterion>& criteria) {
 
 } // namespace
 
+Normalisation normalisation_from_name(const std::string& name) {
+    if (name == "min-max") {
+        return Normalisation::min_max;
+    }
+    if (name == "rank") {
+        return Normalisation::rank;
+    }
+    if (name == "z-score") {
+        return Normalisation::z_score;
+    }
+    throw input_error("normalisation '" + name + "' is not one of: min-max, rank, z-score");
+}
+
+std::string name_of(Normalisation normalisation) {
+    switch (normalisation) {
+        case Normalisation::min_max: return "min-max";
+        case Normalisation::rank: return "rank";
+        case Normalisation::z_score: return "z-score";
+    }
+    return "min-max";
+}
+
+namespace {
+
+/** Values (NaN left out, at least two distinct) to [0, 1], larger value -> larger x. */
+std::vector<double> normalised(const std::vector<double>& values, Normalisation normalisation, double lo, double hi) {
+    const std::size_t n = values.size();
+    std::vector<double> x(n, 0.0);
+    std::vector<std::size_t> present;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!std::isnan(values[i])) {
+            present.push_back(i);
+        }
+    }
+    switch (normalisation) {
+        case Normalisation::min_max:
+            for (const std::size_t i : present) {
+                x[i] = (values[i] - lo) / (hi - lo);
+            }
+            break;
+        case Normalisation::rank: {
+            std::sort(present.begin(), present.end(),
+                      [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+            const double m = static_cast<double>(present.size());
+            for (std::size_t first = 0; first < present.size();) {
+                std::size_t last = first;
+                while (last + 1 < present.size() && values[present[last + 1]] == values[present[first]]) {
+                    ++last;
+                }
+                const double mean_rank = 1.0 + 0.5 * static_cast<double>(first + last); // ranks from 1
+                for (std::size_t k = first; k <= last; ++k) {
+                    x[present[k]] = (mean_rank - 1.0) / (m - 1.0);
+                }
+                first = last + 1;
+            }
+            break;
+        }
+        case Normalisation::z_score: {
+            double mean = 0.0;
+            for (const std::size_t i : present) {
+                mean += values[i];
+            }
+            mean /= static_cast<double>(present.size());
+            double var = 0.0;
+            for (const std::size_t i : present) {
+                var += (values[i] - mean) * (values[i] - mean);
+            }
+            const double sd = std::sqrt(var / static_cast<double>(present.size()));
+            for (const std::size_t i : present) {
+                const double z = std::clamp((values[i] - mean) / sd, -3.0, 3.0);
+                x[i] = (z + 3.0) / 6.0;
+            }
+            break;
+        }
+    }
+    return x;
+}
+
+} // namespace
+
 ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<std::string, double>& weights,
-                        const std::vector<std::string>& site_ids, Normalisation /*normalisation*/) {
+                        const std::vector<std::string>& site_ids, Normalisation normalisation) {
     const std::size_t n = site_ids.size();
     ScoreResult r;
     for (const auto& [name, w] : weights) {
@@ -80,13 +160,12 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
             }
             continue;
         }
+        const std::vector<double> x = normalised(c.values, normalisation, lo, hi);
         for (std::size_t i = 0; i < n; ++i) {
-            const double v = c.values[i];
-            if (std::isnan(v)) {
-                continue;
+            if (std::isnan(c.values[i])) {
+                continue; // worst: 0
             }
-            const double x = (v - lo) / (hi - lo);
-            norm[k][i] = c.direction == Direction::more_is_better ? x : 1.0 - x;
+            norm[k][i] = c.direction == Direction::more_is_better ? x[i] : 1.0 - x[i];
         }
     }
     double total = 0.0;

@@ -1,4 +1,4 @@
-// scoring.hpp: min-max normalisation, weighting, contributions, ranks, warnings.
+// scoring.hpp: normalisations (min-max, rank, z-score), weighting, contributions, ranks, warnings.
 
 #include <cmath>
 #include <limits>
@@ -174,4 +174,58 @@ TEST(Scoring, BadValuesAreRefused) {
     const double inf = std::numeric_limits<double>::infinity();
     EXPECT_TRUE(contains_all(
         message_of<input_error>([&] { score_sites({more("a", {1, inf, 3})}, {{"a", 1.0}}, abc); }), {"'a'", "'b'"}));
+}
+
+// --- normalisations (docs/criteria.md): hand-computed values for {1, 2, 2, 10} and a NaN ---
+
+TEST(Scoring, NormalisationsGiveTheDocumentedValues) {
+    const std::vector<std::string> ids{"a", "b", "c", "d", "e"};
+    const std::vector<double> v{1.0, 2.0, 2.0, 10.0, not_a_number};
+    const std::map<std::string, double> w{{"x", 1.0}};
+    std::vector<ScoreResult> results;
+    for (const Normalisation n : {Normalisation::min_max, Normalisation::rank, Normalisation::z_score}) {
+        ScoreResult r = score_sites({more("x", v)}, w, ids, n);
+        EXPECT_TRUE(any_contains_all(r.warnings, {"criterion 'x' has no value for 1 site(s) (e)"}));
+        results.push_back(std::move(r));
+    }
+    // min-max: (v - 1) / 9
+    expect_near_all(results[0].score, {0.0, 100.0 / 9.0, 100.0 / 9.0, 100.0, 0.0});
+    // rank among the 4 values: 1 -> 0, the two 2s share rank 2.5 -> 1.5 / 3, 10 -> 1
+    expect_near_all(results[1].score, {0.0, 50.0, 50.0, 100.0, 0.0});
+    // z-score: mean 3.75, population sd sqrt(13.1875); x = (z + 3) / 6
+    const double sd = std::sqrt(13.1875);
+    auto z = [&](double value) { return 100.0 * ((value - 3.75) / sd + 3.0) / 6.0; };
+    expect_near_all(results[2].score, {z(1.0), z(2.0), z(2.0), z(10.0), 0.0});
+    // less is better mirrors each: 1 - x
+    const ScoreResult mirrored = score_sites({less("x", v)}, w, ids, Normalisation::rank);
+    expect_near_all(mirrored.score, {100.0, 50.0, 50.0, 0.0, 0.0});
+}
+
+TEST(Scoring, ZScoreIsClampedAtThreeStandardDeviations) {
+    std::vector<double> v(100, 0.0);
+    v[0] = 1000.0; // z = 9.95: clamped to 3 -> x = 1
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        ids.push_back("s" + std::to_string(i));
+    }
+    const ScoreResult r = score_sites({more("x", v)}, {{"x", 1.0}}, ids, Normalisation::z_score);
+    EXPECT_NEAR(r.score[0], 100.0, 1e-12);
+    const double z = (0.0 - 10.0) / std::sqrt(1000.0 * 1000.0 / 100.0 - 100.0); // mean 10, sd 99.5
+    EXPECT_NEAR(r.score[1], 100.0 * (z + 3.0) / 6.0, 1e-9);
+    for (const Normalisation n : {Normalisation::min_max, Normalisation::rank, Normalisation::z_score}) {
+        const ScoreResult two = score_sites({more("x", v), less("y", v)}, {{"x", 1.0}, {"y", 3.0}}, ids, n);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            EXPECT_NEAR(two.contributions[0][i] + two.contributions[1][i], two.score[i], 1e-9); // still adds up
+            EXPECT_GE(two.score[i], 0.0);
+            EXPECT_LE(two.score[i], 100.0);
+        }
+    }
+}
+
+TEST(Scoring, NormalisationNamesRoundTripAndUnknownOnesAreListed) {
+    for (const Normalisation n : {Normalisation::min_max, Normalisation::rank, Normalisation::z_score}) {
+        EXPECT_EQ(normalisation_from_name(name_of(n)), n);
+    }
+    EXPECT_TRUE(contains_all(message_of<input_error>([] { normalisation_from_name("minmax"); }),
+                             {"normalisation 'minmax' is not one of: min-max, rank, z-score"}));
 }

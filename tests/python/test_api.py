@@ -113,6 +113,24 @@ def test_weights_file_with_unknown_criterion_names_the_file_and_valid_names(tiny
         tl.load_weights(tmp_path / "absent.toml")
 
 
+@pytest.mark.parametrize("normalisation", ["min-max", "rank", "z-score"])
+def test_normalisations_follow_their_formulas(tiny_territory, normalisation):
+    only_pop1 = {"pop_1min": 1.0, "pop_2min": 0.0, "pop_3min": 0.0, "gravity_access": 0.0, "ftth_share": 0.0,
+                 "minutes_to_nearest_site": 0.0}
+    r = score_tiny(tiny_territory, weights=only_pop1, normalisation=normalisation)
+    v = r["pop_1min"].astype(float)
+    expected = {"min-max": (v - v.min()) / (v.max() - v.min()),
+                "rank": (v.rank(method="average") - 1) / (v.size - 1),
+                "z-score": ((v - v.mean()) / v.std(ddof=0)).clip(-3, 3).add(3) / 6}[normalisation]
+    np.testing.assert_allclose(r["score"], 100 * expected, atol=1e-9)
+    assert r.attrs["tierslieux"].parameters["normalisation"] == normalisation
+
+
+def test_unknown_normalisation_lists_the_valid_ones(tiny_territory):
+    with pytest.raises(ValueError, match=r"normalisation 'minmax' is not one of: min-max, rank, z-score"):
+        tl.score(tiny_territory, normalisation="minmax", progress=False)
+
+
 def test_bad_thresholds_are_refused(tiny_territory):
     with pytest.raises(ValueError, match="whole number"):
         tl.score(tiny_territory, thresholds=(12.5,), progress=False)

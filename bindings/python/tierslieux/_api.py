@@ -150,7 +150,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
           adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
           max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0, crs: str = "EPSG:2154",
-          progress: bool = True) -> gpd.GeoDataFrame:
+          normalisation: str = "min-max", progress: bool = True) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
     Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
@@ -183,6 +183,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         On a road graph, catchment polygons are the reached roads grown by this many metres.
     crs:
         Metric CRS to load the territory in when ``territory`` is a path (ignored for a loaded Territory).
+    normalisation:
+        How each criterion is brought to 0–1 before weighting: "min-max" (default), "rank" (percentile rank,
+        ties share the mean rank) or "z-score" (z clamped to ±3, mapped to 0–1). Formulas: docs/criteria.md.
     progress:
         Show a progress bar.
 
@@ -211,6 +214,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     options.roads_clip_buffer_m = float(roads_buffer_m)
     options.max_snap_m = float(max_snap_m)
     options.catchment_buffer_m = float(catchment_buffer_m)
+    options.normalisation = str(normalisation)
     options.weights, weights_file = _weights.resolve(weights)
     try:
         run = _core.run(territory._core, options, _progress.stages(progress))
@@ -239,7 +243,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                     "gravity_decay_min": options.gravity_decay_min,
                     "gravity_max_minutes": options.gravity_max_minutes,
                     "adjacency_tolerance_m": options.adjacency_tolerance_m,
-                    "weights_file": weights_file,
+                    "weights_file": weights_file, "normalisation": options.normalisation,
                     "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
                     "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m},
         territory_path=territory.path,

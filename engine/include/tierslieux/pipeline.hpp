@@ -47,6 +47,8 @@ struct RunOptions {
      * when the territory has no broadband layer is an input_error; unknown names are too.
      */
     std::map<std::string, double> weights;
+    /** How criterion values are brought to [0, 1] before weighting (docs/criteria.md). */
+    Normalisation normalisation = Normalisation::min_max;
 }; // struct RunOptions
 
 /** Default weights for the given thresholds (docs/criteria.md). */

@@ -1,8 +1,8 @@
 #pragma once
 /**
  * @file scoring.hpp
- * Multi-criteria scoring of sites: each criterion is normalised (min-max), weighted, and summed into a score in
- * [0, 100]; each criterion's contribution is reported so that contributions add up to the score.
+ * Multi-criteria scoring of sites: each criterion is normalised (min-max, rank or z-score), weighted, and summed
+ * into a score in [0, 100]; each criterion's contribution is reported so that contributions add up to the score.
  */
 
 #include <cstddef>
@@ -23,8 +23,20 @@ struct Criterion {
     std::vector<double> values;
 }; // struct Criterion
 
-/** How criterion values are brought to [0, 1] before weighting. */
-enum class Normalisation { min_max };
+/**
+ * How criterion values are brought to [0, 1] (1 = best) before weighting; NaN values are left out of the
+ * statistics and get 0. Formulas in docs/criteria.md.
+ */
+enum class Normalisation {
+    min_max, ///< (v - min) / (max - min)
+    rank,    ///< (r - 1) / (m - 1), r the rank of v among the m values (ties: mean rank)
+    z_score  ///< (clamp((v - mean) / sd, -3, 3) + 3) / 6, sd the population standard deviation
+}; // enum class Normalisation
+
+/** "min-max", "rank", "z-score" -> Normalisation; throws input_error listing the valid names. */
+Normalisation normalisation_from_name(const std::string& name);
+/** The name of a normalisation, as normalisation_from_name reads it. */
+std::string name_of(Normalisation normalisation);
 
 /** Scores, ranks and per-criterion contributions, one entry per site in input order. */
 struct ScoreResult {
@@ -38,7 +50,7 @@ struct ScoreResult {
 }; // struct ScoreResult
 
 /**
- * Scores sites. `weights` maps criterion name -> weight >= 0 (a criterion absent from the map gets weight 0).
+ * Scores sites (normalisation: see Normalisation). `weights` maps criterion name -> weight >= 0 (a criterion absent from the map gets weight 0).
  * A criterion whose values do not vary across sites carries no information: it contributes nothing, its weight
  * is shared among the others, and a warning says why. A NaN value (e.g. no other site reachable) counts as the
  * worst value for that criterion, with a warning naming the sites.
