@@ -291,3 +291,43 @@ def test_territory_without_broadband_skips_ftth_share(tmp_path, tiny_layers):
     assert "ftth_share" not in r.attrs["tierslieux"].weights
     with pytest.warns(tl.DataWarning), pytest.raises(ValueError, match="ftth_share.*no broadband layer"):
         tl.score(path, weights={"ftth_share": 1}, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------- tl.explain
+
+@pytest.mark.parametrize("normalisation", ["min-max", "rank", "z-score"])
+def test_explain_adds_up_and_says_it_in_words(tiny_territory, normalisation):
+    r = score_tiny(tiny_territory, normalisation=normalisation)
+    for site_id in r["site_id"]:
+        e = tl.explain(r, site_id)
+        site = r[r["site_id"] == site_id].iloc[0]
+        assert e.rank == site["rank"] and e.score == pytest.approx(site["score"])
+        assert e.table["points"].sum() == pytest.approx(site["score"], abs=1e-9)
+        counted = e.table[e.table["effective_weight"] > 0]
+        assert ((counted["normalised"] >= -1e-12) & (counted["normalised"] <= 1 + 1e-12)).all()
+        np.testing.assert_allclose(counted["points"] + counted["points_missed"], 100 * counted["effective_weight"])
+        for row in e.table.itertuples():
+            assert row.value == pytest.approx(site[row.criterion], nan_ok=True)
+        assert f"ranks {site['rank']} of {len(r)} with a score of {site['score']:.1f} / 100" in e.text
+        assert f"({normalisation} normalisation)" in e.text
+    best = tl.explain(r, r.sort_values("rank").iloc[0]["site_id"])
+    top = best.table.iloc[0]
+    assert f"{top['points']:.1f} points" in best.text.splitlines()[1]  # largest part first
+
+
+def test_explain_names_criteria_left_out_and_refuses_unknown_sites(tiny_territory):
+    r = score_tiny(tiny_territory, weights={"gravity_access": 0})
+    e = tl.explain(r, r.iloc[0]["site_id"])
+    assert "gravity): not counted (weight 0)" in e.text
+    with pytest.raises(ValueError, match=r"site_id 'nowhere' is not in the result \(\d+ sites, e.g. s-"):
+        tl.explain(r, "nowhere")
+    with pytest.raises(TypeError, match="GeoDataFrame returned by tierslieux.score"):
+        tl.explain(pd.DataFrame({"site_id": ["a"]}), "a")
+
+
+def test_explain_example_in_the_docs_is_what_the_default_run_says(baronnies_result):
+    from pathlib import Path
+
+    text = tl.explain(baronnies_result, baronnies_result.sort_values("rank").iloc[0]["site_id"]).text
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "criteria.md").read_text(encoding="utf-8")
+    assert text in docs

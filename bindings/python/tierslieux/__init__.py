@@ -11,6 +11,7 @@ Quick use::
 from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
 from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory_path, load_territory, score,
                    write_gpkg)
+from ._explain import Explanation, explain
 from ._network import Network
 from ._weights import load_weights
 from .plot import plot_sites
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CRITERIA",
     "DataWarning",
+    "Explanation",
     "GeometryError",
     "InputError",
     "IoError",
@@ -29,6 +31,7 @@ __all__ = [
     "ScoreRun",
     "Territory",
     "default_territory_path",
+    "explain",
     "load_territory",
     "load_weights",
     "plot_sites",

@@ -1,0 +1,110 @@
+"""tl.explain: one site's score broken down by criterion, in numbers and in words."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ._core import InputError
+
+_UNITS = {"gravity_access": "people (decay-weighted)", "ftth_share": "share of premises",
+          "minutes_to_nearest_site": "minutes"}
+
+
+def _describe(criterion: str) -> str:
+    m = re.fullmatch(r"pop_(\d+)min", criterion)
+    if m:
+        return f"people within {m.group(1)} minutes"
+    return {"gravity_access": "people reachable, nearer ones counting more (gravity)",
+            "ftth_share": "share of premises with fibre in its commune",
+            "minutes_to_nearest_site": "minutes to the nearest other candidate site (gap filling)"}.get(
+        criterion, criterion)
+
+
+def _unit(criterion: str) -> str:
+    return "people" if criterion.startswith("pop_") else _UNITS.get(criterion, "")
+
+
+def _number(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "no value"
+    if abs(v) >= 100:
+        return f"{v:,.0f}".replace(",", " ")
+    return f"{v:.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v)}"
+
+
+@dataclass
+class Explanation:
+    """The breakdown of one site's score. ``table`` has one row per criterion; ``text`` says it in words."""
+
+    site_id: str
+    name: str
+    rank: int
+    sites: int
+    score: float
+    table: pd.DataFrame
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def explain(result: pd.DataFrame, site_id) -> Explanation:
+    """Explain one site's score from a :func:`tierslieux.score` result.
+
+    ``table`` columns: ``criterion``, ``description``, ``value`` (raw, in ``unit``), ``weight`` (as given),
+    ``effective_weight`` (share of the score the criterion can bring; 0 when it does not vary across sites),
+    ``normalised`` (0–1 on the run's normalisation, 1 = best site), ``points`` (= 100 × effective_weight ×
+    normalised; they add up to the score), ``points_missed`` (what the best value would have added) and
+    ``share_of_score``. ``text`` gives the rank, the score, each criterion's part and where the site loses most.
+    """
+    meta = result.attrs.get("tierslieux") if hasattr(result, "attrs") else None
+    if meta is None:
+        raise TypeError("explain needs the GeoDataFrame returned by tierslieux.score")
+    rows = result[result["site_id"].astype(str) == str(site_id)]
+    if rows.empty:
+        sample = ", ".join(result.sort_values("rank")["site_id"].astype(str).head(5))
+        raise InputError(f"site_id '{site_id}' is not in the result ({len(result)} sites, e.g. {sample})")
+    site = rows.iloc[0]
+    records = []
+    for criterion, weight in meta.weights.items():
+        eff = float(meta.effective_weights.get(criterion, 0.0))
+        points = float(site.get(f"contrib_{criterion}", 0.0))
+        normalised = points / (100.0 * eff) if eff > 0 else math.nan
+        records.append({"criterion": criterion, "description": _describe(criterion),
+                        "value": float(site[criterion]) if criterion in site else math.nan,
+                        "unit": _unit(criterion), "weight": float(weight), "effective_weight": eff,
+                        "normalised": normalised, "points": points,
+                        "points_missed": 100.0 * eff - points if eff > 0 else 0.0})
+    table = pd.DataFrame.from_records(records)
+    score = float(site["score"])
+    table["share_of_score"] = table["points"] / score if score > 0 else 0.0
+    table = table.sort_values(["points", "criterion"], ascending=[False, True]).reset_index(drop=True)
+
+    name = str(site.get("name", site_id))
+    lines = [f"{name} ({site['site_id']}) ranks {int(site['rank'])} of {len(result)} with a score of "
+             f"{score:.1f} / 100 ({meta.parameters.get('normalisation', 'min-max')} normalisation)."]
+    normalisation = meta.parameters.get("normalisation", "min-max")
+    position = {"min-max": "{:.0%} of the way from the worst site to the best",
+                "rank": "ahead of {:.0%} of the other sites",
+                "z-score": "normalised {:.2f} (0.5 = the mean site)"}
+    for r in table.itertuples():
+        if r.effective_weight <= 0:
+            continue
+        where = position.get(normalisation, "normalised {:.2f}").format(r.normalised)
+        lines.append(f"- {r.description}: {_number(r.value)} {r.unit}".rstrip() +
+                     f" -> {where}, × weight {r.effective_weight:.0%} = {r.points:.1f} points "
+                     f"({r.share_of_score:.0%} of its score)")
+    for r in table.itertuples():
+        if r.effective_weight <= 0:
+            why = "weight 0" if r.weight <= 0 else "the same value for every site, so its weight went to the others"
+            lines.append(f"- {r.description}: not counted ({why})")
+    counted = table[table["effective_weight"] > 0]
+    if not counted.empty and counted["points_missed"].max() > 0.05:
+        worst = counted.sort_values("points_missed", ascending=False).iloc[0]
+        lines.append(f"It loses most on {worst['description']}: {worst['points_missed']:.1f} points below the "
+                     f"best site on that criterion.")
+    return Explanation(site_id=str(site["site_id"]), name=name, rank=int(site["rank"]), sites=len(result),
+                       score=score, table=table, text="\n".join(lines))
