@@ -52,6 +52,15 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("max_snap_m", &RunOptions::max_snap_m)
         .def_readwrite("catchment_buffer_m", &RunOptions::catchment_buffer_m)
         .def_property(
+            "stability_draws", [](const RunOptions& o) { return o.stability.draws; },
+            [](RunOptions& o, std::size_t v) { o.stability.draws = v; })
+        .def_property(
+            "stability_concentration", [](const RunOptions& o) { return o.stability.concentration; },
+            [](RunOptions& o, double v) { o.stability.concentration = v; })
+        .def_property(
+            "stability_seed", [](const RunOptions& o) { return o.stability.seed; },
+            [](RunOptions& o, std::uint64_t v) { o.stability.seed = v; })
+        .def_property(
             "normalisation", [](const RunOptions& o) { return name_of(o.normalisation); },
             [](RunOptions& o, const std::string& name) { o.normalisation = normalisation_from_name(name); });
 

@@ -22,6 +22,13 @@ std::string pop_name(int minutes) { return "pop_" + std::to_string(minutes) + "m
 
 void validate(const RunOptions& o) {
     validate(o.graph);
+    if (!std::isfinite(o.stability.concentration) || o.stability.concentration <= 0.0) {
+        throw input_error("stability concentration must be a finite number > 0 (got " +
+                          std::to_string(o.stability.concentration) + ")");
+    }
+    if (o.stability.top < 1) {
+        throw input_error("stability top must be >= 1 (got " + std::to_string(o.stability.top) + ")");
+    }
     if (!std::isfinite(o.adjacency_tolerance_m) || o.adjacency_tolerance_m < 0.0) {
         throw input_error("adjacency_tolerance_m must be >= 0 (got " + std::to_string(o.adjacency_tolerance_m) + ")");
     }
@@ -405,6 +412,9 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     {
         stage_timer timer{seconds, "scoring"};
         r.scores = score_sites(r.criteria, weights, ids, options.normalisation);
+        if (options.stability.draws > 0) {
+            r.stability = rank_stability(r.scores, ids, options.stability);
+        }
     }
     r.warnings.insert(r.warnings.end(), r.scores.warnings.begin(), r.scores.warnings.end());
     r.stage_seconds = std::move(seconds);
@@ -512,6 +522,13 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     }
     sites.columns.push_back(Column::of_reals("score", r.scores.score));
     sites.columns.push_back(Column::of_integers("rank", rank));
+    if (r.stability.draws > 0) {
+        sites.columns.push_back(Column::of_reals("p_top" + std::to_string(options.stability.top), r.stability.p_top));
+        sites.columns.push_back(Column::of_integers(
+            "rank_p05", std::vector<std::int64_t>(r.stability.rank_p05.begin(), r.stability.rank_p05.end())));
+        sites.columns.push_back(Column::of_integers(
+            "rank_p95", std::vector<std::int64_t>(r.stability.rank_p95.begin(), r.stability.rank_p95.end())));
+    }
     for (std::size_t k = 0; k < r.scores.criteria.size(); ++k) {
         sites.columns.push_back(Column::of_reals("contrib_" + r.scores.criteria[k], r.scores.contributions[k]));
     }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <random>
 
 namespace tierslieux {
 
@@ -45,6 +46,23 @@ std::string name_of(Normalisation normalisation) {
 }
 
 namespace {
+
+/** Rank of each score (1 = highest), ties broken by site id. */
+std::vector<int> ranks_of(const std::vector<double>& score, const std::vector<std::string>& site_ids) {
+    std::vector<std::size_t> order(score.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (score[a] != score[b]) {
+            return score[a] > score[b];
+        }
+        return site_ids[a] < site_ids[b];
+    });
+    std::vector<int> rank(score.size(), 0);
+    for (std::size_t pos = 0; pos < order.size(); ++pos) {
+        rank[order[pos]] = static_cast<int>(pos + 1);
+    }
+    return rank;
+}
 
 /** Values (NaN left out, at least two distinct) to [0, 1], larger value -> larger x. */
 std::vector<double> normalised(const std::vector<double>& values, Normalisation normalisation, double lo, double hi) {
@@ -187,19 +205,74 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
         }
         r.contributions.push_back(std::move(contribution));
     }
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        if (r.score[a] != r.score[b]) {
-            return r.score[a] > r.score[b];
-        }
-        return site_ids[a] < site_ids[b];
-    });
-    r.rank.assign(n, 0);
-    for (std::size_t pos = 0; pos < n; ++pos) {
-        r.rank[order[pos]] = static_cast<int>(pos + 1);
-    }
+    r.rank = ranks_of(r.score, site_ids);
+    r.normalised = std::move(norm);
     return r;
+}
+
+Stability rank_stability(const ScoreResult& scores, const std::vector<std::string>& site_ids,
+                         const StabilityOptions& options) {
+    if (options.draws == 0) {
+        throw input_error("rank stability: draws must be >= 1");
+    }
+    if (!std::isfinite(options.concentration) || options.concentration <= 0.0) {
+        throw input_error("rank stability: concentration must be a finite number > 0 (got " +
+                          std::to_string(options.concentration) + ")");
+    }
+    if (options.top < 1) {
+        throw input_error("rank stability: top must be >= 1 (got " + std::to_string(options.top) + ")");
+    }
+    const std::size_t n = site_ids.size();
+    const std::size_t k_count = scores.effective_weights.size();
+    if (scores.normalised.size() != k_count || scores.score.size() != n) {
+        throw input_error("rank stability: the scores do not match the sites");
+    }
+    std::mt19937_64 rng{options.seed};
+    std::vector<std::gamma_distribution<double>> gamma;
+    for (const double w : scores.effective_weights) {
+        gamma.emplace_back(w > 0.0 ? options.concentration * w : 1.0, 1.0);
+    }
+    std::vector<int> ranks(options.draws * n); // [site][draw]
+    std::vector<double> weights(k_count);
+    std::vector<double> score(n);
+    std::vector<std::size_t> top_count(n, 0);
+    for (std::size_t d = 0; d < options.draws; ++d) {
+        double total = 0.0;
+        for (std::size_t k = 0; k < k_count; ++k) {
+            weights[k] = scores.effective_weights[k] > 0.0 ? gamma[k](rng) : 0.0;
+            total += weights[k];
+        }
+        if (!(total > 0.0)) { // every gamma draw underflowed: keep the chosen weights
+            weights = scores.effective_weights;
+            total = 1.0;
+        }
+        std::fill(score.begin(), score.end(), 0.0);
+        for (std::size_t k = 0; k < k_count; ++k) {
+            const double w = 100.0 * weights[k] / total;
+            for (std::size_t i = 0; i < n; ++i) {
+                score[i] += w * scores.normalised[k][i];
+            }
+        }
+        const std::vector<int> rank = ranks_of(score, site_ids);
+        for (std::size_t i = 0; i < n; ++i) {
+            ranks[i * options.draws + d] = rank[i];
+            top_count[i] += rank[i] <= options.top;
+        }
+    }
+    Stability out;
+    out.draws = options.draws;
+    // nearest-rank percentiles: the ceil(p * draws)-th smallest rank
+    const auto at = [&](double p) {
+        return static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(options.draws)))) - 1;
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        auto first = ranks.begin() + static_cast<std::ptrdiff_t>(i * options.draws);
+        std::sort(first, first + static_cast<std::ptrdiff_t>(options.draws));
+        out.p_top.push_back(static_cast<double>(top_count[i]) / static_cast<double>(options.draws));
+        out.rank_p05.push_back(first[static_cast<std::ptrdiff_t>(at(0.05))]);
+        out.rank_p95.push_back(first[static_cast<std::ptrdiff_t>(at(0.95))]);
+    }
+    return out;
 }
 
 } // namespace tierslieux

@@ -229,3 +229,71 @@ TEST(Scoring, NormalisationNamesRoundTripAndUnknownOnesAreListed) {
     EXPECT_TRUE(contains_all(message_of<input_error>([] { normalisation_from_name("minmax"); }),
                              {"normalisation 'minmax' is not one of: min-max, rank, z-score"}));
 }
+
+// --- rank stability (Monte Carlo over Dirichlet weights) ---
+
+TEST(Stability, DominantSiteIsAlwaysFirstAndTheSeedFixesTheDraws) {
+    const std::vector<std::string> ids{"a", "b", "c", "d"};
+    const ScoreResult s = score_sites({more("x", {9, 1, 2, 3}), more("y", {8, 2, 1, 3}), less("z", {1, 5, 4, 3})},
+                                      {{"x", 1.0}, {"y", 1.0}, {"z", 1.0}}, ids);
+    StabilityOptions o;
+    o.draws = 500;
+    o.top = 1;
+    const Stability st = rank_stability(s, ids, o);
+    EXPECT_EQ(st.draws, 500u);
+    EXPECT_DOUBLE_EQ(st.p_top[0], 1.0); // "a" is best on every criterion: first whatever the weights
+    EXPECT_EQ(st.rank_p05[0], 1);
+    EXPECT_EQ(st.rank_p95[0], 1);
+    for (std::size_t i = 1; i < ids.size(); ++i) {
+        EXPECT_DOUBLE_EQ(st.p_top[i], 0.0);
+        EXPECT_GE(st.rank_p05[i], 2);
+        EXPECT_LE(st.rank_p05[i], st.rank_p95[i]);
+    }
+    const Stability again = rank_stability(s, ids, o);
+    EXPECT_EQ(again.p_top, st.p_top);
+    EXPECT_EQ(again.rank_p05, st.rank_p05);
+    EXPECT_EQ(again.rank_p95, st.rank_p95);
+}
+
+TEST(Stability, EvenlySplitSitesShareTheFirstPlace) {
+    // "a" wins on x, "b" on y, equal weights: each is first in about half the draws
+    const std::vector<std::string> ids{"a", "b", "c"};
+    const ScoreResult s = score_sites({more("x", {1, 0, 0}), more("y", {0, 1, 0})}, {{"x", 1.0}, {"y", 1.0}}, ids);
+    StabilityOptions o;
+    o.draws = 4000;
+    o.top = 1;
+    const Stability st = rank_stability(s, ids, o);
+    EXPECT_NEAR(st.p_top[0], 0.5, 0.05);
+    EXPECT_NEAR(st.p_top[0] + st.p_top[1], 1.0, 1e-12);
+    EXPECT_EQ(st.rank_p05[0], 1);
+    EXPECT_EQ(st.rank_p95[0], 2);
+    EXPECT_EQ(st.rank_p05[2], 3); // "c" is last in every draw
+    EXPECT_EQ(st.rank_p95[2], 3);
+    // a very large concentration keeps the weights at 1/2 each: the id breaks the tie, "a" always first
+    o.concentration = 1e12;
+    o.draws = 200;
+    const Stability tight = rank_stability(s, ids, o);
+    EXPECT_GT(tight.p_top[0], 0.3); // still near the tie, the draws go both ways...
+    StabilityOptions skewed;
+    skewed.draws = 200;
+    skewed.top = 1;
+    skewed.concentration = 1e12; // ...but with weights 3:1 they never do
+    const ScoreResult s31 = score_sites({more("x", {1, 0, 0}), more("y", {0, 1, 0})}, {{"x", 3.0}, {"y", 1.0}}, ids);
+    const Stability fixed = rank_stability(s31, ids, skewed);
+    EXPECT_DOUBLE_EQ(fixed.p_top[0], 1.0);
+    EXPECT_EQ(fixed.rank_p95[0], 1);
+    EXPECT_EQ(fixed.rank_p05[1], 2);
+}
+
+TEST(Stability, BadOptionsAreRefused) {
+    const ScoreResult s = score_sites({more("x", {1, 2, 3})}, {{"x", 1.0}}, abc);
+    StabilityOptions o;
+    o.draws = 0;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { rank_stability(s, abc, o); }), {"draws must be >= 1"}));
+    o.draws = 10;
+    o.concentration = 0.0;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { rank_stability(s, abc, o); }), {"concentration"}));
+    o.concentration = 50.0;
+    o.top = 0;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { rank_stability(s, abc, o); }), {"top must be >= 1"}));
+}

@@ -331,3 +331,31 @@ def test_explain_example_in_the_docs_is_what_the_default_run_says(baronnies_resu
     text = tl.explain(baronnies_result, baronnies_result.sort_values("rank").iloc[0]["site_id"]).text
     docs = (Path(__file__).resolve().parents[2] / "docs" / "criteria.md").read_text(encoding="utf-8")
     assert text in docs
+
+
+# ---------------------------------------------------------------------------------------------- rank stability
+
+def test_rank_stability_columns_are_seeded_and_consistent(baronnies_result):
+    r = baronnies_result
+    assert {"p_top10", "rank_p05", "rank_p95"} <= set(r.columns)
+    assert r["p_top10"].between(0, 1).all()
+    assert (r["rank_p05"] <= r["rank_p95"]).all() and r["rank_p05"].min() >= 1 and r["rank_p95"].max() <= len(r)
+    # each draw has exactly 10 sites in its top 10: the shares add up to 10
+    assert r["p_top10"].sum() == pytest.approx(10.0)
+    assert r.attrs["tierslieux"].parameters["stability_draws"] == 1000
+    with pytest.warns(tl.DataWarning):
+        again = tl.score(progress=False)
+    pd.testing.assert_frame_equal(again[["p_top10", "rank_p05", "rank_p95"]], r[["p_top10", "rank_p05", "rank_p95"]])
+    with pytest.warns(tl.DataWarning):
+        other = tl.score(progress=False, stability_seed=7, stability_draws=300)
+    assert not other["p_top10"].equals(r["p_top10"])  # another seed, other draws (fragile sites move)
+    assert other["p_top10"].sum() == pytest.approx(10.0)
+
+
+def test_rank_stability_can_be_skipped_and_checks_its_options(tiny_territory):
+    r = score_tiny(tiny_territory, stability_draws=0)
+    assert not {"p_top10", "rank_p05", "rank_p95"} & set(r.columns)
+    with pytest.raises(ValueError, match=r"stability_draws must be a whole number >= 0 \(got -1\)"):
+        tl.score(tiny_territory, stability_draws=-1, progress=False)
+    with pytest.raises(ValueError, match=r"stability concentration must be a finite number > 0"):
+        tl.score(tiny_territory, stability_concentration=0.0, progress=False)

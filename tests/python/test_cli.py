@@ -47,6 +47,9 @@ def test_weights_from_the_command_line(tmp_path):
     expected = sites.sort_values(["pop_30min", "site_id"], ascending=[False, True])["site_id"].tolist()
     assert sites["site_id"].tolist() == expected
     assert not (tmp_path / "w_sites.png").exists()
+    # rank stability columns are in the GeoPackage (default 1000 draws)
+    assert sites["p_top10"].sum() == pytest.approx(10.0)
+    assert (sites["rank_p05"] <= sites["rank_p95"]).all()
 
 
 def test_weights_file_and_overrides_from_the_command_line(tmp_path):

@@ -150,7 +150,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
           access_speed_kmh: float = 50.0, gravity_decay_min: float = 20.0, gravity_max_minutes: float = 90.0,
           adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
           max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0, crs: str = "EPSG:2154",
-          normalisation: str = "min-max", progress: bool = True) -> gpd.GeoDataFrame:
+          normalisation: str = "min-max", stability_draws: int = 1000, stability_seed: int = 20261128,
+          stability_concentration: float = 50.0, progress: bool = True) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
     Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
@@ -186,6 +187,11 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     normalisation:
         How each criterion is brought to 0–1 before weighting: "min-max" (default), "rank" (percentile rank,
         ties share the mean rank) or "z-score" (z clamped to ±3, mapped to 0–1). Formulas: docs/criteria.md.
+    stability_draws, stability_seed, stability_concentration:
+        Rank stability: the sites are re-scored with ``stability_draws`` weight vectors drawn from a Dirichlet
+        distribution centred on the effective weights (``stability_concentration`` × weights; larger = tighter),
+        giving the columns ``p_top10`` (share of draws in the top 10), ``rank_p05`` and ``rank_p95``. The same
+        seed gives the same columns. 0 draws skips it.
     progress:
         Show a progress bar.
 
@@ -215,6 +221,14 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     options.max_snap_m = float(max_snap_m)
     options.catchment_buffer_m = float(catchment_buffer_m)
     options.normalisation = str(normalisation)
+    if isinstance(stability_draws, bool) or int(stability_draws) != stability_draws or int(stability_draws) < 0:
+        raise InputError(f"stability_draws must be a whole number >= 0 (got {stability_draws!r})")
+    seed_ok = not isinstance(stability_seed, bool) and int(stability_seed) == stability_seed
+    if not seed_ok or not 0 <= int(stability_seed) < 2**64:
+        raise InputError(f"stability_seed must be a whole number in [0, 2**64) (got {stability_seed!r})")
+    options.stability_draws = int(stability_draws)
+    options.stability_seed = int(stability_seed)
+    options.stability_concentration = float(stability_concentration)
     options.weights, weights_file = _weights.resolve(weights)
     try:
         run = _core.run(territory._core, options, _progress.stages(progress))
@@ -244,6 +258,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                     "gravity_max_minutes": options.gravity_max_minutes,
                     "adjacency_tolerance_m": options.adjacency_tolerance_m,
                     "weights_file": weights_file, "normalisation": options.normalisation,
+                    "stability_draws": options.stability_draws, "stability_seed": options.stability_seed,
+                    "stability_concentration": options.stability_concentration,
                     "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
                     "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m},
         territory_path=territory.path,

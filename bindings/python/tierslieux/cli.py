@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="weight of a criterion (repeatable), merged over the defaults and --weights; 0 drops it")
     run.add_argument("--normalisation", choices=["min-max", "rank", "z-score"], default="min-max",
                      help="how criteria are brought to 0-1 before weighting (min-max; docs/criteria.md)")
+    run.add_argument("--stability-draws", type=int, default=1000, metavar="N",
+                     help="weight draws for the rank stability columns p_top10, rank_p05, rank_p95 (1000; 0: none)")
+    run.add_argument("--seed", type=int, default=20261128, help="seed of those draws (20261128)")
     run.add_argument("--thresholds", metavar="MIN", type=int, nargs="+", default=[15, 30],
                      help="catchment thresholds in minutes (default: 15 30)")
     run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
@@ -81,6 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             weights = args.weights or dict(args.weight)
         result = tl.score(territory, weights=weights, thresholds=args.thresholds, normalisation=args.normalisation,
+                          stability_draws=args.stability_draws, stability_seed=args.seed,
                           detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
                           roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
                           access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,

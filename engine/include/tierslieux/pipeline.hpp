@@ -49,6 +49,8 @@ struct RunOptions {
     std::map<std::string, double> weights;
     /** How criterion values are brought to [0, 1] before weighting (docs/criteria.md). */
     Normalisation normalisation = Normalisation::min_max;
+    /** Rank stability (columns p_top<top>, rank_p05, rank_p95 of the sites layer); draws = 0 skips it. */
+    StabilityOptions stability;
 }; // struct RunOptions
 
 /** Default weights for the given thresholds (docs/criteria.md). */
@@ -72,6 +74,7 @@ struct RunResult {
     std::vector<Reach> catchment_reach;
     std::vector<Criterion> criteria;             ///< raw criterion values per site
     ScoreResult scores;
+    Stability stability;                         ///< empty when options.stability.draws == 0
     std::vector<double> commune_minutes_to_nearest_site; ///< NaN when no site reachable
     std::vector<int> thresholds_min;             ///< as in RunOptions
     /** [threshold][commune]: population of the communes whose town hall is within T minutes of this one's. */

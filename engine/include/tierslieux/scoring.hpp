@@ -6,6 +6,7 @@
  */
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,8 +47,36 @@ struct ScoreResult {
     std::vector<std::vector<double>> contributions; ///< [criterion][site], in score points; sum = score
     std::vector<double> weights;                    ///< weight as given, per criterion
     std::vector<double> effective_weights;          ///< share of the score each criterion can bring (sum 1)
+    std::vector<std::vector<double>> normalised;    ///< [criterion][site], 0..1, 1 = best (0 where NaN)
     std::vector<std::string> warnings;
 }; // struct ScoreResult
+
+/** Monte Carlo over weights: how many draws, how tight around the chosen weights, which seed, which top. */
+struct StabilityOptions {
+    std::size_t draws = 1000;
+    /** Dirichlet concentration: weights are drawn from Dirichlet(concentration × effective weights). */
+    double concentration = 50.0;
+    std::uint64_t seed = 20261128;
+    /** p_top counts the draws that put a site at rank <= top. */
+    int top = 10;
+}; // struct StabilityOptions
+
+/** Rank stability per site, in input order. */
+struct Stability {
+    std::vector<double> p_top;  ///< share of draws with rank <= options.top
+    std::vector<int> rank_p05;  ///< 5th percentile of the rank over the draws (nearest rank)
+    std::vector<int> rank_p95;  ///< 95th percentile of the rank over the draws (nearest rank)
+    std::size_t draws = 0;
+}; // struct Stability
+
+/**
+ * Draws `options.draws` weight vectors from a Dirichlet distribution centred on the effective weights (criteria
+ * with effective weight 0 stay at 0), re-scores the sites with each (same normalised values, ranks with ties
+ * broken by site id as in score_sites) and summarises each site's ranks. Deterministic for a given seed (and
+ * standard library). Throws input_error for draws == 0, concentration <= 0 or top < 1.
+ */
+Stability rank_stability(const ScoreResult& scores, const std::vector<std::string>& site_ids,
+                         const StabilityOptions& options = {});
 
 /**
  * Scores sites (normalisation: see Normalisation). `weights` maps criterion name -> weight >= 0 (a criterion absent from the map gets weight 0).
