@@ -106,5 +106,10 @@ def explain(result: pd.DataFrame, site_id) -> Explanation:
         worst = counted.sort_values("points_missed", ascending=False).iloc[0]
         lines.append(f"It loses most on {worst['description']}: {worst['points_missed']:.1f} points below the "
                      f"best site on that criterion.")
+    if {"p_top10", "rank_p05", "rank_p95"} <= set(site.index):
+        draws = meta.parameters.get("stability_draws", 0)
+        lines.append(f"With the weights varied ({draws} draws, docs/criteria.md) it ranks {int(site['rank_p05'])} to "
+                     f"{int(site['rank_p95'])} (5th-95th percentile) and is in the top 10 in "
+                     f"{site['p_top10']:.0%} of the draws.")
     return Explanation(site_id=str(site["site_id"]), name=name, rank=int(site["rank"]), sites=len(result),
                        score=score, table=table, text="\n".join(lines))
