@@ -126,9 +126,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
               f"network edges: {len(meta.network_edges)} ({graph})")
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
-        cols = ["rank", "site_id", "name", "kind", "score"] + pops
+        stability = ["p_top10", "rank_p05", "rank_p95"] if "p_top10" in result.columns else []
+        cols = ["rank", "site_id", "name", "kind", "score"] + pops + stability
         table = result.nsmallest(args.top, "rank")[cols].copy()
         table["score"] = table["score"].round(1)
+        if stability:
+            table["p_top10"] = table["p_top10"].round(2)
         for p in pops:
             table[p] = table[p].round(0).astype("int64")
         print(f"\nTop {len(table)} sites:")
