@@ -13,6 +13,7 @@ void bind_io(pybind11::module_& m);
 void bind_pipeline(pybind11::module_& m);
 void bind_network(pybind11::module_& m);
 void bind_osm(pybind11::module_& m);
+void bind_portfolio(pybind11::module_& m);
 
 /** A layer as a dict: name, geometry_type, crs, wkb (list of bytes), columns (list of (name, type, values, null)). */
 pybind11::dict to_python(const LayerData& layer);

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     tierslieux::python::bind_pipeline(m);
     tierslieux::python::bind_network(m);
     tierslieux::python::bind_osm(m);
+    tierslieux::python::bind_portfolio(m);
 }

@@ -13,6 +13,7 @@ from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory
                    write_gpkg)
 from ._explain import Explanation, explain
 from ._network import Network
+from ._portfolio import choose_sites
 from ._weights import load_weights
 from .plot import plot_sites
 
@@ -30,6 +31,7 @@ __all__ = [
     "ProjectionError",
     "ScoreRun",
     "Territory",
+    "choose_sites",
     "default_territory_path",
     "explain",
     "load_territory",
