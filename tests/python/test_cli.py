@@ -117,3 +117,22 @@ def test_bad_weight_syntax_exit_2(tmp_path):
     p = cli("run", "--weight", "pop_30min")
     assert p.returncode == 2
     assert "expected NAME=VALUE" in p.stderr
+
+
+def test_portfolio_command_writes_portfolio_and_coverage_curve(tmp_path):
+    out = tmp_path / "pf.gpkg"
+    p = cli("portfolio", "--k", "3", "--minutes", "20", "--fixed", "fs-2992", "--min-spacing-m", "5000",
+            "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "3 sites within 20 minutes of 34,371 people (territory)" in p.stdout
+    layers = dict(pyogrio.list_layers(out))
+    assert layers["portfolio"] == "Point" and layers["coverage_curve"] is None and "sites" in layers
+    portfolio = gpd.read_file(out, layer="portfolio")
+    assert portfolio["site_id"].iloc[0] == "fs-2992" and portfolio["order"].tolist() == [1, 2, 3]
+    curve = pyogrio.read_dataframe(out, layer="coverage_curve")
+    assert curve["k"].tolist() == [1, 2, 3]
+    assert curve["covered_population"].iloc[-1] == pytest.approx(portfolio["covered_population"].iloc[-1])
+    assert curve["covered_population"].is_monotonic_increasing
+    bad = cli("portfolio", "--k", "3", "--minutes", "20", "--fixed", "nowhere", "--out", str(tmp_path / "x.gpkg"))
+    assert bad.returncode == 3 and "fixed site 'nowhere' is not in the result" in bad.stderr
+    assert not (tmp_path / "x.gpkg").exists()

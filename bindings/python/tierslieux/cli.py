@@ -65,7 +65,59 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
     run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
+
+    pf = sub.add_parser("portfolio", help="choose k sites together (maximal covering)",
+                        description="Choose the k sites that together put the most people within --minutes of one "
+                                    "of them; write a GeoPackage with the run's layers plus portfolio and "
+                                    "coverage_curve (docs/criteria.md).")
+    pf.add_argument("--k", type=int, required=True, help="number of sites, fixed ones included")
+    pf.add_argument("--minutes", type=float, required=True, help="travel time T in minutes")
+    pf.add_argument("--fixed", metavar="SITE_ID", nargs="+", default=[],
+                    help="sites kept in every solution (places that already exist)")
+    pf.add_argument("--min-spacing-m", type=float, help="no two chosen sites closer than this (straight metres)")
+    pf.add_argument("--score-floor", type=float, help="only sites scoring at least this may be chosen")
+    pf.add_argument("--demand", choices=["territory", "all"], default="territory",
+                    help="people of the study area only (default) or of the neighbouring communes too")
+    pf.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
+    pf.add_argument("--territory", metavar="PATH",
+                    help="territory file (default: the embedded Baronnies provençales territory)")
+    pf.add_argument("--weights", metavar="FILE.toml", help="weights file, for the sites layer's scores")
+    pf.add_argument("--roads", metavar="FILE.osm.pbf", help="OpenStreetMap extract: times on its roads")
+    pf.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
+    pf.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none")
+    pf.add_argument("--quiet", "-q", action="store_true", help="no table")
     return parser
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    import tierslieux as tl
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tl.DataWarning)
+        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
+        result = tl.score(territory, weights=args.weights, roads=args.roads, progress=False)
+        chosen = tl.choose_sites(result, args.k, args.minutes, fixed=args.fixed, min_spacing_m=args.min_spacing_m,
+                                 score_floor=args.score_floor, demand=args.demand)
+    curve = chosen.attrs["coverage_curve"]
+    out = Path(args.out)
+    tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve})
+    for w in caught[:5]:
+        if issubclass(w.category, tl.DataWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+    if not args.quiet:
+        people = chosen.attrs["parameters"]["demand_population"]
+        print(f"{len(chosen)} sites within {args.minutes:g} minutes of {people:,.0f} people ({args.demand}):")
+        table = chosen.drop(columns="geometry").copy()
+        for c in ("marginal_population", "covered_population"):
+            table[c] = table[c].round(0).astype("int64")
+        print(table.to_string(index=False))
+        print("\ncoverage curve:")
+        shown = curve.copy()
+        shown["covered_population"] = shown["covered_population"].round(0).astype("int64")
+        shown["covered_share"] = (100 * shown["covered_share"]).round(1).astype(str) + " %"
+        print(shown.to_string(index=False))
+        print(f"\nwrote {out}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -152,6 +204,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         if args.command == "run":
             return _run(args)
+        if args.command == "portfolio":
+            return _portfolio(args)
     except KeyboardInterrupt:
         print("tierslieux: interrupted", file=sys.stderr)
         return 130
