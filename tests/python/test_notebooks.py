@@ -41,8 +41,30 @@ def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
     assert "ftth_share" in streams  # the no-variation warning reaches the planner
 
 
+def check_weights_stability_portfolio(nb: nbformat.NotebookNode, workdir: Path) -> None:
+    import tierslieux as tl
+
+    out = workdir / "out"
+    for png in ("stability.png", "coverage_curve.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert tl.load_weights(out / "weights_example.toml") == {"pop_15min": 0.45, "minutes_to_nearest_site": 0.0}
+    layers = dict(pyogrio.list_layers(out / "portfolio.gpkg"))
+    assert layers["portfolio"] == "Point" and layers["coverage_curve"] is None
+    plan = gpd.read_file(out / "portfolio.gpkg", layer="portfolio")
+    assert plan["site_id"].iloc[0] == "fs-2992" and len(plan) == 4
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "stream")
+    assert "Mairie de Vinsobres (mairie-26377) ranks 1 of 117" in streams
+    # the number of sites the notebook says are needed for 80 % is the coverage curve's answer
+    with pytest.warns(tl.DataWarning):
+        curve = tl.choose_sites(tl.score(progress=False), 10, 20).attrs["coverage_curve"]
+    needed = int(curve.loc[curve["covered_share"] >= 0.8, "k"].min())
+    assert f"{needed} sites put 80 % of the territory's people within 20 minutes" in streams
+
+
 #: what each notebook must have produced, checked after it ran
-CHECKS = {"01_quickstart_baronnies": check_quickstart}
+CHECKS = {"01_quickstart_baronnies": check_quickstart,
+          "02_weights_stability_portfolio": check_weights_stability_portfolio}
 
 
 def test_every_notebook_has_a_check():
