@@ -40,6 +40,10 @@ class RunOptions:
     roads_clip_buffer_m: float
     max_snap_m: float
     catchment_buffer_m: float
+    normalisation: str
+    stability_draws: int
+    stability_concentration: float
+    stability_seed: int
     def __init__(self) -> None: ...
 
 class SpeedProfile:
@@ -89,3 +93,5 @@ class RunResult:
 def run(territory: Territory, options: RunOptions,
         progress: Optional[Callable[[str, int, int], None]] = None) -> RunResult: ...
 def default_weights(thresholds_min: list[int]) -> dict[str, float]: ...
+def max_covering(demand: list[float], covers: list[list[int]], fixed: list[bool], eligible: list[bool],
+                 conflicts: list[tuple[int, int]], k: int) -> tuple[list[int], list[float], float]: ...
