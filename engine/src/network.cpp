@@ -277,6 +277,28 @@ struct Network::impl {
         return hierarchy;
     }
 
+    /** The hierarchy for a search over `count` sources, and the options of its sweeps. */
+    struct sweep_plan {
+        std::shared_ptr<const detail::ContractionHierarchy> hierarchy;
+        SearchOptions options;
+    }; // struct sweep_plan
+
+    /**
+     * The hierarchy (built now if needed) and the sweeps' options: one progress bar counting the nodes contracted
+     * (when it is built now), then the batches of sources swept.
+     */
+    sweep_plan sweep_for(const SearchOptions& options, std::size_t count) const {
+        constexpr std::size_t lanes = detail::ContractionHierarchy::lanes;
+        const std::size_t build_units = built_hierarchy() ? 0 : nodes.size();
+        sweep_plan plan{get_hierarchy(options.progress, build_units + (count + lanes - 1) / lanes), options};
+        if (options.progress) {
+            plan.options.progress = [progress = options.progress, build_units](std::size_t done, std::size_t total) {
+                progress(build_units + done, build_units + total);
+            };
+        }
+        return plan;
+    }
+
     /**
      * Whether a many-source search over `count` sources should run on the hierarchy. automatic: estimated from
      * sample(i, ws) -> nodes settled by Dijkstra for source i, on 16 sources spread over the list. In units of
@@ -539,15 +561,7 @@ std::vector<double> Network::aggregate(const std::vector<double>& values, double
     std::iota(all.begin(), all.end(), node_id{0});
     const std::vector<node_id>& origins = sources.empty() ? all : sources;
     using hierarchy_type = detail::ContractionHierarchy;
-    const std::size_t batches = (count + hierarchy_type::lanes - 1) / hierarchy_type::lanes;
-    const std::size_t build_units = m_impl->built_hierarchy() ? 0 : n;
-    const auto hierarchy = m_impl->get_hierarchy(options.progress, build_units + batches);
-    SearchOptions sweep_options = options;
-    if (options.progress) {
-        sweep_options.progress = [&](std::size_t done, std::size_t total) {
-            options.progress(build_units + done, build_units + total);
-        };
-    }
+    const auto [hierarchy, sweep_options] = m_impl->sweep_for(options, count);
     // The sweep stores times by the hierarchy's local order: values are put in that order once, then read in step.
     std::once_flag local_once;
     std::vector<double> local_values(n);
@@ -621,16 +635,7 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
         parallel_for(origins.size(), n, m_impl->layout, options, dijkstra);
         return out;
     }
-    using hierarchy_type = detail::ContractionHierarchy;
-    const std::size_t batches = (origins.size() + hierarchy_type::lanes - 1) / hierarchy_type::lanes;
-    const std::size_t build_units = m_impl->built_hierarchy() ? 0 : n;
-    const auto hierarchy = m_impl->get_hierarchy(options.progress, build_units + batches);
-    SearchOptions sweep_options = options;
-    if (options.progress) {
-        sweep_options.progress = [&](std::size_t done, std::size_t total) {
-            options.progress(build_units + done, build_units + total);
-        };
-    }
+    const auto [hierarchy, sweep_options] = m_impl->sweep_for(options, origins.size());
     return hierarchy->many_to_many(origins, destinations, max_minutes, sweep_options);
 }
 
