@@ -536,6 +536,25 @@ def _agg(spec, tool, ctx, g) -> dict:
             "sampled": done < n, "check": check_vals.tolist()}
 
 
+def _full_runs(tool, spec, call):
+    """Full runs of call() for one of our tools (a fresh Network before each when it runs "auto"), repeated as
+    repeats_after says: (times, peak RSS after the first run, algorithm the first run took, first run's result)."""
+    times, hwm, used, first = [], None, None, None
+    for i in range(1 + 2):
+        if i and len(times) > repeats_after(times[0], spec):
+            break
+        if not tool.hierarchy:
+            tool.fresh()
+        t0 = time.perf_counter()
+        out = call()
+        times.append(time.perf_counter() - t0)
+        if i == 0:
+            hwm = _status()["VmHWM"]
+            used = "hierarchy" if tool.net.has_hierarchy else "dijkstra"
+            first = out
+    return times, hwm, used, first
+
+
 def _agg_ours(spec, tool, n, check) -> dict:
     """ours: every measured run of all sources on a fresh Network (auto) or on the Network of build() that holds the
     hierarchy (ours-ch). Too long for a full run: a sample with the algorithm the full run would take ("auto":
@@ -568,20 +587,9 @@ def _agg_ours(spec, tool, n, check) -> dict:
             tool.sums(order[:2048], algorithm="dijkstra")
             estimate = (time.perf_counter() - t0) * n / min(n, 2048)
     if estimate <= spec["full_limit"]:
-        times, used = [], None
-        for i in range(1 + 2):
-            if i and len(times) > repeats_after(times[0], spec):
-                break
-            if not tool.hierarchy:
-                tool.fresh()
-            t0 = time.perf_counter()
-            out = tool.sums(None)
-            times.append(time.perf_counter() - t0)
-            if i == 0:
-                hwm = _status()["VmHWM"]
-                used = "hierarchy" if tool.net.has_hierarchy else "dijkstra"
-                if not np.allclose(out[check], check_vals, rtol=1e-9, atol=0):  # check call and full run agree
-                    check_vals = np.full(len(check), np.nan)
+        times, hwm, used, out = _full_runs(tool, spec, lambda: tool.sums(None))
+        if not np.allclose(out[check], check_vals, rtol=1e-9, atol=0):  # check call and full run agree
+            check_vals = np.full(len(check), np.nan)
         res.update({"_hwm": hwm, "query_s": statistics.median(times), "runs": len(times), "sources_run": n,
                     "sampled": False, "check": check_vals.tolist(), "algorithm": used})
         res.pop("ch_build_s", None)  # inside the measured runs
@@ -675,18 +683,7 @@ def _matrix_ours(spec, tool, origins, dest) -> dict:
     # on k origins over-counts; the estimate only decides between a full run and a sample
     estimate = ch_s + t_cal * len(origins) / k
     if estimate <= spec["full_limit"]:
-        times, used = [], None
-        for i in range(1 + 2):
-            if i and len(times) > repeats_after(times[0], spec):
-                break
-            if not tool.hierarchy:
-                tool.fresh()
-            t0 = time.perf_counter()
-            tool.matrix(origins, dest)
-            times.append(time.perf_counter() - t0)
-            if i == 0:
-                hwm = _status()["VmHWM"]
-                used = "hierarchy" if tool.net.has_hierarchy else "dijkstra"
+        times, hwm, used, _ = _full_runs(tool, spec, lambda: tool.matrix(origins, dest))
         res.update({"_hwm": hwm, "query_s": statistics.median(times), "runs": len(times),
                     "sources_run": len(origins), "sampled": False, "algorithm": used})
         res.pop("ch_build_s", None)
