@@ -1,5 +1,6 @@
 #include "bindings.hpp"
 
+#include <tierslieux/criteria.hpp>
 #include <tierslieux/network.hpp>
 #include <tierslieux/pipeline.hpp>
 #include <tierslieux/territory.hpp>
@@ -38,6 +39,35 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("speed_kmh", &CommuneGraphParams::speed_kmh)
         .def_readwrite("access_speed_kmh", &CommuneGraphParams::access_speed_kmh);
 
+    py::class_<CommuteAssumptions>(m, "CommuteAssumptions", "Assumptions of commute interception (docs/criteria.md).")
+        .def(py::init<>())
+        .def_readwrite("pole_commuter_share", &CommuteAssumptions::pole_commuter_share)
+        .def_readwrite("max_ratio", &CommuteAssumptions::max_ratio)
+        .def_readwrite("days_per_week", &CommuteAssumptions::days_per_week)
+        .def_readwrite("weeks_per_year", &CommuteAssumptions::weeks_per_year)
+        .def_readwrite("car_share", &CommuteAssumptions::car_share)
+        .def_readwrite("co2_g_per_km", &CommuteAssumptions::co2_g_per_km);
+
+    m.def(
+        "criteria_catalogue",
+        [] {
+            std::vector<py::dict> out;
+            for (const CriterionInfo& c : criteria_catalogue()) {
+                py::dict d;
+                d["name"] = c.name;
+                d["family"] = c.family;
+                d["unit"] = c.unit;
+                d["direction"] = c.direction == Direction::more_is_better ? "more is better" : "less is better";
+                d["description"] = c.description;
+                d["input"] = c.input;
+                d["when_missing"] = c.when_missing;
+                out.push_back(std::move(d));
+            }
+            return out;
+        },
+        "Every criterion the engine computes: name, family, unit, direction, description, input, when_missing.");
+    m.def("default_building_fit", &default_building_fit, "Default building fit per site kind (0-1).");
+
     py::class_<RunOptions>(m, "RunOptions")
         .def(py::init<>())
         .def_readwrite("graph", &RunOptions::graph)
@@ -51,6 +81,9 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("roads_clip_buffer_m", &RunOptions::roads_clip_buffer_m)
         .def_readwrite("max_snap_m", &RunOptions::max_snap_m)
         .def_readwrite("catchment_buffer_m", &RunOptions::catchment_buffer_m)
+        .def_readwrite("local_minutes", &RunOptions::local_minutes)
+        .def_readwrite("commute", &RunOptions::commute)
+        .def_readwrite("building_fit", &RunOptions::building_fit)
         .def_property(
             "stability_draws", [](const RunOptions& o) { return o.stability.draws; },
             [](RunOptions& o, std::size_t v) { o.stability.draws = v; })
@@ -68,6 +101,15 @@ void bind_pipeline(py::module_& m) {
         .def_readonly("warnings", &RunResult::warnings)
         .def_readonly("stage_seconds", &RunResult::stage_seconds)
         .def_readonly("communes_unreachable", &RunResult::communes_unreachable)
+        .def_readonly("commute_source", &RunResult::commute_source)
+        .def_property_readonly("skipped",
+                               [](const RunResult& r) {
+                                   std::vector<std::pair<std::string, std::string>> out;
+                                   for (const auto& s : r.skipped) {
+                                       out.emplace_back(s.name, s.reason);
+                                   }
+                                   return out;
+                               })
         .def_property_readonly("node_count", [](const RunResult& r) { return r.network.node_count(); })
         .def_property_readonly("edge_count", [](const RunResult& r) { return r.network.edge_count(); })
         .def_property_readonly("component_count", [](const RunResult& r) { return r.network.component_count(); })

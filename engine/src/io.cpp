@@ -5,6 +5,8 @@
 #include "detail/gdal.hpp"
 #include "detail/text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -98,6 +100,17 @@ const Column& FeatureTable::column(const std::string& field) const {
         }
     }
     throw not_found("no column '" + field + "' was read from layer '" + layer + "' of '" + path + "'");
+}
+
+bool FeatureTable::has_field(const std::string& field) const {
+    // OGR matches field names case-insensitively: so does this
+    auto same = [&](const std::string& name) {
+        return name.size() == field.size() &&
+               std::equal(name.begin(), name.end(), field.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    return std::any_of(fields.begin(), fields.end(), same);
 }
 
 std::string FeatureTable::where(std::size_t index) const {
@@ -282,6 +295,7 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
         present.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
     }
+    table.fields = present;
     for (std::size_t k = 0; k < fields.size(); ++k) {
         index[k] = OGR_FD_GetFieldIndex(defn, fields[k].field.c_str());
         if (index[k] < 0 && fields[k].required) {

@@ -2,6 +2,7 @@
 #include <tierslieux/pipeline.hpp>
 
 #include "detail/grouping.hpp"
+#include "detail/site_criteria.hpp"
 #include "detail/text.hpp"
 
 #include <algorithm>
@@ -19,6 +20,7 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 std::string pop_name(int minutes) { return "pop_" + std::to_string(minutes) + "min"; }
+std::string active_name(int minutes) { return "active_" + std::to_string(minutes) + "min"; }
 
 void validate(const RunOptions& o) {
     validate(o.graph);
@@ -59,6 +61,12 @@ void validate(const RunOptions& o) {
     if (!(o.gravity_max_minutes > 0.0)) {
         throw input_error("gravity_max_minutes must be > 0 (got " + std::to_string(o.gravity_max_minutes) + ")");
     }
+    if (!std::isfinite(o.local_minutes) || o.local_minutes <= 0.0 || o.local_minutes > 24 * 60) {
+        throw input_error("local_minutes must be a number of minutes in (0, 1440] (got " +
+                          std::to_string(o.local_minutes) + ")");
+    }
+    validate(o.commute);
+    validate_building_fit(o.building_fit);
 }
 
 class stage_timer {
@@ -80,10 +88,19 @@ private:
 } // namespace
 
 std::map<std::string, double> default_weights(const std::vector<int>& thresholds_min) {
-    std::map<std::string, double> w{
-        {"gravity_access", 0.25}, {"ftth_share", 0.15}, {"minutes_to_nearest_site", 0.15}};
+    // demand 0.45, broadband 0.15, commute 0.15, building 0.15, gap filling 0.10 (+ 0.15 with existing
+    // tiers-lieux): the families of docs/criteria.md; a judgement, meant to be changed
+    std::map<std::string, double> w{{"gravity_access", 0.15},
+                                    {"ftth_share", 0.10},
+                                    {"ftth_share_catchment", 0.05},
+                                    {"commute_km_avoided", 0.15},
+                                    {"building_fit", 0.10},
+                                    {"hybridity", 0.05},
+                                    {"minutes_to_nearest_site", 0.10},
+                                    {"minutes_to_existing_tiers_lieu", 0.05},
+                                    {"demand_share", 0.10}};
     for (const int t : thresholds_min) {
-        w[pop_name(t)] = 0.45 / static_cast<double>(thresholds_min.size());
+        w[pop_name(t)] = 0.30 / static_cast<double>(thresholds_min.size());
     }
     return w;
 }
@@ -255,7 +272,9 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     const Network& towards = r.network.is_twoway() ? r.network : reversed_storage;
     const detail::grouped_by_node at_node = communes_by_node(r.network.node_count(), r.commune_node, r.commune_access_minutes);
     const int max_t = *std::max_element(options.thresholds_min.begin(), options.thresholds_min.end());
-    const double bound = std::max<double>(max_t, options.gravity_max_minutes);
+    const double bound = std::max({static_cast<double>(max_t), options.gravity_max_minutes, options.local_minutes});
+    // per site: the communes within `bound` and their minutes (access included), for the catchment criteria
+    std::vector<std::vector<std::pair<std::uint32_t, double>>> site_communes(ns);
 
     // --- per site: population within each threshold, gravity, catchment nodes, nearest other site
     std::vector<std::vector<double>> pop(nt, std::vector<double>(ns, nan));
@@ -282,6 +301,9 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
                 node_minutes[v] = reach.minutes[j];
                 for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
                     const Commune& c = territory.communes[at_node.item[a]];
+                    if (t <= bound) {
+                        site_communes[i].emplace_back(at_node.item[a], t);
+                    }
                     for (std::size_t k = 0; k < nt; ++k) {
                         if (t <= options.thresholds_min[k]) {
                             pop[k][i] += c.population;
@@ -374,13 +396,63 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
                              " commune(s) cannot reach any site: minutes_to_nearest_site is NaN for them");
     }
 
-    // --- criteria and scores
-    for (std::size_t k = 0; k < options.thresholds_min.size(); ++k) {
+    // --- criteria (docs/criteria.md); each one whose input is missing is skipped with its reason
+    auto skip = [&](const std::string& name, const std::string& reason) {
+        r.skipped.push_back({name, reason});
+        r.warnings.push_back("criterion '" + name + "' is skipped: " + reason);
+    };
+    auto within = [&](std::size_t i, double T, const std::function<double(const Commune&)>& value) {
+        double sum = 0.0;
+        for (const auto& [c, t] : site_communes[i]) {
+            if (t <= T) {
+                sum += value(territory.communes[c]);
+            }
+        }
+        return sum;
+    };
+    auto per_site = [&](const std::function<double(std::size_t)>& value) {
+        std::vector<double> out(ns, nan);
+        for (std::size_t i = 0; i < ns; ++i) {
+            if (!std::isnan(r.site_access_minutes[i])) {
+                out[i] = value(i);
+            }
+        }
+        return out;
+    };
+    const double L = options.local_minutes;
+    // demand
+    for (std::size_t k = 0; k < nt; ++k) {
         r.criteria.push_back({pop_name(options.thresholds_min[k]), "people", Direction::more_is_better, pop[k]});
     }
+    for (std::size_t k = 0; k < nt; ++k) {
+        const std::string name = active_name(options.thresholds_min[k]);
+        if (!territory.has_active_population) {
+            skip(name, "the communes layer of '" + territory.path + "' has no active_population field");
+            continue;
+        }
+        const double T = options.thresholds_min[k];
+        std::vector<std::string> unknown;
+        std::vector<double> values = per_site([&](std::size_t i) {
+            bool complete = true;
+            const double sum = within(i, T, [&](const Commune& c) {
+                complete = complete && c.has_active_population;
+                return c.active_population;
+            });
+            if (!complete) {
+                unknown.push_back(territory.sites[i].site_id);
+            }
+            return complete ? sum : nan;
+        });
+        if (!unknown.empty()) {
+            r.warnings.push_back("criterion '" + name + "': " + std::to_string(unknown.size()) +
+                                 " site(s) reach a commune without active_population, so their value is unknown "
+                                 "(NaN): " + detail::join_names(unknown, 5));
+        }
+        r.criteria.push_back({name, "people", Direction::more_is_better, std::move(values)});
+    }
     r.criteria.push_back({"gravity_access", "people (decay-weighted)", Direction::more_is_better, gravity});
-    const bool has_broadband = !territory.broadband.empty();
-    if (has_broadband) {
+    // broadband
+    if (!territory.broadband.empty()) {
         std::map<std::string, double> share;
         for (const auto& b : territory.broadband) {
             share[b.commune_code] = b.ftth_share;
@@ -391,17 +463,147 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
             values.push_back(it == share.end() ? nan : it->second);
         }
         r.criteria.push_back({"ftth_share", "share of premises", Direction::more_is_better, values});
+        std::set<std::string> without;
+        auto share_of = [&](const Commune& c) {
+            const auto it = share.find(c.commune_code);
+            if (it == share.end()) {
+                without.insert(c.commune_code);
+                return nan;
+            }
+            return it->second;
+        };
+        const std::vector<double> catchment = per_site([&](std::size_t i) {
+            double people = 0.0, fibre = 0.0;
+            for (const auto& [c, t] : site_communes[i]) {
+                const double x = t <= L ? share_of(territory.communes[c]) : nan;
+                if (!std::isnan(x)) {
+                    people += territory.communes[c].population;
+                    fibre += territory.communes[c].population * x;
+                }
+            }
+            return people > 0.0 ? fibre / people : nan;
+        });
+        const std::vector<double> poor = per_site([&](std::size_t i) {
+            return within(i, L, [&](const Commune& c) {
+                const double x = share_of(c);
+                return std::isnan(x) ? 0.0 : c.population * (1.0 - x);
+            });
+        });
+        if (!without.empty()) {
+            r.warnings.push_back(std::to_string(without.size()) + " commune(s) within " + std::to_string(L) +
+                                 " minutes of a site have no broadband row; ftth_share_catchment and "
+                                 "poor_broadband_pop leave them out: " +
+                                 detail::join_names(std::vector<std::string>(without.begin(), without.end()), 5));
+        }
+        r.criteria.push_back({"ftth_share_catchment", "share of premises", Direction::more_is_better, catchment});
+        r.criteria.push_back({"poor_broadband_pop", "people", Direction::more_is_better, poor});
+    } else {
+        const std::string why = "'" + territory.path + "' has no broadband layer (or it is empty)";
+        for (const char* name : {"ftth_share", "ftth_share_catchment", "poor_broadband_pop"}) {
+            skip(name, why);
+        }
     }
+    // commute interception
+    const detail::Attachment attachment{r.network,          towards,           r.commune_node, r.commune_access_minutes,
+                                        r.site_node,        r.site_access_minutes, options.graph.access_speed_kmh};
+    {
+        stage_timer timer{seconds, "commutes"};
+        detail::CommuteInterception commute =
+            detail::commute_interception(territory, attachment, L, options.commute);
+        r.warnings.insert(r.warnings.end(), commute.warnings.begin(), commute.warnings.end());
+        if (!commute.skipped.empty()) {
+            for (const char* name : {"commuters_intercepted", "commute_km_avoided", "commute_co2_avoided"}) {
+                skip(name, commute.skipped);
+            }
+        } else {
+            auto unsnapped_nan = [&](std::vector<double> v) {
+                for (std::size_t i = 0; i < ns; ++i) {
+                    v[i] = std::isnan(r.site_access_minutes[i]) ? nan : v[i];
+                }
+                return v;
+            };
+            r.criteria.push_back({"commuters_intercepted", "people", Direction::more_is_better,
+                                  unsnapped_nan(commute.commuters)});
+            r.criteria.push_back({"commute_km_avoided", "km per year", Direction::more_is_better,
+                                  unsnapped_nan(commute.km_per_year)});
+            r.criteria.push_back({"commute_co2_avoided", "tonnes CO2 per year", Direction::more_is_better,
+                                  unsnapped_nan(commute.co2_t_per_year)});
+            r.commune_commuters = std::move(commute.commune_commuters);
+            r.commune_commute_minutes = std::move(commute.commune_minutes);
+            r.commune_commute_km = std::move(commute.commune_km);
+            r.commute_source = commute.source;
+        }
+    }
+    // building
+    {
+        std::map<std::string, double> fit = default_building_fit();
+        for (const auto& [kind, value] : options.building_fit) {
+            fit[kind] = value;
+        }
+        std::set<std::string> unlisted;
+        std::vector<double> values, services;
+        bool any_service = false;
+        for (const auto& s : territory.sites) {
+            const auto it = fit.find(s.kind);
+            if (it == fit.end()) {
+                unlisted.insert(s.kind);
+            }
+            values.push_back(it != fit.end() ? it->second : fit.count("other") ? fit.at("other") : nan);
+            services.push_back(hybridity(s.services));
+            any_service = any_service || services.back() > 0;
+        }
+        if (!unlisted.empty()) {
+            r.warnings.push_back("building fit: kind(s) " +
+                                 detail::join_names(std::vector<std::string>(unlisted.begin(), unlisted.end()), 5) +
+                                 " are not in the table" +
+                                 (fit.count("other") ? ": they take the value of 'other'" : " (nor is 'other'): NaN"));
+        }
+        r.criteria.push_back({"building_fit", "out of 1", Direction::more_is_better, values});
+        if (any_service) {
+            r.criteria.push_back({"hybridity", "services", Direction::more_is_better, services});
+        } else {
+            skip("hybridity", "no site of '" + territory.path + "' lists any service in its services field");
+        }
+    }
+    // competition and gap filling
     r.criteria.push_back({"minutes_to_nearest_site", "minutes", Direction::more_is_better, nearest_site});
+    {
+        detail::Competition comp = detail::competition(territory, attachment, r.graph_kind == "osm",
+                                                       options.max_snap_m, options.graph.detour_factor, L,
+                                                       site_communes);
+        r.warnings.insert(r.warnings.end(), comp.warnings.begin(), comp.warnings.end());
+        if (!comp.skipped.empty()) {
+            for (const char* name : {"minutes_to_existing_tiers_lieu", "demand_share"}) {
+                skip(name, comp.skipped);
+            }
+        } else {
+            r.criteria.push_back({"minutes_to_existing_tiers_lieu", "minutes", Direction::more_is_better,
+                                  comp.minutes_to_existing});
+            r.criteria.push_back({"demand_share", "people", Direction::more_is_better, comp.demand_share});
+            r.commune_existing_within = std::move(comp.commune_existing_within);
+        }
+    }
 
-    std::map<std::string, double> weights = default_weights(options.thresholds_min);
-    if (!has_broadband) {
-        weights.erase("ftth_share");
+    // --- weights: defaults of the criteria computed, then the caller's
+    std::map<std::string, double> weights;
+    {
+        const std::map<std::string, double> defaults = default_weights(options.thresholds_min);
+        for (const auto& c : r.criteria) {
+            const auto it = defaults.find(c.name);
+            if (it != defaults.end()) {
+                weights[c.name] = it->second;
+            }
+        }
     }
     for (const auto& [name, w] : options.weights) {
-        if (name == "ftth_share" && !has_broadband) {
-            throw input_error("a weight is given for ftth_share, but '" + territory.path +
-                              "' has no broadband layer (or it is empty) to compute it from");
+        const auto skipped = std::find_if(r.skipped.begin(), r.skipped.end(),
+                                          [&](const SkippedCriterion& k) { return k.name == name; });
+        if (skipped != r.skipped.end()) {
+            if (w > 0.0) {
+                throw input_error("a weight is given for " + name + ", but that criterion is skipped: " +
+                                  skipped->reason);
+            }
+            continue;
         }
         weights[name] = w; // unknown names are refused by score_sites, with the list of valid ones
     }
@@ -542,6 +744,14 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     communes.columns.push_back(Column::of_reals("minutes_to_nearest_site", r.commune_minutes_to_nearest_site));
     for (std::size_t k = 0; k < r.commune_pop.size(); ++k) {
         communes.columns.push_back(Column::of_reals(pop_name(r.thresholds_min[k]), r.commune_pop[k]));
+    }
+    if (!r.commune_commuters.empty()) {
+        communes.columns.push_back(Column::of_reals("commuters", r.commune_commuters));
+        communes.columns.push_back(Column::of_reals("commute_minutes", r.commune_commute_minutes));
+        communes.columns.push_back(Column::of_reals("commute_km", r.commune_commute_km));
+    }
+    if (!r.commune_existing_within.empty()) {
+        communes.columns.push_back(Column::of_reals("existing_tiers_lieux_within", r.commune_existing_within));
     }
 
     LayerData& edges = layers[2];

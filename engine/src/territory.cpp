@@ -49,8 +49,11 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
     const FeatureTable communes =
         read_layer(path, "communes",
                    {text("commune_code"), text("name"), {"population", FieldType::real, true},
-                    {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true}},
+                    {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true},
+                    text("aav2020_code", false), {"aav2020_category", FieldType::integer, false}},
                    read);
+    t.has_active_population = communes.has_field("active_population");
+    t.has_aav = communes.has_field("aav2020_code") && communes.has_field("aav2020_category");
     t.warnings.insert(t.warnings.end(), communes.warnings.begin(), communes.warnings.end());
     {
         const auto& code = communes.column("commune_code").strings();
@@ -58,6 +61,8 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         const auto& pop = communes.column("population").reals();
         const Column& active = communes.column("active_population");
         const auto& inside = communes.column("in_territory").integers();
+        const Column& aav_code = communes.column("aav2020_code");
+        const Column& aav_category = communes.column("aav2020_category");
         for (std::size_t i = 0; i < communes.size(); ++i) {
             const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
             if (code[i].empty()) {
@@ -81,6 +86,16 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
             c.has_active_population = !active.null[i];
             c.active_population = c.has_active_population ? active.reals()[i] : 0.0;
             c.in_territory = inside[i] != 0;
+            if (t.has_aav && !aav_code.null[i] && !aav_category.null[i]) {
+                const std::int64_t cat = aav_category.integers()[i];
+                if (cat != 11 && cat != 12 && cat != 13 && cat != 20 && cat != 30) {
+                    throw input_error(where + ": aav2020_category = " + std::to_string(cat) +
+                                      " is not an INSEE AAV 2020 category (11, 12, 13: pole; 20: commuter belt; "
+                                      "30: outside any attraction area)");
+                }
+                c.aav_code = aav_code.strings()[i];
+                c.aav_category = static_cast<int>(cat);
+            }
             c.geometry = communes.geometries[i].clone();
             c.fid = communes.fids[i];
             t.communes.push_back(std::move(c));
@@ -194,12 +209,77 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                                  " row(s) for communes not in the communes layer were ignored (first: " +
                                  unknown.front() + ")");
         }
-        if (bb.size() == 0) {
-            t.warnings.push_back("file '" + path + "', layer 'broadband' is empty: the ftth_share criterion is "
-                                 "skipped");
+        t.has_broadband_layer = bb.size() > 0;
+    }
+
+    // --- existing tiers-lieux (optional)
+    if (has_layer(layers, "existing_tiers_lieux")) {
+        t.has_existing_tiers_lieux_layer = true;
+        const FeatureTable tl = read_layer(path, "existing_tiers_lieux",
+                                           {text("id"), text("name", false), text("commune_code")}, read);
+        const auto& id = tl.column("id").strings();
+        const auto& name = tl.column("name").strings();
+        const auto& code = tl.column("commune_code").strings();
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < tl.size(); ++i) {
+            if (!ids.insert(id[i]).second) {
+                throw input_error(tl.where(i) + ": id '" + id[i] + "' appears twice");
+            }
+            try {
+                t.commune_index(code[i]);
+            } catch (const not_found&) {
+                throw input_error(tl.where(i) + " (id=" + id[i] + "): commune_code '" + code[i] +
+                                  "' is not in the communes layer");
+            }
+            t.existing_tiers_lieux.push_back({id[i], name[i], code[i], point_of(tl, i), tl.fids[i]});
         }
-    } else {
-        t.warnings.push_back("file '" + path + "' has no 'broadband' layer: the ftth_share criterion is skipped");
+        std::sort(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
+                  [](const ExistingTiersLieu& a, const ExistingTiersLieu& b) { return a.id < b.id; });
+    }
+
+    // --- home-to-work flows (optional table)
+    if (has_layer(layers, "commute_flows")) {
+        t.has_commute_flows_layer = true;
+        ReadOptions attr = read;
+        attr.read_geometry = false;
+        const FeatureTable flows = read_layer(
+            path, "commute_flows", {text("home_code"), text("work_code"), {"workers", FieldType::real, true}}, attr);
+        const auto& home = flows.column("home_code").strings();
+        const auto& work = flows.column("work_code").strings();
+        const auto& workers = flows.column("workers").reals();
+        std::set<std::pair<std::string, std::string>> seen;
+        std::size_t outside = 0;
+        double outside_workers = 0.0;
+        for (std::size_t i = 0; i < flows.size(); ++i) {
+            const std::string where = flows.where(i) + " (" + home[i] + " -> " + work[i] + ")";
+            if (!std::isfinite(workers[i]) || workers[i] < 0.0) {
+                throw input_error(where + ": workers = " + std::to_string(workers[i]) +
+                                  " is not a finite number >= 0");
+            }
+            if (!seen.insert({home[i], work[i]}).second) {
+                throw input_error(where + ": this home -> work pair appears twice");
+            }
+            bool known = true;
+            for (const std::string* code : {&home[i], &work[i]}) {
+                try {
+                    t.commune_index(*code);
+                } catch (const not_found&) {
+                    known = false;
+                }
+            }
+            if (!known) {
+                ++outside;
+                outside_workers += workers[i];
+                continue;
+            }
+            t.commute_flows.push_back({home[i], work[i], workers[i]});
+        }
+        if (outside > 0) {
+            t.warnings.push_back("file '" + path + "', layer 'commute_flows': " + std::to_string(outside) +
+                                 " flow(s) (" + std::to_string(static_cast<long long>(std::lround(outside_workers))) +
+                                 " workers) have a home or work commune outside the communes layer: they cannot be "
+                                 "placed on the graph and are left out of commute interception");
+        }
     }
     return t;
 }

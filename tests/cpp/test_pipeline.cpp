@@ -122,7 +122,7 @@ TEST_F(Pipeline, SiteCatchmentsMatchHandComputedValues) {
 TEST_F(Pipeline, CatchmentThresholdsAreOptions) {
     RunOptions o = km_is_minute();
     o.thresholds_min = {10, 25};
-    o.weights = default_weights(o.thresholds_min);
+    o.weights = {{"pop_10min", 0.2}, {"pop_25min", 0.2}};
     const RunResult r = run(territory(), o);
     // s1 (A 1, B 11, C 21, D 31): 10 min A; 25 min A+B+C.   s2 (C 4, B 14, D 14, A 24): C; all four.
     // s3 (B 0, A 10, C 10, D 20): A+B+C (10 is inclusive); all four.
@@ -151,12 +151,14 @@ TEST_F(Pipeline, ScoresAreConsistent) {
     std::sort(ranks.begin(), ranks.end());
     EXPECT_EQ(ranks, (std::vector<int>{1, 2, 3}));
     tierslieux::test::expect_scores_consistent(s);
-    EXPECT_EQ(s.criteria, (std::vector<std::string>{"pop_15min", "pop_30min", "gravity_access", "ftth_share",
+    // the tiny territory has no attraction areas nor existing tiers-lieux: those criteria are skipped
+    EXPECT_EQ(s.criteria, (std::vector<std::string>{"pop_15min", "pop_30min", "active_15min", "active_30min",
+                                                    "gravity_access", "ftth_share", "ftth_share_catchment",
+                                                    "poor_broadband_pop", "building_fit", "hybridity",
                                                     "minutes_to_nearest_site"}));
-    // default weights: 0.45 shared by the catchments, gravity 0.25, ftth 0.15, nearest site 0.15
-    EXPECT_DOUBLE_EQ(s.weights[0], 0.225);
-    EXPECT_DOUBLE_EQ(s.weights[2], 0.25);
-    EXPECT_DOUBLE_EQ(s.weights[3], 0.15);
+    // default weights: 0.30 shared by the catchments, active 0, gravity 0.15, ftth 0.10 + 0.05, poor 0,
+    // building 0.10 + 0.05, nearest site 0.10
+    EXPECT_EQ(s.weights, (std::vector<double>{0.15, 0.15, 0.0, 0.0, 0.15, 0.10, 0.05, 0.0, 0.10, 0.05, 0.10}));
 }
 
 TEST_F(Pipeline, WeightsAreMergedOverTheDefaults) {
@@ -166,9 +168,10 @@ TEST_F(Pipeline, WeightsAreMergedOverTheDefaults) {
     const auto& s = r.scores;
     EXPECT_EQ(s.criteria[0], "pop_15min");
     EXPECT_EQ(s.weights[0], 1.0);   // given
-    EXPECT_EQ(s.weights[1], 0.225); // pop_30min: default kept
-    EXPECT_EQ(s.weights[2], 0.0);   // gravity_access: dropped
-    EXPECT_EQ(s.contributions[2], (std::vector<double>{0.0, 0.0, 0.0}));
+    EXPECT_EQ(s.criteria[4], "gravity_access");
+    EXPECT_EQ(s.weights[1], 0.15); // pop_30min: default kept
+    EXPECT_EQ(s.weights[4], 0.0);  // gravity_access: dropped
+    EXPECT_EQ(s.contributions[4], (std::vector<double>{0.0, 0.0, 0.0}));
 }
 
 TEST_F(Pipeline, ExplicitWeightsDriveTheScore) {
@@ -177,6 +180,9 @@ TEST_F(Pipeline, ExplicitWeightsDriveTheScore) {
                  {"pop_30min", 0.0},
                  {"gravity_access", 0.0},
                  {"ftth_share", 0.0},
+                 {"ftth_share_catchment", 0.0},
+                 {"building_fit", 0.0},
+                 {"hybridity", 0.0},
                  {"minutes_to_nearest_site", 0.0}};
     const RunResult r = run(territory(), o);
     // pop_15min alone: 300, 1400, 700 -> 0, 100, 400/11
@@ -197,12 +203,18 @@ TEST_F(Pipeline, FtthWeightWithoutBroadbandIsRefused) {
 
 TEST_F(Pipeline, DefaultWeights) {
     const auto w = default_weights({15, 30, 45});
-    EXPECT_DOUBLE_EQ(w.at("pop_15min"), 0.15);
-    EXPECT_DOUBLE_EQ(w.at("pop_45min"), 0.15);
-    EXPECT_DOUBLE_EQ(w.at("gravity_access"), 0.25);
-    EXPECT_DOUBLE_EQ(w.at("ftth_share"), 0.15);
-    EXPECT_DOUBLE_EQ(w.at("minutes_to_nearest_site"), 0.15);
-    EXPECT_EQ(w.size(), 6u);
+    EXPECT_DOUBLE_EQ(w.at("pop_15min"), 0.10);
+    EXPECT_DOUBLE_EQ(w.at("pop_45min"), 0.10);
+    EXPECT_DOUBLE_EQ(w.at("gravity_access"), 0.15);
+    EXPECT_DOUBLE_EQ(w.at("ftth_share"), 0.10);
+    EXPECT_DOUBLE_EQ(w.at("minutes_to_nearest_site"), 0.10);
+    EXPECT_EQ(w.size(), 12u);
+    // without existing tiers-lieux the weights sum to 1
+    double sum = 0.0;
+    for (const auto& [name, weight] : w) {
+        sum += name == "demand_share" || name == "minutes_to_existing_tiers_lieu" ? 0.0 : weight;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-12);
 }
 
 TEST_F(Pipeline, ProgressIsReported) {
@@ -344,6 +356,7 @@ TEST_F(Pipeline, WithoutBroadbandTheFtthCriterionIsSkipped) {
     for (const auto& c : r.criteria) {
         EXPECT_NE(c.name, "ftth_share");
     }
+    EXPECT_TRUE(any_contains_all(r.warnings, {"criterion 'ftth_share' is skipped", "no broadband layer"}));
     double shares = 0.0;
     for (const double w : r.scores.effective_weights) {
         shares += w;

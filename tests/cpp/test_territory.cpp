@@ -104,7 +104,10 @@ TEST(Territory, ReprojectsLonLatLayers) {
     EXPECT_NEAR(t.communes[0].town_hall.y_m, 6364858.191607, 1e-3);
     EXPECT_EQ(t.sites[0].services, "") << "services is optional";
     EXPECT_FALSE(t.communes[0].has_active_population) << "active_population is optional";
-    EXPECT_TRUE(any_contains_all(t.warnings, {"broadband"})) << "no broadband layer: said so";
+    EXPECT_FALSE(t.has_broadband_layer) << "no broadband layer (the run says its criteria are skipped)";
+    EXPECT_FALSE(t.has_aav);
+    EXPECT_FALSE(t.has_existing_tiers_lieux_layer);
+    EXPECT_FALSE(t.has_commute_flows_layer);
     EXPECT_TRUE(t.broadband.empty());
 }
 
@@ -123,7 +126,7 @@ TEST(Territory, BroadbandRowsOfUnknownCommunesAreIgnoredWithAWarning) {
     EXPECT_TRUE(any_contains_all(t.warnings, {"'broadband'", "1 row(s)", "99999"}));
 }
 
-TEST(Territory, EmptyBroadbandLayerIsWarnedAbout) {
+TEST(Territory, EmptyBroadbandLayerCountsAsNone) {
     TempDir dir;
     std::vector<LayerData> layers = tiny_territory_layers();
     LayerData& broadband = layer(layers, "broadband");
@@ -132,7 +135,7 @@ TEST(Territory, EmptyBroadbandLayerIsWarnedAbout) {
     write_gpkg(path, layers);
     const Territory t = load_territory(path);
     EXPECT_TRUE(t.broadband.empty());
-    EXPECT_TRUE(any_contains_all(t.warnings, {"'broadband'", "empty"}));
+    EXPECT_FALSE(t.has_broadband_layer) << "the run skips the broadband criteria, saying why";
 }
 
 TEST(Territory, MissingFileOrLayer) {

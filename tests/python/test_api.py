@@ -16,6 +16,12 @@ from conftest import dijkstra, write_territory
 KM_PER_MINUTE = dict(detour_factor=1.0, speed_kmh=60.0, access_speed_kmh=60.0)  # 1 km straight = 1 minute
 
 
+def only(keep: str, thresholds=(1, 2, 3)) -> dict:
+    """Weights that keep one criterion: every default weight set to 0 but `keep`'s."""
+    weights = {name: 0.0 for name in tl._core.default_weights(list(thresholds))}
+    return {**weights, keep: 1.0}
+
+
 def score_tiny(path, **kw):
     with pytest.warns(tl.DataWarning):
         return tl.score(path, thresholds=(1, 2, 3), **{"progress": False, **KM_PER_MINUTE, **kw})
@@ -56,9 +62,7 @@ def test_scores_contributions_and_ranks(tiny_territory):
 
 
 def test_weights_merge_and_change_the_ranking(tiny_territory):
-    only_pop1 = {k: 0.0 for k in ("pop_2min", "pop_3min", "gravity_access", "ftth_share",
-                                  "minutes_to_nearest_site")}
-    r = score_tiny(tiny_territory, weights={**only_pop1, "pop_1min": 1.0})
+    r = score_tiny(tiny_territory, weights=only("pop_1min"))
     assert r.iloc[0]["site_id"] == "s-c"  # 400 people within 1 min vs 300
     assert r.iloc[0]["score"] == pytest.approx(100.0)
     eff = r.attrs["tierslieux"].effective_weights
@@ -115,9 +119,7 @@ def test_weights_file_with_unknown_criterion_names_the_file_and_valid_names(tiny
 
 @pytest.mark.parametrize("normalisation", ["min-max", "rank", "z-score"])
 def test_normalisations_follow_their_formulas(tiny_territory, normalisation):
-    only_pop1 = {"pop_1min": 1.0, "pop_2min": 0.0, "pop_3min": 0.0, "gravity_access": 0.0, "ftth_share": 0.0,
-                 "minutes_to_nearest_site": 0.0}
-    r = score_tiny(tiny_territory, weights=only_pop1, normalisation=normalisation)
+    r = score_tiny(tiny_territory, weights=only("pop_1min"), normalisation=normalisation)
     v = r["pop_1min"].astype(float)
     expected = {"min-max": (v - v.min()) / (v.max() - v.min()),
                 "rank": (v.rank(method="average") - 1) / (v.size - 1),
@@ -286,10 +288,12 @@ def test_territory_without_broadband_skips_ftth_share(tmp_path, tiny_layers):
     path = write_territory(tmp_path / "nobb.gpkg", tiny_layers)
     with pytest.warns(tl.DataWarning) as record:
         r = tl.score(path, thresholds=(1, 2, 3), progress=False, **KM_PER_MINUTE)
-    assert any("no 'broadband' layer" in str(w.message) for w in record)
+    assert any("criterion 'ftth_share' is skipped" in str(w.message) and "no broadband layer" in str(w.message)
+               for w in record)
+    assert r.attrs["tierslieux"].skipped["ftth_share_catchment"].endswith("has no broadband layer (or it is empty)")
     assert "ftth_share" not in r.columns and "contrib_ftth_share" not in r.columns
     assert "ftth_share" not in r.attrs["tierslieux"].weights
-    with pytest.warns(tl.DataWarning), pytest.raises(ValueError, match="ftth_share.*no broadband layer"):
+    with pytest.raises(ValueError, match="ftth_share.*skipped.*no broadband layer"):
         tl.score(path, weights={"ftth_share": 1}, progress=False)
 
 
@@ -318,7 +322,8 @@ def test_explain_adds_up_and_says_it_in_words(tiny_territory, normalisation):
 def test_explain_names_criteria_left_out_and_refuses_unknown_sites(tiny_territory):
     r = score_tiny(tiny_territory, weights={"gravity_access": 0})
     e = tl.explain(r, r.iloc[0]["site_id"])
-    assert "gravity): not counted (weight 0)" in e.text
+    line = next(x for x in e.text.splitlines() if "shown but not counted (weight 0): " in x)
+    assert "gravity_access" in line and "pop_1min" not in line
     with pytest.raises(ValueError, match=r"site_id 'nowhere' is not in the result \(\d+ sites, e.g. s-"):
         tl.explain(r, "nowhere")
     with pytest.raises(TypeError, match="GeoDataFrame returned by tierslieux.score"):

@@ -8,6 +8,8 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
+import tierslieux as tl
+
 from conftest import write_territory
 
 
@@ -39,8 +41,9 @@ def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
 
 def test_weights_from_the_command_line(tmp_path):
     out = tmp_path / "w.gpkg"
+    zero = [n for n in tl._core.default_weights([15, 30]) if n != "pop_30min"]
     p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weight", "pop_30min=1",
-            *[f"--weight={n}=0" for n in ("pop_15min", "gravity_access", "ftth_share", "minutes_to_nearest_site")])
+            *[f"--weight={n}=0" for n in zero])
     assert p.returncode == 0, p.stderr
     sites = gpd.read_file(out, layer="sites").sort_values("rank")
     # only pop_30min counts: ranks follow it (ties by site_id)
@@ -54,8 +57,8 @@ def test_weights_from_the_command_line(tmp_path):
 
 def test_weights_file_and_overrides_from_the_command_line(tmp_path):
     weights = tmp_path / "only_pop15.toml"
-    weights.write_text("[weights]\npop_15min = 1\npop_30min = 0\ngravity_access = 0\nftth_share = 0\n"
-                       "minutes_to_nearest_site = 0\n", encoding="utf-8")
+    zero = "".join(f"{n} = 0\n" for n in tl._core.default_weights([15, 30]) if n != "pop_15min")
+    weights.write_text("[weights]\npop_15min = 1\n" + zero, encoding="utf-8")
     out = tmp_path / "w.gpkg"
     p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weights", str(weights))
     assert p.returncode == 0, p.stderr

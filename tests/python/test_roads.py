@@ -29,8 +29,7 @@ def score(territory=TERRITORY, **kw):
 
 @pytest.fixture(scope="module")
 def result():
-    with pytest.warns(tl.DataWarning):
-        t = tl.load_territory(TERRITORY, crs=CRS)
+    t = tl.load_territory(TERRITORY, crs=CRS)
     return score(t)
 
 

@@ -9,8 +9,8 @@ Quick use::
     tl.plot_sites(result, "out/baronnies_sites.png")
 """
 from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
-from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, default_territory_path, load_territory, score,
-                   write_gpkg)
+from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, criteria, default_building_fit,
+                   default_territory_path, load_territory, score, write_gpkg)
 from ._explain import Explanation, explain
 from ._network import Network
 from ._portfolio import choose_sites
@@ -32,6 +32,8 @@ __all__ = [
     "ScoreRun",
     "Territory",
     "choose_sites",
+    "criteria",
+    "default_building_fit",
     "default_territory_path",
     "explain",
     "load_territory",

@@ -16,13 +16,20 @@ from ._frames import to_frame, to_layer
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Criterion names and what they measure (see docs/criteria.md).
-CRITERIA = {
-    "pop_<T>min": "people living in communes whose town hall is within T minutes of the site",
-    "gravity_access": "population weighted by exp(-minutes / gravity_decay_min), up to gravity_max_minutes",
-    "ftth_share": "share of premises with fibre (FttH) in the site's commune (broadband layer)",
-    "minutes_to_nearest_site": "minutes to the nearest other candidate site (gap filling: more is better)",
-}
+#: Criterion names and what they measure (the engine's catalogue; docs/criteria.md has the formulas).
+CRITERIA = {c["name"]: c["description"] for c in _core.criteria_catalogue()}
+
+
+def criteria() -> pd.DataFrame:
+    """The criteria catalogue: one row per criterion with ``name`` ("<T>" stands for a threshold in minutes),
+    ``family``, ``unit``, ``direction``, ``description``, ``input`` and ``when_missing`` (what happens without
+    that input: the criterion is skipped with a message, never a silent zero)."""
+    return pd.DataFrame.from_records(_core.criteria_catalogue())
+
+
+def default_building_fit() -> dict:
+    """The default building fit per site kind (0–1): a judgement to edit (``tl.score(building_fit=...)``)."""
+    return dict(_core.default_building_fit())
 
 
 @dataclass(eq=False)
@@ -49,6 +56,10 @@ class ScoreRun:
     communes_unreachable: int
     parameters: dict
     territory_path: str
+    skipped: dict = None
+    """Criteria left out because their input is missing: name -> reason."""
+    commute_source: str = ""
+    """Where commutes came from: "commute_flows", "aav2020" or "" (skipped)."""
 
     def __deepcopy__(self, memo):
         return self
@@ -151,13 +162,16 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
           adjacency_tolerance_m: float = 50.0, roads: Optional[PathLike] = None, roads_buffer_m: float = 5000.0,
           max_snap_m: float = 1000.0, catchment_buffer_m: float = 150.0, crs: str = "EPSG:2154",
           normalisation: str = "min-max", stability_draws: int = 1000, stability_seed: int = 20261128,
-          stability_concentration: float = 50.0, progress: bool = True) -> gpd.GeoDataFrame:
+          stability_concentration: float = 50.0, local_minutes: float = 15.0,
+          building_fit: Optional[Mapping[str, float]] = None, commute: Optional[Mapping[str, float]] = None,
+          progress: bool = True) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
     Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
-    ``detour_factor`` / ``speed_kmh``), measures each site (population within each threshold, gravity
-    accessibility, broadband, minutes to the nearest other site), normalises each criterion (min-max), and sums
-    the weighted criteria into a 0–100 score.
+    ``detour_factor`` / ``speed_kmh``), measures each site on the criteria of :func:`criteria` (demand within
+    reach, broadband, commute interception, building fit, gap filling and competition with existing tiers-lieux),
+    normalises each criterion (min-max by default), and sums the weighted criteria into a 0–100 score. A criterion
+    whose input is missing is skipped with a warning saying why (``result.attrs["tierslieux"].skipped``).
 
     Parameters
     ----------
@@ -165,8 +179,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         A :class:`Territory`, a path, or None for the embedded Baronnies territory.
     weights:
         Weight per criterion name, merged over the defaults (set a weight to 0 to drop a criterion), as a dict or
-        the path of a TOML file with a ``[weights]`` table (:func:`load_weights`). Unknown names or negative
-        weights raise ValueError listing the valid names (and naming the file).
+        the path of a TOML file with a ``[weights]`` table (:func:`load_weights`) and optional
+        ``[building_fit]`` and ``[commute]`` tables. Unknown names or negative weights raise ValueError listing the
+        valid names (and naming the file). A positive weight for a skipped criterion is an error saying why.
     thresholds:
         Catchment thresholds in whole minutes; each gives a ``pop_<T>min`` criterion.
     detour_factor, speed_kmh, access_speed_kmh:
@@ -192,6 +207,15 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         distribution centred on the effective weights (``stability_concentration`` × weights; larger = tighter),
         giving the columns ``p_top10`` (share of draws in the top 10), ``rank_p05`` and ``rank_p95``. The same
         seed gives the same columns. 0 draws skips it.
+    local_minutes:
+        The local catchment of ``ftth_share_catchment``, ``poor_broadband_pop``, commute interception and
+        ``demand_share`` (minutes).
+    building_fit:
+        Fit per site kind, 0–1, merged over :func:`default_building_fit` ("other" serves unlisted kinds).
+    commute:
+        Commute assumptions merged over the sourced defaults: ``pole_commuter_share`` (0.15), ``max_ratio``
+        (0.5), ``days_per_week`` (1.9), ``weeks_per_year`` (43.6), ``car_share`` (0.9), ``co2_g_per_km`` (193).
+        docs/criteria.md gives the source of each.
     progress:
         Show a progress bar.
 
@@ -230,6 +254,17 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     options.stability_seed = int(stability_seed)
     options.stability_concentration = float(stability_concentration)
     options.weights, weights_file = _weights.resolve(weights)
+    fit, assumptions = {}, {}
+    if weights_file:
+        _, fit, assumptions = _weights.load_settings(weights_file)
+    fit.update(_weights.numbers(building_fit, "building_fit"))
+    assumptions.update(_weights.numbers(commute, "commute", _weights.COMMUTE_KEYS))
+    options.building_fit = fit
+    c = _core.CommuteAssumptions()
+    for key, value in assumptions.items():
+        setattr(c, key, value)
+    options.commute = c
+    options.local_minutes = float(local_minutes)
     try:
         run = _core.run(territory._core, options, _progress.stages(progress))
     except InputError as e:
@@ -252,6 +287,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         effective_weights=dict(run.effective_weights),
         stage_seconds=dict(run.stage_seconds),
         communes_unreachable=int(run.communes_unreachable),
+        skipped=dict(run.skipped),
+        commute_source=run.commute_source,
         parameters={"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
                     "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
                     "gravity_decay_min": options.gravity_decay_min,
@@ -261,7 +298,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                     "stability_draws": options.stability_draws, "stability_seed": options.stability_seed,
                     "stability_concentration": options.stability_concentration,
                     "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
-                    "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m},
+                    "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m,
+                    "local_minutes": options.local_minutes, "building_fit": dict(options.building_fit),
+                    "commute": {k: getattr(c, k) for k in _weights.COMMUTE_KEYS}},
         territory_path=territory.path,
     )
     return sites

@@ -28,6 +28,18 @@ class CommuneGraphParams:
     access_speed_kmh: float
     def __init__(self) -> None: ...
 
+class CommuteAssumptions:
+    pole_commuter_share: float
+    max_ratio: float
+    days_per_week: float
+    weeks_per_year: float
+    car_share: float
+    co2_g_per_km: float
+    def __init__(self) -> None: ...
+
+def criteria_catalogue() -> list[dict[str, str]]: ...
+def default_building_fit() -> dict[str, float]: ...
+
 class RunOptions:
     graph: CommuneGraphParams
     adjacency_tolerance_m: float
@@ -40,6 +52,9 @@ class RunOptions:
     roads_clip_buffer_m: float
     max_snap_m: float
     catchment_buffer_m: float
+    local_minutes: float
+    commute: CommuteAssumptions
+    building_fit: dict[str, float]
     normalisation: str
     stability_draws: int
     stability_concentration: float
@@ -82,6 +97,8 @@ class RunResult:
     warnings: list[str]
     stage_seconds: dict[str, float]
     communes_unreachable: int
+    commute_source: str
+    skipped: list[tuple[str, str]]
     node_count: int
     edge_count: int
     component_count: int

@@ -4,27 +4,33 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 import pandas as pd
 
+from . import _core
 from ._core import InputError
 
-_UNITS = {"gravity_access": "people (decay-weighted)", "ftth_share": "share of premises",
-          "minutes_to_nearest_site": "minutes"}
+def _catalogue_entry(criterion: str) -> Optional[dict]:
+    for entry in _core.criteria_catalogue():
+        head, sep, tail = entry["name"].partition("<T>")
+        if not sep:
+            if entry["name"] == criterion:
+                return entry
+        elif re.fullmatch(re.escape(head) + r"(\d+)" + re.escape(tail), criterion):
+            minutes = criterion[len(head):len(criterion) - len(tail)]
+            return {**entry, "description": entry["description"].replace("<T>", minutes)}
+    return None
 
 
 def _describe(criterion: str) -> str:
-    m = re.fullmatch(r"pop_(\d+)min", criterion)
-    if m:
-        return f"people within {m.group(1)} minutes"
-    return {"gravity_access": "people reachable, nearer ones counting more (gravity)",
-            "ftth_share": "share of premises with fibre in its commune",
-            "minutes_to_nearest_site": "minutes to the nearest other candidate site (gap filling)"}.get(
-        criterion, criterion)
+    entry = _catalogue_entry(criterion)
+    return entry["description"] if entry else criterion
 
 
 def _unit(criterion: str) -> str:
-    return "people" if criterion.startswith("pop_") else _UNITS.get(criterion, "")
+    entry = _catalogue_entry(criterion)
+    return entry["unit"] if entry else ""
 
 
 def _number(v: float) -> str:
@@ -98,9 +104,12 @@ def explain(result: pd.DataFrame, site_id) -> Explanation:
                      f" -> {where}, × weight {r.effective_weight:.0%} = {r.points:.1f} points "
                      f"({r.share_of_score:.0%} of its score)")
     for r in table.itertuples():
-        if r.effective_weight <= 0:
-            why = "weight 0" if r.weight <= 0 else "the same value for every site, so its weight went to the others"
-            lines.append(f"- {r.description}: not counted ({why})")
+        if r.effective_weight <= 0 and r.weight > 0:
+            lines.append(f"- {r.description}: not counted (the same value for every site, so its weight went to "
+                         f"the others)")
+    unweighted = [r.criterion for r in table.itertuples() if r.weight <= 0]
+    if unweighted:
+        lines.append(f"- shown but not counted (weight 0): {', '.join(sorted(unweighted))}")
     counted = table[table["effective_weight"] > 0]
     if not counted.empty and counted["points_missed"].max() > 0.05:
         worst = counted.sort_values("points_missed", ascending=False).iloc[0]

@@ -5,7 +5,7 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Union
+from typing import Dict, Mapping, Optional, Sequence, Union
 
 from ._core import InputError, IoError
 
@@ -15,21 +15,12 @@ else:  # pragma: no cover - Python < 3.11
     import tomli as tomllib
 
 PathLike = Union[str, "os.PathLike[str]"]
-_ALLOWED_TOP = ("title", "description", "weights")
+_ALLOWED_TOP = ("title", "description", "weights", "building_fit", "commute")
+#: Keys of the [commute] table (tierslieux.CommuteAssumptions fields; docs/criteria.md gives their sources).
+COMMUTE_KEYS = ("pole_commuter_share", "max_ratio", "days_per_week", "weeks_per_year", "car_share", "co2_g_per_km")
 
 
-def load_weights(path: PathLike) -> Dict[str, float]:
-    """Read the ``[weights]`` table of a TOML file: one ``name = number`` line per criterion.
-
-    Optional top-level ``title`` and ``description`` strings say whose weights they are. The names are checked
-    by :func:`tierslieux.score` (unknown names raise ``ValueError`` listing the valid ones); here every value must
-    be a finite number >= 0. Errors name the file and the key. Example::
-
-        title = "Youth council, March 2027"
-        [weights]
-        pop_15min = 2      # demand close by counts double
-        ftth_share = 0     # drop broadband
-    """
+def _read(path: PathLike) -> "tuple[Path, dict]":
     p = Path(path)
     try:
         text = p.read_bytes()
@@ -50,17 +41,53 @@ def load_weights(path: PathLike) -> Dict[str, float]:
     for key in ("title", "description"):
         if key in doc and not isinstance(doc[key], str):
             raise InputError(f"weights file '{p}': {key} must be a string")
-    table = doc.get("weights")
+    return p, doc
+
+
+def _numbers(p: Path, doc: dict, table_name: str, what: str) -> Dict[str, float]:
+    table = doc.get(table_name, {})
     if not isinstance(table, dict):
-        raise InputError(f"weights file '{p}' has no [weights] table (one 'name = number' line per criterion)")
+        raise InputError(f"weights file '{p}': {table_name} must be a table ([{table_name}])")
     out: Dict[str, float] = {}
     for name, value in table.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"weights file '{p}': weight of '{name}' must be a number, not {value!r}")
+            raise InputError(f"weights file '{p}': {what} of '{name}' must be a number, not {value!r}")
         if not math.isfinite(value) or value < 0:
-            raise InputError(f"weights file '{p}': weight of '{name}' must be a finite number >= 0 (got {value})")
+            raise InputError(f"weights file '{p}': {what} of '{name}' must be a finite number >= 0 (got {value})")
         out[str(name)] = float(value)
     return out
+
+
+def load_settings(path: PathLike) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float]]":
+    """(weights, building_fit, commute) of a weights file; the last two are optional tables."""
+    weights = load_weights(path)
+    p, doc = _read(path)
+    fit = _numbers(p, doc, "building_fit", "building fit")
+    commute = _numbers(p, doc, "commute", "commute assumption")
+    unknown = [k for k in commute if k not in COMMUTE_KEYS]
+    if unknown:
+        raise InputError(f"weights file '{p}': [commute] has no key '{unknown[0]}' (keys: {', '.join(COMMUTE_KEYS)})")
+    return weights, fit, commute
+
+
+def load_weights(path: PathLike) -> Dict[str, float]:
+    """Read the ``[weights]`` table of a TOML file: one ``name = number`` line per criterion.
+
+    Optional top-level ``title`` and ``description`` strings say whose weights they are; optional
+    ``[building_fit]`` (value 0–1 per site kind) and ``[commute]`` (commute assumptions) tables are read by
+    :func:`tierslieux.score` when it is given the file. The names are checked
+    by :func:`tierslieux.score` (unknown names raise ``ValueError`` listing the valid ones); here every value must
+    be a finite number >= 0. Errors name the file and the key. Example::
+
+        title = "Youth council, March 2027"
+        [weights]
+        pop_15min = 2      # demand close by counts double
+        ftth_share = 0     # drop broadband
+    """
+    p, doc = _read(path)
+    if not isinstance(doc.get("weights"), dict):
+        raise InputError(f"weights file '{p}' has no [weights] table (one 'name = number' line per criterion)")
+    return _numbers(p, doc, "weights", "weight")
 
 
 def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]) -> "tuple[Dict[str, float], Optional[str]]":
@@ -78,3 +105,20 @@ def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]) -> "tuple[D
         except (TypeError, ValueError):
             raise InputError(f"weight of '{name}' must be a number, not {value!r}") from None
     return out, None
+
+
+def numbers(values: Optional[Mapping[str, float]], what: str, keys: Optional[Sequence[str]] = None
+            ) -> Dict[str, float]:
+    """A mapping of finite numbers >= 0 given in Python (building_fit=, commute=), checked like a file's tables."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{what} must be a mapping, not {type(values).__name__}")
+    out = {}
+    for name, value in values.items():
+        if keys is not None and name not in keys:
+            raise InputError(f"{what}: no key '{name}' (keys: {', '.join(keys)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise InputError(f"{what} of '{name}' must be a finite number >= 0, not {value!r}")
+        out[str(name)] = float(value)
+    return out

@@ -67,7 +67,11 @@ struct FeatureTable {
     std::vector<std::int64_t> fids;  ///< OGR feature ids, for messages
     std::vector<Geometry> geometries;
     std::vector<Column> columns;     ///< one per FieldSpec, same order
+    std::vector<std::string> fields; ///< every field the layer has, asked for or not
     std::vector<std::string> warnings;
+
+    /** True when the layer has this field (an optional field may be absent: its column is then all null). */
+    bool has_field(const std::string& field) const;
 
     std::size_t size() const noexcept { return fids.size(); }
     /** The column read for `field`; throws not_found. */

@@ -5,6 +5,7 @@
  * (docs/outputs.md).
  */
 
+#include <tierslieux/criteria.hpp>
 #include <tierslieux/io.hpp>
 #include <tierslieux/network.hpp>
 #include <tierslieux/osm.hpp>
@@ -41,10 +42,20 @@ struct RunOptions {
     double max_snap_m = 1000.0;
     /** Catchment polygons: reached road edges grown by this many metres (road graphs only). */
     double catchment_buffer_m = 150.0;
+    /**
+     * The local catchment (minutes) of ftth_share_catchment, poor_broadband_pop, commute interception,
+     * demand_share and the existing tiers-lieux counted around each commune.
+     */
+    double local_minutes = 15.0;
+    /** Assumptions of commute interception (docs/criteria.md gives their sources). */
+    CommuteAssumptions commute;
+    /** Building fit per site kind, 0-1, merged over default_building_fit() ("other": kinds not listed). */
+    std::map<std::string, double> building_fit;
 
     /**
-     * Weights per criterion name, merged over default_weights() (0 drops a criterion). A weight for ftth_share
-     * when the territory has no broadband layer is an input_error; unknown names are too.
+     * Weights per criterion name, merged over default_weights() (0 drops a criterion). A positive weight for a
+     * criterion that is skipped (its input is missing, e.g. ftth_share without a broadband layer) is an
+     * input_error saying why; unknown names are too.
      */
     std::map<std::string, double> weights;
     /** How criterion values are brought to [0, 1] before weighting (docs/criteria.md). */
@@ -53,8 +64,17 @@ struct RunOptions {
     StabilityOptions stability;
 }; // struct RunOptions
 
-/** Default weights for the given thresholds (docs/criteria.md). */
+/**
+ * Default weights for the given thresholds (docs/criteria.md). Criteria absent from the map (active_<T>min,
+ * poor_broadband_pop, commuters_intercepted, commute_co2_avoided) are computed and shown with weight 0.
+ */
 std::map<std::string, double> default_weights(const std::vector<int>& thresholds_min);
+
+/** A criterion of the catalogue that a run could not compute, and why. */
+struct SkippedCriterion {
+    std::string name;
+    std::string reason;
+}; // struct SkippedCriterion
 
 /** Called as work advances: stage name, units done, units in the stage. Must not throw. */
 using progress_callback = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
@@ -80,6 +100,14 @@ struct RunResult {
     /** [threshold][commune]: population of the communes whose town hall is within T minutes of this one's. */
     std::vector<std::vector<double>> commune_pop;
     std::size_t communes_unreachable = 0;        ///< communes with no site reachable
+    /** Criteria of the catalogue left out because their input is missing (each also in warnings). */
+    std::vector<SkippedCriterion> skipped;
+    /** Per commune, from commute interception (empty when skipped): commuters leaving, their mean minutes and
+     * km (one way) to work; NaN minutes/km when no commuter is known. */
+    std::vector<double> commune_commuters, commune_commute_minutes, commune_commute_km;
+    std::string commute_source;                  ///< "commute_flows", "aav2020" or "" (skipped)
+    /** Per commune: existing tiers-lieux within local_minutes (empty without the layer). */
+    std::vector<double> commune_existing_within;
     std::vector<std::string> warnings;
     std::map<std::string, double> stage_seconds;
 

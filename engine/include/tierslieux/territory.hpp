@@ -21,6 +21,13 @@ struct Commune {
     double active_population = 0.0; ///< people aged 15-64 in the labour force; valid when has_active_population
     bool has_active_population = false;
     bool in_territory = false;
+    /** INSEE attraction area (AAV 2020) code, "" when the layer has no aav2020_code (or it is null). */
+    std::string aav_code;
+    /**
+     * AAV 2020 category: 11 main pole, 12 secondary pole, 13 other pole commune, 20 commuter belt (couronne),
+     * 30 outside any attraction area; 0 when unknown.
+     */
+    int aav_category = 0;
     Geometry geometry;              ///< (Multi)Polygon, metric CRS
     Point town_hall;                ///< metric CRS
     std::int64_t fid = 0;           ///< feature id in the communes layer, for messages
@@ -45,6 +52,22 @@ struct Broadband {
     std::string vintage;
 }; // struct Broadband
 
+/** A tiers-lieu that already exists (optional layer existing_tiers_lieux). */
+struct ExistingTiersLieu {
+    std::string id;
+    std::string name;
+    std::string commune_code;
+    Point location; ///< metric CRS
+    std::int64_t fid = 0;
+}; // struct ExistingTiersLieu
+
+/** Workers living in home_code and working in work_code (optional table commute_flows, e.g. INSEE MOBPRO). */
+struct CommuteFlow {
+    std::string home_code;
+    std::string work_code;
+    double workers = 0.0;
+}; // struct CommuteFlow
+
 /** A loaded, validated territory. Communes are sorted by commune_code, sites by site_id. */
 struct Territory {
     std::string path;
@@ -52,6 +75,15 @@ struct Territory {
     std::vector<Commune> communes;
     std::vector<Site> sites;
     std::vector<Broadband> broadband; ///< one per commune that has figures
+    bool has_broadband_layer = false;
+    /** True when the communes layer has an aav2020_code and an aav2020_category field. */
+    bool has_aav = false;
+    /** True when the communes layer has an active_population field. */
+    bool has_active_population = false;
+    std::vector<ExistingTiersLieu> existing_tiers_lieux; ///< sorted by id
+    bool has_existing_tiers_lieux_layer = false;
+    std::vector<CommuteFlow> commute_flows; ///< home and work communes both in the communes layer
+    bool has_commute_flows_layer = false;
     std::vector<std::string> warnings;
 
     /** Index of a commune by code; throws not_found. */
@@ -66,8 +98,8 @@ struct LoadOptions {
 }; // struct LoadOptions
 
 /**
- * Loads a territory from a file with layers `communes`, `town_halls`, `sites` and optionally `broadband`
- * (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
+ * Loads a territory from a file with layers `communes`, `town_halls`, `sites` and optionally `broadband`,
+ * `existing_tiers_lieux` and `commute_flows` (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
  * negative or missing population, duplicate codes or ids, a site in an unknown commune, a commune without
  * town hall, no site at all.
  */

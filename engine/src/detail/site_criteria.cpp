@@ -1,0 +1,385 @@
+#include "detail/site_criteria.hpp"
+
+#include "detail/grouping.hpp"
+#include "detail/text.hpp"
+
+#include <tierslieux/errors.hpp>
+#include <tierslieux/geometry.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <queue>
+#include <set>
+
+namespace tierslieux::detail {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+/** The graph's arcs in CSR form with both minutes and metres (Network searches carry minutes only). */
+struct forward_arcs {
+    std::vector<std::uint32_t> first;
+    std::vector<node_id> head;
+    std::vector<double> minutes, metres;
+
+    explicit forward_arcs(const Network& network) : first(network.node_count() + 1, 0) {
+        const auto& edges = network.edges();
+        const auto& twoway = network.twoway();
+        for (std::size_t k = 0; k < edges.size(); ++k) {
+            ++first[edges[k].from + 1];
+            if (twoway[k]) {
+                ++first[edges[k].to + 1];
+            }
+        }
+        for (std::size_t v = 0; v + 1 < first.size(); ++v) {
+            first[v + 1] += first[v];
+        }
+        head.resize(first.back());
+        minutes.resize(first.back());
+        metres.resize(first.back());
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        auto add = [&](node_id from, node_id to, const Edge& e) {
+            const std::uint32_t a = fill[from]++;
+            head[a] = to;
+            minutes[a] = e.minutes;
+            metres[a] = e.length_m;
+        };
+        for (std::size_t k = 0; k < edges.size(); ++k) {
+            add(edges[k].from, edges[k].to, edges[k]);
+            if (twoway[k]) {
+                add(edges[k].to, edges[k].from, edges[k]);
+            }
+        }
+    }
+}; // struct forward_arcs
+
+/**
+ * Fastest paths from one node, with the length of each (the shortest among equally fast paths). Settles every
+ * node within `bound` minutes and goes on until each of `targets` is settled (or cannot be reached).
+ */
+class length_search {
+public:
+    explicit length_search(const forward_arcs& arcs)
+        : m_arcs(arcs), m_minutes(arcs.first.size() - 1, inf), m_metres(arcs.first.size() - 1, inf),
+          m_done(arcs.first.size() - 1, 0) {}
+
+    void run(node_id source, double bound, const std::vector<node_id>& targets) {
+        for (const node_id v : m_touched) {
+            m_minutes[v] = m_metres[v] = inf;
+            m_done[v] = 0;
+        }
+        m_touched.clear();
+        std::set<node_id> wanted(targets.begin(), targets.end());
+        using item = std::tuple<double, double, node_id>;
+        std::priority_queue<item, std::vector<item>, std::greater<item>> queue;
+        m_minutes[source] = 0.0;
+        m_metres[source] = 0.0;
+        m_touched.push_back(source);
+        queue.emplace(0.0, 0.0, source);
+        while (!queue.empty()) {
+            const auto [t, d, v] = queue.top();
+            queue.pop();
+            if (m_done[v] || t > m_minutes[v] || (t == m_minutes[v] && d > m_metres[v])) {
+                continue;
+            }
+            if (t > bound && wanted.empty()) {
+                break;
+            }
+            m_done[v] = 1;
+            wanted.erase(v);
+            for (std::uint32_t a = m_arcs.first[v]; a < m_arcs.first[v + 1]; ++a) {
+                const node_id w = m_arcs.head[a];
+                const double tw = t + m_arcs.minutes[a];
+                const double dw = d + m_arcs.metres[a];
+                const double slack = 1e-9 * std::max(1.0, tw);
+                const bool faster = tw < m_minutes[w] - slack;
+                const bool as_fast_shorter = std::abs(tw - m_minutes[w]) <= slack && dw < m_metres[w];
+                if (!m_done[w] && (faster || as_fast_shorter)) {
+                    if (std::isinf(m_minutes[w])) {
+                        m_touched.push_back(w);
+                    }
+                    m_minutes[w] = faster ? tw : std::min(tw, m_minutes[w]);
+                    m_metres[w] = dw;
+                    queue.emplace(m_minutes[w], dw, w);
+                }
+            }
+        }
+    }
+
+    /** Minutes to v (inf when not settled). */
+    double minutes(node_id v) const { return m_done[v] ? m_minutes[v] : inf; }
+    double metres(node_id v) const { return m_done[v] ? m_metres[v] : inf; }
+
+private:
+    const forward_arcs& m_arcs;
+    std::vector<double> m_minutes, m_metres;
+    std::vector<std::uint8_t> m_done;
+    std::vector<node_id> m_touched;
+}; // class length_search
+
+struct commute {
+    std::uint32_t home, work;
+    double commuters;
+}; // struct commute
+
+std::string counted(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
+
+} // namespace
+
+CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
+                                         const CommuteAssumptions& assumptions) {
+    const std::size_t nc = territory.communes.size();
+    const std::size_t ns = territory.sites.size();
+    CommuteInterception out;
+    std::vector<commute> commutes;
+    if (territory.has_commute_flows_layer) {
+        out.source = "commute_flows";
+        for (const CommuteFlow& f : territory.commute_flows) {
+            const auto h = static_cast<std::uint32_t>(territory.commune_index(f.home_code));
+            const auto w = static_cast<std::uint32_t>(territory.commune_index(f.work_code));
+            if (h != w && f.workers > 0.0) {
+                commutes.push_back({h, w, f.workers});
+            }
+        }
+        if (commutes.empty()) {
+            out.skipped = "the commute_flows table of '" + territory.path +
+                          "' holds no flow between two different communes of the communes layer";
+            return out;
+        }
+    } else if (!territory.has_aav) {
+        out.skipped = "'" + territory.path + "' has no commute_flows table, and its communes layer has no "
+                      "aav2020_code and aav2020_category fields to find each commune's employment pole";
+        return out;
+    } else if (!territory.has_active_population) {
+        out.skipped = "the communes layer of '" + territory.path + "' has no active_population field (commuters "
+                      "are estimated from it when there is no commute_flows table)";
+        return out;
+    } else {
+        out.source = "aav2020";
+        std::map<std::string, std::uint32_t> pole;
+        for (std::size_t c = 0; c < nc; ++c) {
+            if (territory.communes[c].aav_category == 11) {
+                pole[territory.communes[c].aav_code] = static_cast<std::uint32_t>(c);
+            }
+        }
+        std::set<std::string> no_pole;
+        std::vector<std::string> no_active;
+        for (std::size_t c = 0; c < nc; ++c) {
+            const Commune& k = territory.communes[c];
+            if (k.aav_category != 20) {
+                continue; // poles work at home; communes outside any area send < 15 % to a pole: not counted
+            }
+            const auto p = pole.find(k.aav_code);
+            if (p == pole.end()) {
+                no_pole.insert(k.aav_code);
+                continue;
+            }
+            if (!k.has_active_population) {
+                no_active.push_back(k.commune_code + " " + k.name);
+                continue;
+            }
+            commutes.push_back({static_cast<std::uint32_t>(c), p->second,
+                                k.active_population * assumptions.pole_commuter_share});
+        }
+        if (!no_pole.empty()) {
+            out.warnings.push_back("commute interception: the main pole (aav2020_category 11) of " +
+                                   counted(no_pole.size(), "attraction area(s)") + " (" +
+                                   join_names(std::vector<std::string>(no_pole.begin(), no_pole.end()), 5) +
+                                   ") is not in the communes layer: the commutes of their belts are left out");
+        }
+        if (!no_active.empty()) {
+            out.warnings.push_back("commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +
+                                   " have no active_population (" + join_names(no_active, 5) +
+                                   "): their commutes are left out");
+        }
+    }
+
+    out.commuters.assign(ns, 0.0);
+    out.km_per_year.assign(ns, 0.0);
+    out.co2_t_per_year.assign(ns, 0.0);
+    out.commune_commuters.assign(nc, 0.0);
+    out.commune_minutes.assign(nc, nan);
+    out.commune_km.assign(nc, nan);
+    const double metres_per_minute = at.access_speed_kmh * 1000.0 / 60.0;
+    const double trips_per_year = 2.0 * assumptions.days_per_week * assumptions.weeks_per_year;
+    std::sort(commutes.begin(), commutes.end(),
+              [](const commute& a, const commute& b) { return a.home < b.home; });
+    const forward_arcs arcs{at.network};
+    length_search search{arcs};
+    std::vector<std::string> unplaced;
+    std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
+    for (std::size_t i = 0; i < commutes.size();) {
+        const std::uint32_t h = commutes[i].home;
+        std::size_t end = i;
+        std::vector<node_id> targets;
+        while (end < commutes.size() && commutes[end].home == h) {
+            if (!std::isnan(at.commune_access[commutes[end].work])) {
+                targets.push_back(at.commune_node[commutes[end].work]);
+            }
+            ++end;
+        }
+        const double home_access = at.commune_access[h];
+        if (std::isnan(home_access)) {
+            unplaced.push_back(territory.communes[h].commune_code);
+            i = end;
+            continue;
+        }
+        search.run(at.commune_node[h], std::max(0.0, local_minutes - home_access), targets);
+        for (; i < end; ++i) {
+            const commute& c = commutes[i];
+            const double work_access = at.commune_access[c.work];
+            const double t_work = home_access + search.minutes(at.commune_node[c.work]) + work_access;
+            if (!std::isfinite(t_work)) {
+                unplaced.push_back(territory.communes[h].commune_code + "->" + territory.communes[c.work].commune_code);
+                continue;
+            }
+            const double d_work = (home_access + work_access) * metres_per_minute +
+                                  search.metres(at.commune_node[c.work]);
+            out.commune_commuters[h] += c.commuters;
+            placed[h] += c.commuters;
+            minutes_sum[h] += c.commuters * t_work;
+            km_sum[h] += c.commuters * d_work / 1000.0;
+            for (std::size_t s = 0; s < ns; ++s) {
+                const double t_site = home_access + search.minutes(at.site_node[s]) + at.site_access[s];
+                if (!(t_site <= local_minutes) || t_site > assumptions.max_ratio * t_work) {
+                    continue; // NaN (not snapped), unreachable, too far, or not much closer than work
+                }
+                const double d_site = (home_access + at.site_access[s]) * metres_per_minute +
+                                      search.metres(at.site_node[s]);
+                const double km = c.commuters * std::max(0.0, d_work - d_site) / 1000.0 * trips_per_year *
+                                  assumptions.car_share;
+                out.commuters[s] += c.commuters;
+                out.km_per_year[s] += km;
+                out.co2_t_per_year[s] += km * assumptions.co2_g_per_km / 1e6;
+            }
+        }
+    }
+    for (std::size_t c = 0; c < nc; ++c) {
+        if (placed[c] > 0.0) {
+            out.commune_minutes[c] = minutes_sum[c] / placed[c];
+            out.commune_km[c] = km_sum[c] / placed[c];
+        }
+    }
+    if (!unplaced.empty()) {
+        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") +
+                               " could not be placed on the graph (a town hall not snapped, or no path): " +
+                               join_names(unplaced, 5));
+    }
+    return out;
+}
+
+Competition competition(const Territory& territory, const Attachment& at, bool road_graph, double max_snap_m,
+                        double detour_factor, double local_minutes,
+                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment) {
+    Competition out;
+    const auto& existing = territory.existing_tiers_lieux;
+    if (!territory.has_existing_tiers_lieux_layer || existing.empty()) {
+        out.skipped = territory.has_existing_tiers_lieux_layer
+                          ? "the existing_tiers_lieux layer of '" + territory.path + "' is empty"
+                          : "'" + territory.path + "' has no existing_tiers_lieux layer";
+        return out;
+    }
+    const std::size_t nc = territory.communes.size();
+    const std::size_t ns = territory.sites.size();
+    // attach each existing tiers-lieu like a site
+    std::vector<node_id> node;
+    std::vector<double> access;
+    const double metres_per_minute = at.access_speed_kmh * 1000.0 / 60.0;
+    if (road_graph) {
+        std::vector<Point> points;
+        for (const auto& e : existing) {
+            points.push_back(e.location);
+        }
+        std::vector<double> snap_m;
+        node = at.network.nearest_nodes(points, &snap_m);
+        std::vector<std::string> far;
+        for (std::size_t i = 0; i < existing.size(); ++i) {
+            access.push_back(snap_m[i] <= max_snap_m ? snap_m[i] / metres_per_minute : nan);
+            if (std::isnan(access.back())) {
+                far.push_back(existing[i].id);
+            }
+        }
+        if (!far.empty()) {
+            out.warnings.push_back(counted(far.size(), "existing tiers-lieu(x)") + " lie more than " +
+                                   std::to_string(static_cast<long long>(std::lround(max_snap_m))) +
+                                   " m from the road graph and are left out of the competition criteria: " +
+                                   join_names(far, 5));
+        }
+    } else {
+        for (const auto& e : existing) {
+            const std::size_t k = territory.commune_index(e.commune_code);
+            node.push_back(at.commune_node[k]);
+            access.push_back(commune_graph_minutes(distance_m(e.location, territory.communes[k].town_hall),
+                                                   detour_factor, at.access_speed_kmh));
+        }
+    }
+    std::vector<node_id> sources;
+    std::vector<double> start;
+    for (std::size_t i = 0; i < existing.size(); ++i) {
+        if (!std::isnan(access[i])) {
+            sources.push_back(node[i]);
+            start.push_back(access[i]);
+        }
+    }
+    out.minutes_to_existing.assign(ns, nan);
+    out.demand_share.assign(ns, nan);
+    out.commune_existing_within.assign(nc, nan);
+    if (sources.empty()) {
+        out.skipped = "no existing tiers-lieu of '" + territory.path + "' could be placed on the graph";
+        return out;
+    }
+    const std::vector<double> from_existing = at.network.nearest_source_minutes(sources, start, inf);
+    const grouped_by_node at_node{at.network.node_count(), at.commune_node, [&] {
+                                      std::vector<bool> keep;
+                                      for (const double a : at.commune_access) {
+                                          keep.push_back(!std::isnan(a));
+                                      }
+                                      return keep;
+                                  }()};
+    for (std::size_t c = 0; c < nc; ++c) {
+        if (!std::isnan(at.commune_access[c])) {
+            out.commune_existing_within[c] = 0.0;
+        }
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (start[i] > local_minutes) {
+            continue;
+        }
+        const Reach reach = at.towards.reach(sources[i], local_minutes - start[i]);
+        for (const node_id v : reach.nodes) {
+            for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
+                out.commune_existing_within[at_node.item[a]] += 1.0;
+            }
+        }
+    }
+    std::vector<std::string> none;
+    for (std::size_t s = 0; s < ns; ++s) {
+        if (std::isnan(at.site_access[s])) {
+            continue; // not snapped: NaN, reported by the pipeline
+        }
+        const double t = from_existing[at.site_node[s]] + at.site_access[s];
+        if (std::isfinite(t)) {
+            out.minutes_to_existing[s] = t;
+        } else {
+            none.push_back(territory.sites[s].site_id);
+        }
+        double share = 0.0;
+        for (const auto& [c, minutes] : catchment[s]) {
+            if (minutes <= local_minutes) {
+                share += territory.communes[c].population / (1.0 + out.commune_existing_within[c]);
+            }
+        }
+        out.demand_share[s] = share;
+    }
+    if (!none.empty()) {
+        out.warnings.push_back(counted(none.size(), "site(s)") + " cannot be reached from any existing tiers-lieu "
+                               "(minutes_to_existing_tiers_lieu is NaN): " + join_names(none, 5));
+    }
+    return out;
+}
+
+} // namespace tierslieux::detail

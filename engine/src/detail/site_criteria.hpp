@@ -1,0 +1,73 @@
+#pragma once
+/**
+ * @file site_criteria.hpp
+ * Criteria of the catalogue (tierslieux/criteria.hpp) that need more than one catchment search per site: commute
+ * interception (searches from the communes with their path lengths) and competition with existing tiers-lieux.
+ * Internal to the engine; the pipeline calls them.
+ */
+
+#include <tierslieux/criteria.hpp>
+#include <tierslieux/network.hpp>
+#include <tierslieux/territory.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tierslieux::detail {
+
+/** Where communes and sites join the graph, as the pipeline attached them. */
+struct Attachment {
+    const Network& network;
+    const Network& towards;                    ///< network with every edge reversed (people travel to places)
+    const std::vector<node_id>& commune_node;
+    const std::vector<double>& commune_access; ///< minutes; NaN: not snapped
+    const std::vector<node_id>& site_node;
+    const std::vector<double>& site_access;    ///< minutes; NaN: not snapped
+    double access_speed_kmh;                   ///< access legs are driven at this speed
+}; // struct Attachment
+
+/** Commute interception per site, and the commutes found per commune (for the communes layer). */
+struct CommuteInterception {
+    std::string skipped;                 ///< why the criteria are skipped ("" = computed)
+    std::string source;                  ///< "commute_flows" or "aav2020"
+    std::vector<double> commuters;       ///< per site: commuters intercepted
+    std::vector<double> km_per_year;     ///< per site: car km a year avoided
+    std::vector<double> co2_t_per_year;  ///< per site: tonnes of CO2 a year avoided
+    std::vector<double> commune_commuters; ///< per commune: commuters leaving it (NaN: no commute known)
+    std::vector<double> commune_minutes;   ///< per commune: commuter-weighted minutes to work
+    std::vector<double> commune_km;        ///< per commune: commuter-weighted km to work (one way)
+    std::vector<std::string> warnings;
+}; // struct CommuteInterception
+
+/**
+ * Commutes come from territory.commute_flows when the table exists, else from the attraction areas: the active
+ * residents of a commuter-belt commune (category 20) × assumptions.pole_commuter_share go to the main pole
+ * commune (category 11) of their AAV. A commuter from home h to work w is intercepted by site s when
+ * t(h, s) <= local_minutes and t(h, s) <= max_ratio × t(h, w); the km avoided are 2 × (d(h, w) − d(h, s)) per
+ * day, d the length of the fastest path, times days_per_week × weeks_per_year × car_share.
+ */
+CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
+                                         const CommuteAssumptions& assumptions);
+
+/** Competition with existing tiers-lieux: both criteria, or why they are skipped. */
+struct Competition {
+    std::string skipped;
+    std::vector<double> minutes_to_existing; ///< per site; NaN: none reachable
+    std::vector<double> demand_share;        ///< per site, people
+    std::vector<double> commune_existing_within; ///< per commune: existing tiers-lieux within local_minutes
+    std::vector<std::string> warnings;
+}; // struct Competition
+
+/**
+ * minutes_to_existing(s) = min over existing e of access(e) + path(e, s) + access(s); demand_share(s) = Σ P(c) /
+ * (1 + N(c)) over communes c with t(c, s) <= local_minutes, N(c) the existing tiers-lieux with t(c, e) <=
+ * local_minutes (each commune's people shared equally among the places they reach). `catchment` gives, per
+ * site, the communes and their minutes (access included) within at least local_minutes. max_snap_m: existing
+ * tiers-lieux farther from a road graph are left out with a warning (road graphs only).
+ */
+Competition competition(const Territory& territory, const Attachment& at, bool road_graph, double max_snap_m,
+                        double detour_factor, double local_minutes,
+                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment);
+
+} // namespace tierslieux::detail

@@ -1,0 +1,379 @@
+// criteria.hpp and the catalogue criteria of the pipeline, on the tiny territory (tiny_territory.hpp) with hand-
+// computed values: active population, broadband across the catchment, commute interception (attraction areas and
+// flow table), building fit and hybridity, competition with existing tiers-lieux, and every "input missing" path.
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tierslieux/criteria.hpp>
+#include <tierslieux/errors.hpp>
+#include <tierslieux/pipeline.hpp>
+
+#include "support.hpp"
+#include "tiny_territory.hpp"
+
+using namespace tierslieux;
+using tierslieux::test::any_contains_all;
+using tierslieux::test::contains_all;
+using tierslieux::test::message_of;
+using tierslieux::test::TempDir;
+
+namespace {
+
+const double NaN = std::nan("");
+
+/** Detour 1.0 at 60 km/h: 1 km is 1 minute, on the graph and on the access legs. */
+RunOptions km_is_minute() {
+    RunOptions o;
+    o.graph.detour_factor = 1.0;
+    o.graph.speed_kmh = 60.0;
+    o.graph.access_speed_kmh = 60.0;
+    o.stability.draws = 0;
+    return o;
+}
+
+/** Communes (layer order E D C B A): D is the main pole of AAV 001, A B C its belt, E outside any area. */
+void add_attraction_areas(std::vector<LayerData>& layers) {
+    layers[0].columns.push_back(Column::of_strings("aav2020_code", {"000", "001", "001", "001", "001"}));
+    layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 11, 20, 20, 20}));
+}
+
+LayerData flows_layer(const std::vector<std::string>& home, const std::vector<std::string>& work,
+                      const std::vector<double>& workers) {
+    LayerData flows;
+    flows.name = "commute_flows";
+    flows.geometry_type = GeometryType::none;
+    flows.columns = {Column::of_strings("home_code", home), Column::of_strings("work_code", work),
+                     Column::of_reals("workers", workers)};
+    return flows;
+}
+
+/** One existing tiers-lieu at D's town hall. */
+LayerData existing_layer() {
+    LayerData existing;
+    existing.name = "existing_tiers_lieux";
+    existing.geometry_type = GeometryType::point;
+    existing.wkb = {tierslieux::test::point_wkb(tierslieux::test::hall_km(30))};
+    existing.columns = {Column::of_strings("id", {"tl1"}), Column::of_strings("name", {"La Ruche de Delta"}),
+                        Column::of_strings("commune_code", {"05004"})};
+    return existing;
+}
+
+class Criteria : public ::testing::Test {
+protected:
+    void SetUp() override { m_dir = std::make_unique<TempDir>(); }
+
+    Territory load(const std::vector<LayerData>& layers) {
+        const std::string path = m_dir->file("t" + std::to_string(m_count++) + ".gpkg");
+        write_gpkg(path, layers);
+        return load_territory(path);
+    }
+
+    static const Criterion* find(const RunResult& r, const std::string& name) {
+        for (const auto& c : r.criteria) {
+            if (c.name == name) {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
+
+    static const std::vector<double>& values(const RunResult& r, const std::string& name) {
+        const Criterion* c = find(r, name);
+        if (!c) {
+            throw std::logic_error("no criterion " + name);
+        }
+        return c->values;
+    }
+
+    static bool is_skipped(const RunResult& r, const std::string& name, const std::string& reason_part) {
+        for (const auto& s : r.skipped) {
+            if (s.name == name) {
+                return s.reason.find(reason_part) != std::string::npos;
+            }
+        }
+        return false;
+    }
+
+    std::unique_ptr<TempDir> m_dir;
+    int m_count = 0;
+}; // class Criteria
+
+void expect_values(const std::vector<double>& actual, const std::vector<double>& expected) {
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        if (std::isnan(expected[i])) {
+            EXPECT_TRUE(std::isnan(actual[i])) << "at " << i << ": " << actual[i];
+        } else {
+            EXPECT_NEAR(actual[i], expected[i], 1e-9 * std::max(1.0, std::abs(expected[i]))) << "at " << i;
+        }
+    }
+}
+
+} // namespace
+
+// Sites in territory order: s1 (node A, access 1 min), s2 (node C, access 4), s3 (node B, access 0).
+// Town halls A B C D are 10 minutes (10 km) apart in a row; E has no neighbour.
+
+TEST(CriteriaCatalogue, EveryCriterionIsDocumentedOnce) {
+    std::set<std::string> names;
+    for (const auto& info : criteria_catalogue()) {
+        EXPECT_TRUE(names.insert(info.name).second) << info.name;
+        EXPECT_FALSE(info.unit.empty()) << info.name;
+        EXPECT_FALSE(info.description.empty()) << info.name;
+        EXPECT_FALSE(info.when_missing.empty()) << info.name;
+    }
+    EXPECT_EQ(criterion_info("pop_15min").name, "pop_<T>min");
+    EXPECT_EQ(criterion_info("active_45min").name, "active_<T>min");
+    EXPECT_EQ(criterion_info("commute_km_avoided").family, "commute");
+    EXPECT_THROW(criterion_info("pop_min"), not_found);
+    EXPECT_THROW(criterion_info("pop_x5min"), not_found);
+    EXPECT_THROW(criterion_info("bogus"), not_found);
+}
+
+TEST(CriteriaCatalogue, HybridityCountsDistinctServicesNotAttributes) {
+    EXPECT_EQ(hybridity(""), 0);
+    EXPECT_EQ(hybridity("mairie"), 1);
+    EXPECT_EQ(hybridity("france_services;type=Principal;format=Fixe"), 1);
+    EXPECT_EQ(hybridity(" coworking ; fablab;coworking;; "), 2);
+}
+
+TEST(CriteriaCatalogue, AssumptionsAreValidated) {
+    CommuteAssumptions a;
+    EXPECT_NO_THROW(validate(a));
+    a.car_share = 1.5;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { validate(a); }), {"car_share", "1.5"}));
+    a = CommuteAssumptions{};
+    a.days_per_week = NaN;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { validate(a); }), {"days_per_week"}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { validate_building_fit({{"town_hall", -0.1}}); }),
+                             {"town_hall", "[0, 1]"}));
+}
+
+TEST_F(Criteria, DemandAndBroadbandAcrossTheCatchment) {
+    const Territory t = load(tierslieux::test::tiny_territory_layers());
+    RunOptions o = km_is_minute();
+    const RunResult r = run(t, o);
+    // 15 min: s1 reaches A (1) B (11); s2 B (14) C (4) D (14); s3 A (10) B (0) C (10)
+    expect_values(values(r, "active_15min"), {50.0 + 100.0, 100.0 + 200.0 + 400.0, 50.0 + 100.0 + 200.0});
+    // 30 min: s1 A B C (D at 31 is out); s2 and s3 every commune but E (whose active population is unknown)
+    expect_values(values(r, "active_30min"), {350.0, 750.0, 750.0});
+    // broadband A 0.2 (pop 100), B 0.8 (200), C 0.5 (400), D no row (left out of the mean)
+    expect_values(values(r, "ftth_share_catchment"),
+                  {(20.0 + 160.0) / 300.0, (160.0 + 200.0) / 600.0, (20.0 + 160.0 + 200.0) / 700.0});
+    expect_values(values(r, "poor_broadband_pop"), {80.0 + 40.0, 40.0 + 200.0, 80.0 + 40.0 + 200.0});
+    EXPECT_TRUE(any_contains_all(r.warnings, {"have no broadband row", "05004"}));
+    // a wider local catchment reaches more
+    o.local_minutes = 30.0;
+    const RunResult wide = run(t, o);
+    expect_values(values(wide, "poor_broadband_pop"), {80.0 + 40.0 + 200.0, 320.0, 320.0});
+}
+
+TEST_F(Criteria, ActivePopulationUnknownInTheCatchmentIsNaNAndSaid) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers[0].columns[3] = Column::of_reals("active_population", {NaN, 400.0, NaN, 100.0, 50.0}); // C unknown
+    const RunResult r = run(load(layers), km_is_minute());
+    expect_values(values(r, "active_15min"), {150.0, NaN, NaN});
+    EXPECT_TRUE(any_contains_all(r.warnings, {"active_15min", "2 site(s)", "NaN"}));
+}
+
+TEST_F(Criteria, BuildingFitUsesThePlannersTable) {
+    const Territory t = load(tierslieux::test::tiny_territory_layers());
+    RunOptions o = km_is_minute();
+    const RunResult r = run(t, o);
+    // s1 third_place (not listed: 'other' 0.5), s2 france_services 1.0, s3 town_hall 0.6
+    expect_values(values(r, "building_fit"), {0.5, 1.0, 0.6});
+    EXPECT_TRUE(any_contains_all(r.warnings, {"third_place", "'other'"}));
+    expect_values(values(r, "hybridity"), {2.0, 1.0, 0.0});
+    o.building_fit = {{"third_place", 0.9}, {"town_hall", 0.2}};
+    expect_values(values(run(t, o), "building_fit"), {0.9, 1.0, 0.2});
+    o.building_fit = {{"third_place", 2.0}};
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { run(t, o); }), {"third_place", "[0, 1]"}));
+}
+
+TEST_F(Criteria, CommuteInterceptionFromAttractionAreas) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers);
+    const RunResult r = run(load(layers), km_is_minute());
+    // belt communes send 15 % of their actives to pole D: A 7.5 (30 min), B 15 (20 min), C 30 (10 min).
+    // Intercepted when the site is within 15 min and at most half the minutes to D:
+    //   A (half 15): s1 at 1, s3 at 10;  B (half 10): s3 at 0 (s1 at 11 is not);  C (half 5): s2 at 4
+    expect_values(values(r, "commuters_intercepted"), {7.5, 30.0, 7.5 + 15.0});
+    // km a year: 2 trips a day x 1.9 days x 43.6 weeks x 0.9 by car x (km to D - km to the site)
+    const double f = 2.0 * 1.9 * 43.6 * 0.9;
+    const std::vector<double> km{7.5 * (30.0 - 1.0) * f, 30.0 * (10.0 - 4.0) * f,
+                                 (7.5 * (30.0 - 10.0) + 15.0 * (20.0 - 0.0)) * f};
+    expect_values(values(r, "commute_km_avoided"), km);
+    expect_values(values(r, "commute_co2_avoided"), {km[0] * 193e-6, km[1] * 193e-6, km[2] * 193e-6});
+    EXPECT_EQ(r.commute_source, "aav2020");
+    // communes layer: commuters leaving each (E D C B A order is A B C D E here) and their minutes to work
+    expect_values(r.commune_commuters, {7.5, 15.0, 30.0, 0.0, 0.0});
+    expect_values(r.commune_commute_minutes, {30.0, 20.0, 10.0, NaN, NaN});
+    expect_values(r.commune_commute_km, {30.0, 20.0, 10.0, NaN, NaN});
+}
+
+TEST_F(Criteria, CommuteAssumptionsChangeTheFigures) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers);
+    const Territory t = load(layers);
+    RunOptions o = km_is_minute();
+    o.commute.pole_commuter_share = 0.5;
+    o.commute.max_ratio = 1.0;  // any site nearer than work
+    o.commute.days_per_week = 1.0;
+    o.commute.weeks_per_year = 1.0;
+    o.commute.car_share = 1.0;
+    o.commute.co2_g_per_km = 1000.0; // 1 kg per km
+    const RunResult r = run(t, o);
+    // A 25 (30 min): s1 1, s3 10;  B 50 (20 min): s1 11, s3 0, s2 14;  C 100 (10 min): s2 4, s3 10 (<= 10)
+    expect_values(values(r, "commuters_intercepted"), {25.0 + 50.0, 50.0 + 100.0, 25.0 + 50.0 + 100.0});
+    const std::vector<double> km{2 * (25.0 * 29.0 + 50.0 * 9.0), 2 * (50.0 * 6.0 + 100.0 * 6.0),
+                                 2 * (25.0 * 20.0 + 50.0 * 20.0 + 100.0 * 0.0)};
+    expect_values(values(r, "commute_km_avoided"), km);
+    expect_values(values(r, "commute_co2_avoided"), {km[0] / 1000.0, km[1] / 1000.0, km[2] / 1000.0});
+    o.commute.car_share = -1.0;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { run(t, o); }), {"car_share"}));
+}
+
+TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers); // a flow table wins over the attraction areas
+    layers.push_back(flows_layer({"05001", "05003", "05005", "05002", "99999"},
+                                 {"05004", "05001", "05004", "05002", "05004"}, {10.0, 5.0, 3.0, 4.0, 7.0}));
+    const Territory t = load(layers);
+    EXPECT_TRUE(any_contains_all(t.warnings, {"commute_flows", "1 flow(s)", "7 workers"}));
+    const RunResult r = run(t, km_is_minute());
+    EXPECT_EQ(r.commute_source, "commute_flows");
+    // A->D 10 (30 min): s1 1, s3 10;  C->A 5 (20 min, half 10): s2 4, s3 10;  E->D 3: no path;  B->B: not a commute
+    expect_values(values(r, "commuters_intercepted"), {10.0, 5.0, 15.0});
+    const double f = 2.0 * 1.9 * 43.6 * 0.9;
+    expect_values(values(r, "commute_km_avoided"),
+                  {10.0 * 29.0 * f, 5.0 * (20.0 - 4.0) * f, (10.0 * 20.0 + 5.0 * 10.0) * f});
+    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commute(s) could not be placed", "05005->05004"}));
+}
+
+TEST_F(Criteria, BadFlowsAreRefusedWithTheirFeature) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(flows_layer({"05001"}, {"05004"}, {-2.0}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }),
+                             {"commute_flows", "fid=", "05001 -> 05004", "workers"}));
+    layers.back() = flows_layer({"05001", "05001"}, {"05004", "05004"}, {1.0, 2.0});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"appears twice"}));
+    layers.back() = flows_layer({"05002"}, {"05002"}, {4.0});
+    const RunResult r = run(load(layers), km_is_minute());
+    EXPECT_TRUE(is_skipped(r, "commute_km_avoided", "holds no flow between two different communes"));
+}
+
+TEST_F(Criteria, BadAttractionCategoryIsRefused) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers[0].columns.push_back(Column::of_strings("aav2020_code", {"000", "001", "001", "001", "001"}));
+    layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 11, 20, 21, 20}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }),
+                             {"communes", "05002", "aav2020_category = 21"}));
+}
+
+TEST_F(Criteria, CompetitionWithExistingTiersLieux) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(existing_layer());
+    const RunResult r = run(load(layers), km_is_minute());
+    // from the tiers-lieu at D: s1 30 + 1, s2 10 + 4, s3 20 + 0
+    expect_values(values(r, "minutes_to_existing_tiers_lieu"), {31.0, 14.0, 20.0});
+    // communes within 15 min of it: D (0) and C (10). Each commune's people are shared with the places they reach:
+    // s1: A 100 + B 200;  s2: B 200 + C 400 / 2 + D 800 / 2;  s3: A 100 + B 200 + C 400 / 2
+    expect_values(values(r, "demand_share"), {300.0, 800.0, 500.0});
+    expect_values(r.commune_existing_within, {0.0, 0.0, 1.0, 1.0, 0.0});
+}
+
+TEST_F(Criteria, BadExistingTiersLieuxAreRefused) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(existing_layer());
+    layers.back().columns[2] = Column::of_strings("commune_code", {"09999"});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }),
+                             {"existing_tiers_lieux", "tl1", "09999"}));
+}
+
+TEST_F(Criteria, MissingInputsSkipTheirCriteriaWithAReason) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.pop_back();                                          // no broadband layer
+    layers[0].columns.erase(layers[0].columns.begin() + 3);     // no active_population field
+    layers[2].columns[4] = Column::of_strings("services", {"", "", ""}); // no service anywhere
+    const Territory t = load(layers);
+    const RunResult r = run(t, km_is_minute());
+    EXPECT_TRUE(is_skipped(r, "active_15min", "no active_population field"));
+    EXPECT_TRUE(is_skipped(r, "active_30min", "no active_population field"));
+    for (const char* name : {"ftth_share", "ftth_share_catchment", "poor_broadband_pop"}) {
+        EXPECT_TRUE(is_skipped(r, name, "no broadband layer")) << name;
+    }
+    for (const char* name : {"commuters_intercepted", "commute_km_avoided", "commute_co2_avoided"}) {
+        EXPECT_TRUE(is_skipped(r, name, "aav2020_code")) << name;
+    }
+    EXPECT_TRUE(is_skipped(r, "hybridity", "lists any service"));
+    EXPECT_TRUE(is_skipped(r, "minutes_to_existing_tiers_lieu", "no existing_tiers_lieux layer"));
+    EXPECT_TRUE(is_skipped(r, "demand_share", "no existing_tiers_lieux layer"));
+    for (const auto& s : r.skipped) {
+        EXPECT_EQ(find(r, s.name), nullptr) << s.name << " is both skipped and computed";
+        EXPECT_TRUE(any_contains_all(r.warnings, {"criterion '" + s.name + "' is skipped"})) << s.name;
+    }
+    EXPECT_EQ(r.skipped.size(), 11u);
+    // a positive weight for a skipped criterion is an error that says why; a zero weight is accepted
+    RunOptions o = km_is_minute();
+    o.weights = {{"commute_km_avoided", 0.3}};
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { run(t, o); }),
+                             {"commute_km_avoided", "skipped", "aav2020_code"}));
+    o.weights = {{"commute_km_avoided", 0.0}, {"ftth_share", 0.0}};
+    EXPECT_NO_THROW(run(t, o));
+}
+
+TEST_F(Criteria, AttractionAreasWithoutActivePopulationSkipCommutes) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers);
+    layers[0].columns.erase(layers[0].columns.begin() + 3); // no active_population field
+    const RunResult r = run(load(layers), km_is_minute());
+    EXPECT_TRUE(is_skipped(r, "commuters_intercepted", "no active_population field"));
+}
+
+TEST_F(Criteria, EmptyExistingLayerSkipsCompetition) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    LayerData existing = existing_layer();
+    existing.wkb.clear();
+    for (auto& c : existing.columns) {
+        c = Column::of_strings(c.name, {});
+    }
+    layers.push_back(existing);
+    const RunResult r = run(load(layers), km_is_minute());
+    EXPECT_TRUE(is_skipped(r, "demand_share", "is empty"));
+}
+
+TEST_F(Criteria, NewCriteriaAreInTheSitesLayer) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers);
+    layers.push_back(existing_layer());
+    const Territory t = load(layers);
+    const RunOptions o = km_is_minute();
+    const RunResult r = run(t, o);
+    const std::vector<LayerData> out = to_layers(t, r, o);
+    const auto site_columns = tierslieux::test::column_names(out[0]);
+    const std::set<std::string> sites(site_columns.begin(), site_columns.end());
+    for (const char* name : {"active_15min", "ftth_share_catchment", "poor_broadband_pop", "commuters_intercepted",
+                             "commute_km_avoided", "commute_co2_avoided", "building_fit", "hybridity",
+                             "minutes_to_existing_tiers_lieu", "demand_share", "contrib_commute_km_avoided"}) {
+        EXPECT_TRUE(sites.count(name)) << name;
+    }
+    const auto commune_columns = tierslieux::test::column_names(out[1]);
+    const std::set<std::string> communes(commune_columns.begin(), commune_columns.end());
+    for (const char* name : {"commuters", "commute_minutes", "commute_km", "existing_tiers_lieux_within"}) {
+        EXPECT_TRUE(communes.count(name)) << name;
+    }
+    // default weights of the criteria computed: commute_km 0.15, building_fit 0.10, demand_share 0.10
+    EXPECT_EQ(r.scores.weights.size(), r.criteria.size());
+    for (std::size_t k = 0; k < r.criteria.size(); ++k) {
+        const auto defaults = default_weights(o.thresholds_min);
+        const auto it = defaults.find(r.criteria[k].name);
+        EXPECT_DOUBLE_EQ(r.scores.weights[k], it == defaults.end() ? 0.0 : it->second) << r.criteria[k].name;
+    }
+}
