@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <queue>
 #include <string>
 #include <utility>
@@ -11,49 +12,28 @@ namespace tierslieux {
 
 namespace {
 
-/** Checked, deduplicated view of a problem. */
-struct prepared {
-    std::vector<std::vector<std::uint32_t>> covers;
+/** Fixed, eligible and conflicting sites, checked: the rules both problems share. */
+struct rules {
     std::vector<std::vector<std::uint32_t>> conflicts; ///< per site
     std::vector<bool> fixed;
     std::vector<bool> eligible;
 };
 
-prepared prepare(const CoverageProblem& p) {
-    const std::size_t sites = p.covers.size();
-    const std::size_t points = p.demand.size();
-    for (std::size_t j = 0; j < points; ++j) {
-        if (!std::isfinite(p.demand[j]) || p.demand[j] < 0.0) {
-            throw input_error("portfolio: demand[" + std::to_string(j) + "] = " + std::to_string(p.demand[j]) +
-                              " (must be finite and >= 0)");
-        }
-    }
-    if (!p.fixed.empty() && p.fixed.size() != sites) {
-        throw input_error("portfolio: fixed has " + std::to_string(p.fixed.size()) + " flags for " +
+rules prepare_rules(std::size_t sites, const std::vector<bool>& fixed, const std::vector<bool>& eligible,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& conflicts) {
+    if (!fixed.empty() && fixed.size() != sites) {
+        throw input_error("portfolio: fixed has " + std::to_string(fixed.size()) + " flags for " +
                           std::to_string(sites) + " sites");
     }
-    if (!p.eligible.empty() && p.eligible.size() != sites) {
-        throw input_error("portfolio: eligible has " + std::to_string(p.eligible.size()) + " flags for " +
+    if (!eligible.empty() && eligible.size() != sites) {
+        throw input_error("portfolio: eligible has " + std::to_string(eligible.size()) + " flags for " +
                           std::to_string(sites) + " sites");
     }
-    prepared out;
-    out.fixed = p.fixed.empty() ? std::vector<bool>(sites, false) : p.fixed;
-    out.eligible = p.eligible.empty() ? std::vector<bool>(sites, true) : p.eligible;
-    out.covers.resize(sites);
-    for (std::size_t s = 0; s < sites; ++s) {
-        std::vector<std::uint32_t> c = p.covers[s];
-        for (const std::uint32_t j : c) {
-            if (j >= points) {
-                throw input_error("portfolio: site " + std::to_string(s) + " covers demand point " +
-                                  std::to_string(j) + " (there are " + std::to_string(points) + ")");
-            }
-        }
-        std::sort(c.begin(), c.end());
-        c.erase(std::unique(c.begin(), c.end()), c.end());
-        out.covers[s] = std::move(c);
-    }
+    rules out;
+    out.fixed = fixed.empty() ? std::vector<bool>(sites, false) : fixed;
+    out.eligible = eligible.empty() ? std::vector<bool>(sites, true) : eligible;
     out.conflicts.resize(sites);
-    for (const auto& [a, b] : p.conflicts) {
+    for (const auto& [a, b] : conflicts) {
         if (a >= sites || b >= sites) {
             throw input_error("portfolio: conflict (" + std::to_string(a) + ", " + std::to_string(b) +
                               ") names a site >= " + std::to_string(sites));
@@ -67,6 +47,55 @@ prepared prepare(const CoverageProblem& p) {
         }
         out.conflicts[a].push_back(b);
         out.conflicts[b].push_back(a);
+    }
+    for (auto& c : out.conflicts) { // a pair given twice is one conflict
+        std::sort(c.begin(), c.end());
+        c.erase(std::unique(c.begin(), c.end()), c.end());
+    }
+    return out;
+}
+
+void check_demand(const std::vector<double>& demand) {
+    for (std::size_t j = 0; j < demand.size(); ++j) {
+        if (!std::isfinite(demand[j]) || demand[j] < 0.0) {
+            throw input_error("portfolio: demand[" + std::to_string(j) + "] = " + std::to_string(demand[j]) +
+                              " (must be finite and >= 0)");
+        }
+    }
+}
+
+std::size_t count_fixed(const std::vector<bool>& fixed, std::size_t k) {
+    const auto n = static_cast<std::size_t>(std::count(fixed.begin(), fixed.end(), true));
+    if (n > k) {
+        throw input_error("portfolio: " + std::to_string(n) + " fixed sites for k = " + std::to_string(k) +
+                          " (k counts the fixed sites)");
+    }
+    return n;
+}
+
+/** Checked, deduplicated view of a problem. */
+struct prepared : rules {
+    std::vector<std::vector<std::uint32_t>> covers;
+};
+
+prepared prepare(const CoverageProblem& p) {
+    const std::size_t sites = p.covers.size();
+    const std::size_t points = p.demand.size();
+    check_demand(p.demand);
+    prepared out;
+    static_cast<rules&>(out) = prepare_rules(sites, p.fixed, p.eligible, p.conflicts);
+    out.covers.resize(sites);
+    for (std::size_t s = 0; s < sites; ++s) {
+        std::vector<std::uint32_t> c = p.covers[s];
+        for (const std::uint32_t j : c) {
+            if (j >= points) {
+                throw input_error("portfolio: site " + std::to_string(s) + " covers demand point " +
+                                  std::to_string(j) + " (there are " + std::to_string(points) + ")");
+            }
+        }
+        std::sort(c.begin(), c.end());
+        c.erase(std::unique(c.begin(), c.end()), c.end());
+        out.covers[s] = std::move(c);
     }
     return out;
 }
@@ -223,11 +252,7 @@ std::vector<std::uint32_t> greedy_then_swaps(const CoverageProblem& problem, con
 Portfolio max_covering(const CoverageProblem& problem, std::size_t k) {
     const prepared prep = prepare(problem);
     const auto sites = static_cast<std::uint32_t>(prep.covers.size());
-    const auto fixed_count = static_cast<std::size_t>(std::count(prep.fixed.begin(), prep.fixed.end(), true));
-    if (fixed_count > k) {
-        throw input_error("portfolio: " + std::to_string(fixed_count) + " fixed sites for k = " + std::to_string(k) +
-                          " (k counts the fixed sites)");
-    }
+    const std::size_t fixed_count = count_fixed(prep.fixed, k);
     // several starts: plain greedy, then greedy forced to open with each of the best single sites
     constexpr std::size_t starts = 32;
     std::vector<std::pair<double, std::uint32_t>> alone;
@@ -285,6 +310,376 @@ Portfolio max_covering(const CoverageProblem& problem, std::size_t k) {
         rest.erase(best);
     }
     result.covered = replay.covered;
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// p-median
+
+namespace {
+
+constexpr std::uint32_t no_site = std::numeric_limits<std::uint32_t>::max();
+constexpr double unreachable = std::numeric_limits<double>::infinity();
+
+/**
+ * Checked view of a p-median problem, restricted to the points that matter to the search (reachable by some site
+ * and with demand > 0): cost[s * points + i] (+inf = unreachable), weight and penalty per such point.
+ */
+struct median_prepared : rules {
+    std::size_t sites = 0;
+    std::size_t points = 0;
+    std::vector<double> cost;
+    std::vector<double> weight;
+    std::vector<double> penalty;
+    std::vector<double> all_penalty; ///< per point of the problem: its penalty, NaN when no site reaches it
+    double baseline = 0.0;           ///< every searched point at its penalty
+};
+
+median_prepared prepare(const MedianProblem& p) {
+    const std::size_t sites = p.site_count;
+    const std::size_t points = p.demand.size();
+    check_demand(p.demand);
+    if (p.minutes.size() != sites * points) {
+        throw input_error("p_median: minutes has " + std::to_string(p.minutes.size()) + " values for " +
+                          std::to_string(sites) + " sites x " + std::to_string(points) +
+                          " demand points (row-major, one row per site)");
+    }
+    median_prepared out;
+    static_cast<rules&>(out) = prepare_rules(sites, p.fixed, p.eligible, p.conflicts);
+    out.sites = sites;
+    out.all_penalty.assign(points, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t s = 0; s < sites; ++s) {
+        for (std::size_t j = 0; j < points; ++j) {
+            const double m = p.minutes[s * points + j];
+            if (std::isnan(m)) {
+                continue;
+            }
+            if (!std::isfinite(m) || m < 0.0) {
+                throw input_error("p_median: minutes from demand point " + std::to_string(j) + " to site " +
+                                  std::to_string(s) + " = " + std::to_string(m) +
+                                  " (must be finite and >= 0, or NaN for unreachable)");
+            }
+            double& pen = out.all_penalty[j];
+            pen = std::isnan(pen) ? m : std::max(pen, m);
+        }
+    }
+    std::vector<std::size_t> kept;
+    for (std::size_t j = 0; j < points; ++j) {
+        if (!std::isnan(out.all_penalty[j]) && p.demand[j] > 0.0) {
+            kept.push_back(j);
+            out.weight.push_back(p.demand[j]);
+            out.penalty.push_back(out.all_penalty[j]);
+            out.baseline += p.demand[j] * out.all_penalty[j];
+        }
+    }
+    out.points = kept.size();
+    out.cost.resize(sites * out.points);
+    for (std::size_t s = 0; s < sites; ++s) {
+        for (std::size_t i = 0; i < out.points; ++i) {
+            const double m = p.minutes[s * points + kept[i]];
+            out.cost[s * out.points + i] = std::isnan(m) ? unreachable : m;
+        }
+    }
+    return out;
+}
+
+/** The chosen set and, per point, the nearest and second-nearest chosen minutes, both capped at the penalty. */
+struct median_state {
+    const median_prepared& q;
+    std::vector<std::uint32_t> order;
+    std::vector<bool> in;
+    std::vector<std::uint32_t> blocked; ///< chosen sites in conflict with each site
+    std::vector<double> d1;
+    std::vector<double> d2;
+    std::vector<std::uint32_t> nearest; ///< chosen site at d1 (no_site when none beats the penalty)
+    double objective;
+
+    explicit median_state(const median_prepared& p)
+        : q(p), in(p.sites, false), blocked(p.sites, 0), d1(p.penalty), d2(p.penalty),
+          nearest(p.points, no_site), objective(p.baseline) {}
+
+    const double* row(std::uint32_t s) const { return q.cost.data() + static_cast<std::size_t>(s) * q.points; }
+
+    /** Objective lowered by adding s (>= 0). */
+    double saving(std::uint32_t s) const {
+        const double* c = row(s);
+        double g = 0.0;
+        for (std::size_t i = 0; i < q.points; ++i) {
+            if (c[i] < d1[i]) {
+                g += q.weight[i] * (d1[i] - c[i]);
+            }
+        }
+        return g;
+    }
+    bool can_take(std::uint32_t s) const { return !in[s] && q.eligible[s] && blocked[s] == 0; }
+
+    void add(std::uint32_t s) {
+        order.push_back(s);
+        mark(s, true);
+        const double* c = row(s);
+        for (std::size_t i = 0; i < q.points; ++i) {
+            if (c[i] < d1[i]) {
+                d2[i] = d1[i];
+                d1[i] = c[i];
+                nearest[i] = s;
+            } else if (c[i] < d2[i]) {
+                d2[i] = c[i];
+            }
+        }
+        total();
+    }
+    void replace(std::size_t pos, std::uint32_t s) {
+        mark(order[pos], false);
+        order[pos] = s;
+        mark(s, true);
+        rebuild();
+    }
+
+private:
+    void mark(std::uint32_t s, bool on) {
+        in[s] = on;
+        for (const std::uint32_t c : q.conflicts[s]) {
+            on ? ++blocked[c] : --blocked[c];
+        }
+    }
+    void rebuild() {
+        d1 = q.penalty;
+        d2 = q.penalty;
+        std::fill(nearest.begin(), nearest.end(), no_site);
+        for (const std::uint32_t s : order) {
+            const double* c = row(s);
+            for (std::size_t i = 0; i < q.points; ++i) {
+                if (c[i] < d1[i]) {
+                    d2[i] = d1[i];
+                    d1[i] = c[i];
+                    nearest[i] = s;
+                } else if (c[i] < d2[i]) {
+                    d2[i] = c[i];
+                }
+            }
+        }
+        total();
+    }
+    void total() { // summed afresh, so that swaps do not accumulate rounding
+        objective = 0.0;
+        for (std::size_t i = 0; i < q.points; ++i) {
+            objective += q.weight[i] * d1[i];
+        }
+    }
+}; // struct median_state
+
+/**
+ * Fast interchange (Whitaker 1983; Resende & Werneck 2004): for each site s that may come in, one pass over the
+ * points gives the change of the objective for every site r that may go out,
+ *   delta(s, r) = sum_i w_i (min(c_si, d1_i) - d1_i) + sum_{i: nearest_i = r} w_i (min(c_si, d2_i) - min(c_si, d1_i)),
+ * and the best swap is applied while it lowers the objective by more than 1e-9 relative.
+ */
+void swaps(median_state& st) {
+    const median_prepared& q = st.q;
+    const auto sites = static_cast<std::uint32_t>(q.sites);
+    std::vector<double> extra(q.sites, 0.0);
+    std::vector<std::size_t> position(q.sites, 0);
+    while (true) {
+        for (std::size_t pos = 0; pos < st.order.size(); ++pos) {
+            position[st.order[pos]] = pos;
+        }
+        double best_delta = -1e-9 * std::max(1.0, st.objective);
+        std::uint32_t best_in = no_site;
+        std::uint32_t best_out = no_site;
+        for (std::uint32_t s = 0; s < sites; ++s) {
+            if (st.in[s] || !q.eligible[s] || st.blocked[s] > 1) {
+                continue;
+            }
+            std::uint32_t must_leave = no_site; // the one chosen site s conflicts with, if any
+            if (st.blocked[s] == 1) {
+                for (const std::uint32_t c : q.conflicts[s]) {
+                    if (st.in[c]) {
+                        must_leave = c;
+                    }
+                }
+                if (q.fixed[must_leave]) {
+                    continue;
+                }
+            }
+            for (const std::uint32_t r : st.order) {
+                extra[r] = 0.0;
+            }
+            const double* c = st.row(s);
+            double gain = 0.0;
+            for (std::size_t i = 0; i < q.points; ++i) {
+                const double near = std::min(c[i], st.d1[i]);
+                gain += q.weight[i] * (near - st.d1[i]);
+                if (st.nearest[i] != no_site) {
+                    extra[st.nearest[i]] += q.weight[i] * (std::min(c[i], st.d2[i]) - near);
+                }
+            }
+            for (const std::uint32_t r : st.order) {
+                if (q.fixed[r] || (must_leave != no_site && r != must_leave)) {
+                    continue;
+                }
+                const double delta = gain + extra[r];
+                if (delta < best_delta) {
+                    best_delta = delta;
+                    best_in = s;
+                    best_out = r;
+                }
+            }
+        }
+        if (best_in == no_site) {
+            return;
+        }
+        st.replace(position[best_out], best_in);
+    }
+}
+
+/** Lazy greedy from the fixed sites (plus `seed` when it is a site: taken first), then swaps. */
+std::vector<std::uint32_t> median_greedy_then_swaps(const median_prepared& q, std::size_t k, std::uint32_t seed,
+                                                    double& objective) {
+    const auto sites = static_cast<std::uint32_t>(q.sites);
+    median_state st{q};
+    for (std::uint32_t s = 0; s < sites; ++s) {
+        if (q.fixed[s]) {
+            st.add(s);
+        }
+    }
+    if (seed < sites && st.order.size() < k && st.can_take(seed)) {
+        st.add(seed);
+    }
+    // lazy greedy: savings only shrink as sites are added (submodular), so a stale saving is an upper bound
+    std::priority_queue<std::pair<double, std::uint32_t>> bounds;
+    for (std::uint32_t s = 0; s < sites; ++s) {
+        if (st.can_take(s)) {
+            bounds.emplace(st.saving(s), s);
+        }
+    }
+    while (st.order.size() < k && !bounds.empty()) {
+        const auto [bound, s] = bounds.top();
+        bounds.pop();
+        if (!st.can_take(s)) {
+            continue;
+        }
+        const double g = st.saving(s);
+        if (!bounds.empty() && g < bounds.top().first) {
+            bounds.emplace(g, s); // not the best any more: back with its true saving
+            continue;
+        }
+        st.add(s);
+    }
+    swaps(st);
+    objective = st.objective;
+    return st.order;
+}
+
+} // namespace
+
+double median_objective(const MedianProblem& problem, const std::vector<std::uint32_t>& sites) {
+    const median_prepared q = prepare(problem);
+    median_state st{q};
+    for (const std::uint32_t s : sites) {
+        if (s >= q.sites) {
+            throw input_error("median_objective: site " + std::to_string(s) + " does not exist (there are " +
+                              std::to_string(q.sites) + ")");
+        }
+        if (!st.in[s]) {
+            st.add(s);
+        }
+    }
+    return st.objective;
+}
+
+MedianPortfolio p_median(const MedianProblem& problem, std::size_t k) {
+    const median_prepared q = prepare(problem);
+    const auto sites = static_cast<std::uint32_t>(q.sites);
+    const std::size_t fixed_count = count_fixed(q.fixed, k);
+    constexpr std::size_t starts = 32;
+    std::vector<std::pair<double, std::uint32_t>> alone;
+    {
+        const median_state empty{q};
+        for (std::uint32_t s = 0; s < sites; ++s) {
+            if (!q.fixed[s] && q.eligible[s]) {
+                alone.emplace_back(empty.saving(s), s);
+            }
+        }
+    }
+    std::sort(alone.begin(), alone.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    double best = unreachable;
+    std::vector<std::uint32_t> order;
+    for (std::size_t start = 0; start <= std::min(starts, alone.size()); ++start) {
+        const std::uint32_t seed = start == 0 ? sites : alone[start - 1].second;
+        double objective = 0.0;
+        std::vector<std::uint32_t> candidate = median_greedy_then_swaps(q, k, seed, objective);
+        if (order.empty() || objective < best * (1.0 - 1e-12)) {
+            best = objective;
+            order = std::move(candidate);
+        }
+        if (fixed_count == k) {
+            break;
+        }
+    }
+    // report: fixed sites first, then each next the one that lowers the objective most
+    MedianPortfolio result;
+    std::vector<std::uint32_t> rest;
+    median_state replay{q};
+    for (const std::uint32_t s : order) {
+        if (q.fixed[s]) {
+            const double before = replay.objective;
+            replay.add(s);
+            result.sites.push_back(s);
+            result.reduction.push_back(before - replay.objective);
+        } else {
+            rest.push_back(s);
+        }
+    }
+    while (!rest.empty()) {
+        auto next = rest.begin();
+        double next_saving = -1.0;
+        for (auto it = rest.begin(); it != rest.end(); ++it) {
+            const double g = replay.saving(*it);
+            if (g > next_saving) {
+                next_saving = g;
+                next = it;
+            }
+        }
+        const double before = replay.objective;
+        replay.add(*next);
+        result.sites.push_back(*next);
+        result.reduction.push_back(before - replay.objective);
+        rest.erase(next);
+    }
+    result.objective = replay.objective;
+    // accounting over every point of the problem (zero-demand ones too)
+    std::vector<std::size_t> slot(q.sites, 0);
+    for (std::size_t i = 0; i < result.sites.size(); ++i) {
+        slot[result.sites[i]] = i;
+    }
+    result.assigned.assign(result.sites.size(), 0.0);
+    const std::size_t points = problem.demand.size();
+    for (std::size_t j = 0; j < points; ++j) {
+        const double w = problem.demand[j];
+        if (std::isnan(q.all_penalty[j])) {
+            ++result.unreachable_points;
+            result.unreachable_demand += w;
+            continue;
+        }
+        result.reachable_demand += w;
+        double nearest = unreachable;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < result.sites.size(); ++i) {
+            const double m = problem.minutes[static_cast<std::size_t>(result.sites[i]) * points + j];
+            if (m < nearest) { // NaN compares false: unreachable never wins
+                nearest = m;
+                at = i;
+            }
+        }
+        if (nearest == unreachable) {
+            ++result.unserved_points;
+            result.unserved_demand += w;
+        } else {
+            result.assigned[at] += w;
+        }
+    }
     return result;
 }
 

@@ -139,3 +139,18 @@ def test_portfolio_command_writes_portfolio_and_coverage_curve(tmp_path):
     bad = cli("portfolio", "--k", "3", "--minutes", "20", "--fixed", "nowhere", "--out", str(tmp_path / "x.gpkg"))
     assert bad.returncode == 3 and "fixed site 'nowhere' is not in the result" in bad.stderr
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_portfolio_command_p_median(tmp_path):
+    out = tmp_path / "pm.gpkg"
+    p = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "p-median", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "3 sites (p-median) for 34,371 people (territory): 14.6 minutes to the nearest on average" in p.stdout
+    portfolio = gpd.read_file(out, layer="portfolio")
+    assert portfolio["order"].tolist() == [1, 2, 3]
+    assert {"assigned_population", "person_minutes_saved", "mean_minutes"} <= set(portfolio.columns)
+    curve = pyogrio.read_dataframe(out, layer="coverage_curve")
+    assert curve["mean_minutes"].is_monotonic_decreasing
+    assert curve["mean_minutes"].iloc[-1] == pytest.approx(portfolio["mean_minutes"].iloc[-1])
+    bad = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "median", "--out", str(tmp_path / "y.gpkg"))
+    assert bad.returncode == 2 and "invalid choice: 'median'" in bad.stderr

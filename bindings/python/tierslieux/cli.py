@@ -66,12 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
 
-    pf = sub.add_parser("portfolio", help="choose k sites together (maximal covering)",
+    pf = sub.add_parser("portfolio", help="choose k sites together (maximal covering or p-median)",
                         description="Choose the k sites that together put the most people within --minutes of one "
-                                    "of them; write a GeoPackage with the run's layers plus portfolio and "
-                                    "coverage_curve (docs/criteria.md).")
+                                    "of them (--objective coverage) or give people the fewest minutes to the "
+                                    "nearest one (--objective p-median); write a GeoPackage with the run's layers "
+                                    "plus portfolio and coverage_curve (docs/criteria.md).")
     pf.add_argument("--k", type=int, required=True, help="number of sites, fixed ones included")
-    pf.add_argument("--minutes", type=float, required=True, help="travel time T in minutes")
+    pf.add_argument("--minutes", type=float, required=True,
+                    help="travel time T in minutes (p-median: for the coverage reported alongside)")
+    pf.add_argument("--objective", choices=["coverage", "p-median"], default="coverage",
+                    help="most people within T (coverage, default) or fewest person-minutes to the nearest site "
+                         "(p-median)")
     pf.add_argument("--fixed", metavar="SITE_ID", nargs="+", default=[],
                     help="sites kept in every solution (places that already exist)")
     pf.add_argument("--min-spacing-m", type=float, help="no two chosen sites closer than this (straight metres)")
@@ -97,7 +102,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
         result = tl.score(territory, weights=args.weights, roads=args.roads, progress=False)
         chosen = tl.choose_sites(result, args.k, args.minutes, fixed=args.fixed, min_spacing_m=args.min_spacing_m,
-                                 score_floor=args.score_floor, demand=args.demand)
+                                 score_floor=args.score_floor, demand=args.demand, objective=args.objective)
     curve = chosen.attrs["coverage_curve"]
     out = Path(args.out)
     tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve})
@@ -105,16 +110,30 @@ def _portfolio(args: argparse.Namespace) -> int:
         if issubclass(w.category, tl.DataWarning):
             print(f"warning: {w.message}", file=sys.stderr)
     if not args.quiet:
-        people = chosen.attrs["parameters"]["demand_population"]
-        print(f"{len(chosen)} sites within {args.minutes:g} minutes of {people:,.0f} people ({args.demand}):")
+        params = chosen.attrs["parameters"]
+        people = params["demand_population"]
+        if args.objective == "coverage":
+            print(f"{len(chosen)} sites within {args.minutes:g} minutes of {people:,.0f} people ({args.demand}):")
+        else:
+            print(f"{len(chosen)} sites (p-median) for {people:,.0f} people ({args.demand}): "
+                  f"{chosen['mean_minutes'].iloc[-1]:.1f} minutes to the nearest on average")
         table = chosen.drop(columns="geometry").copy()
-        for c in ("marginal_population", "covered_population"):
+        for c in ("marginal_population", "covered_population", "assigned_population", "person_minutes_saved"):
             table[c] = table[c].round(0).astype("int64")
+        table["mean_minutes"] = table["mean_minutes"].round(1)
         print(table.to_string(index=False))
+        if params["unreachable_communes"]:
+            print(f"left out: {params['unreachable_communes']} communes ({params['unreachable_population']:,.0f} "
+                  "people) that no site reaches")
+        if params["unserved_communes"]:
+            print(f"unserved: {params['unserved_communes']} communes ({params['unserved_population']:,.0f} people) "
+                  "that no chosen site reaches, counted at their longest time to any site")
         print("\ncoverage curve:")
         shown = curve.copy()
-        shown["covered_population"] = shown["covered_population"].round(0).astype("int64")
+        for c in ("covered_population", "unserved_population"):
+            shown[c] = shown[c].round(0).astype("int64")
         shown["covered_share"] = (100 * shown["covered_share"]).round(1).astype(str) + " %"
+        shown["mean_minutes"] = shown["mean_minutes"].round(1)
         print(shown.to_string(index=False))
         print(f"\nwrote {out}")
     return 0
