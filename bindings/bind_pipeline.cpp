@@ -33,6 +33,17 @@ void bind_pipeline(py::module_& m) {
         py::arg("path"), py::arg("target_crs") = "EPSG:2154", py::arg("assume_crs") = "",
         "Load and validate a territory file.");
 
+    m.def(
+        "with_changes",
+        [](const Territory& territory, const std::map<std::string, double>& ftth_share,
+           const std::vector<std::string>& close_sites, const std::vector<std::string>& open_tiers_lieux,
+           const std::string& scenario) {
+            return std::make_unique<Territory>(
+                with_changes(territory, TerritoryChanges{ftth_share, close_sites, open_tiers_lieux}, scenario));
+        },
+        py::arg("territory"), py::arg("ftth_share"), py::arg("close_sites"), py::arg("open_tiers_lieux"),
+        py::arg("scenario"), "A copy of the territory with a scenario's changes (the input is not modified).");
+
     py::class_<CommuneGraphParams>(m, "CommuneGraphParams")
         .def(py::init<>())
         .def_readwrite("detour_factor", &CommuneGraphParams::detour_factor)

@@ -1,6 +1,8 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/territory.hpp>
 
+#include "detail/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -280,6 +282,99 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                                  " workers) have a home or work commune outside the communes layer: they cannot be "
                                  "placed on the graph and are left out of commute interception");
         }
+    }
+    return t;
+}
+
+Territory with_changes(const Territory& territory, const TerritoryChanges& changes, const std::string& scenario) {
+    const std::string who = "scenario '" + scenario + "'";
+    Territory t;
+    t.path = territory.path;
+    t.crs = territory.crs;
+    t.communes.reserve(territory.communes.size());
+    for (const Commune& c : territory.communes) {
+        Commune copy{c.commune_code, c.name, c.population, c.active_population, c.has_active_population,
+                     c.in_territory, c.aav_code, c.aav_category, c.geometry.clone(), c.town_hall, c.fid};
+        t.communes.push_back(std::move(copy));
+    }
+    t.broadband = territory.broadband;
+    t.has_broadband_layer = territory.has_broadband_layer;
+    t.has_aav = territory.has_aav;
+    t.has_active_population = territory.has_active_population;
+    t.existing_tiers_lieux = territory.existing_tiers_lieux;
+    t.has_existing_tiers_lieux_layer = territory.has_existing_tiers_lieux_layer;
+    t.commute_flows = territory.commute_flows;
+    t.has_commute_flows_layer = territory.has_commute_flows_layer;
+    t.warnings = territory.warnings;
+
+    // --- fibre
+    if (!changes.ftth_share.empty() && territory.broadband.empty()) {
+        throw input_error(who + " changes fibre shares, but '" + territory.path +
+                          "' has no broadband layer to change (the other communes would have no figure)");
+    }
+    for (const auto& [code, share] : changes.ftth_share) {
+        try {
+            t.commune_index(code);
+        } catch (const not_found&) {
+            throw input_error(who + ": fibre for commune_code '" + code + "', which is not in the communes layer");
+        }
+        if (!(share >= 0.0 && share <= 1.0)) {
+            throw input_error(who + ": fibre share of commune '" + code + "' must be in [0, 1] (got " +
+                              std::to_string(share) + ")");
+        }
+        auto row = std::find_if(t.broadband.begin(), t.broadband.end(),
+                                [&](const Broadband& b) { return b.commune_code == code; });
+        if (row == t.broadband.end()) {
+            t.broadband.push_back({code, std::nan(""), share, "scenario " + scenario});
+        } else {
+            row->ftth_share = share;
+            row->vintage = "scenario " + scenario;
+        }
+    }
+
+    // --- sites that close or open
+    auto known = [&](const std::string& id, const char* what) {
+        const bool found = std::any_of(territory.sites.begin(), territory.sites.end(),
+                                       [&](const Site& s) { return s.site_id == id; });
+        if (!found) {
+            std::vector<std::string> some;
+            for (std::size_t i = 0; i < territory.sites.size() && i < 5; ++i) {
+                some.push_back(territory.sites[i].site_id);
+            }
+            throw input_error(who + ": site_id '" + id + "' to " + what + " is not a site of '" + territory.path +
+                              "' (" + std::to_string(territory.sites.size()) + " sites, e.g. " +
+                              detail::join_names(some, 5) + ")");
+        }
+    };
+    std::set<std::string> closing, opening;
+    for (const auto& id : changes.close_sites) {
+        known(id, "close");
+        closing.insert(id);
+    }
+    for (const auto& id : changes.open_tiers_lieux) {
+        known(id, "open as a tiers-lieu");
+        if (closing.count(id)) {
+            throw input_error(who + ": site_id '" + id + "' is both closed and opened");
+        }
+        opening.insert(id);
+    }
+    for (const Site& s : territory.sites) {
+        if (opening.count(s.site_id)) {
+            if (std::any_of(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
+                            [&](const ExistingTiersLieu& e) { return e.id == s.site_id; })) {
+                throw input_error(who + ": site_id '" + s.site_id +
+                                  "' is already the id of an existing tiers-lieu");
+            }
+            t.existing_tiers_lieux.push_back({s.site_id, s.name, s.commune_code, s.location, s.fid});
+            t.has_existing_tiers_lieux_layer = true;
+        } else if (!closing.count(s.site_id)) {
+            t.sites.push_back(s);
+        }
+    }
+    std::sort(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
+              [](const ExistingTiersLieu& a, const ExistingTiersLieu& b) { return a.id < b.id; });
+    if (t.sites.empty()) {
+        throw input_error(who + " leaves no candidate site");
     }
     return t;
 }

@@ -377,3 +377,67 @@ TEST_F(Criteria, NewCriteriaAreInTheSitesLayer) {
         EXPECT_DOUBLE_EQ(r.scores.weights[k], it == defaults.end() ? 0.0 : it->second) << r.criteria[k].name;
     }
 }
+
+// --- scenarios: with_changes
+
+TEST_F(Criteria, ScenarioChangesFibreAndSitesOnACopy) {
+    const Territory base = load(tierslieux::test::tiny_territory_layers());
+    TerritoryChanges changes;
+    changes.ftth_share = {{"05001", 1.0}, {"05004", 0.5}}; // A gets fibre everywhere; D gets a first row
+    changes.open_tiers_lieux = {"s2"};
+    const Territory t = with_changes(base, changes, "fibre and an opening");
+    // the input is untouched
+    ASSERT_EQ(base.sites.size(), 3u);
+    EXPECT_TRUE(base.existing_tiers_lieux.empty());
+    EXPECT_DOUBLE_EQ(base.broadband[0].ftth_share, 0.2);
+    // the copy: s1 and s3 are candidates, s2 is an existing tiers-lieu, fibre changed
+    ASSERT_EQ(t.sites.size(), 2u);
+    EXPECT_EQ(t.sites[0].site_id, "s1");
+    EXPECT_EQ(t.sites[1].site_id, "s3");
+    ASSERT_EQ(t.existing_tiers_lieux.size(), 1u);
+    EXPECT_EQ(t.existing_tiers_lieux[0].id, "s2");
+    EXPECT_EQ(t.existing_tiers_lieux[0].commune_code, "05003");
+    const RunResult r = run(t, km_is_minute());
+    expect_values(values(r, "ftth_share"), {1.0, 0.8});
+    // within 15 minutes: s1 reaches A (1) and B (11); s3 reaches A, B, C. Fibre A 1.0 (pop 100), B 0.8 (200), C 0.5
+    expect_values(values(r, "ftth_share_catchment"), {(100.0 + 160.0) / 300.0, (100.0 + 160.0 + 200.0) / 700.0});
+    // from s2 (node C, access 4): to s1 (node A, access 1) 4 + 20 + 1; to s3 (node B, access 0) 4 + 10
+    expect_values(values(r, "minutes_to_existing_tiers_lieu"), {25.0, 14.0});
+    // communes within 15 min of s2: B, C, D. s1: A 100 + B 200 / 2;  s3: A 100 + B 200 / 2 + C 400 / 2
+    expect_values(values(r, "demand_share"), {200.0, 400.0});
+    // closing a site
+    TerritoryChanges close;
+    close.close_sites = {"s3"};
+    const Territory closed = with_changes(base, close, "s3 closes");
+    ASSERT_EQ(closed.sites.size(), 2u);
+    EXPECT_EQ(closed.sites[1].site_id, "s2");
+    EXPECT_TRUE(closed.existing_tiers_lieux.empty());
+}
+
+TEST_F(Criteria, BadScenarioChangesAreRefusedWithTheScenarioName) {
+    const Territory base = load(tierslieux::test::tiny_territory_layers());
+    auto message = [&](const TerritoryChanges& c) {
+        return message_of<input_error>([&] { with_changes(base, c, "youth council"); });
+    };
+    TerritoryChanges c;
+    c.ftth_share = {{"09999", 1.0}};
+    EXPECT_TRUE(contains_all(message(c), {"scenario 'youth council'", "09999"}));
+    c.ftth_share = {{"05001", 1.5}};
+    EXPECT_TRUE(contains_all(message(c), {"05001", "[0, 1]"}));
+    c = TerritoryChanges{};
+    c.close_sites = {"s9"};
+    EXPECT_TRUE(contains_all(message(c), {"'s9'", "close", "3 sites, e.g. s1, s2, s3"}));
+    c.close_sites = {"s1"};
+    c.open_tiers_lieux = {"s1"};
+    EXPECT_TRUE(contains_all(message(c), {"'s1' is both closed and opened"}));
+    c.close_sites = {"s1", "s2"};
+    c.open_tiers_lieux = {"s3"};
+    EXPECT_TRUE(contains_all(message(c), {"leaves no candidate site"}));
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.pop_back(); // no broadband layer
+    const Territory bare = load(layers);
+    TerritoryChanges fibre;
+    fibre.ftth_share = {{"05001", 1.0}};
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { with_changes(bare, fibre, "x"); }),
+                             {"no broadband layer"}));
+}

@@ -14,6 +14,7 @@ from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, criteria, default
 from ._explain import Explanation, explain
 from ._network import Network
 from ._portfolio import choose_sites
+from ._scenario import Scenario, compare, run_scenario
 from ._weights import load_weights
 from .plot import plot_sites
 
@@ -29,9 +30,11 @@ __all__ = [
     "Network",
     "NotFound",
     "ProjectionError",
+    "Scenario",
     "ScoreRun",
     "Territory",
     "choose_sites",
+    "compare",
     "criteria",
     "default_building_fit",
     "default_territory_path",
@@ -39,6 +42,7 @@ __all__ = [
     "load_territory",
     "load_weights",
     "plot_sites",
+    "run_scenario",
     "score",
     "write_gpkg",
     "__version__",

@@ -84,6 +84,7 @@ class Territory:
     def __init__(self, core: "_core.Territory"):
         self._core = core
         self._frames: Optional[dict] = None
+        self._assume_crs: Optional[str] = None
 
     def _layers(self) -> dict:
         if self._frames is None:
@@ -150,6 +151,7 @@ def load_territory(path: Optional[PathLike] = None, *, crs: str = "EPSG:2154",
     p = default_territory_path() if path is None else Path(os.fspath(path))
     core = _core.load_territory(str(p), crs, assume_crs or "")
     t = Territory(core)
+    t._assume_crs = assume_crs
     for w in core.warnings:
         warnings.warn(w, DataWarning, stacklevel=2)
     return t
@@ -299,6 +301,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                     "stability_concentration": options.stability_concentration,
                     "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
                     "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m,
+                    "crs": territory.crs, "assume_crs": territory._assume_crs,
+                    "weights_given": dict(options.weights),
                     "local_minutes": options.local_minutes, "building_fit": dict(options.building_fit),
                     "commute": {k: getattr(c, k) for k in _weights.COMMUTE_KEYS}},
         territory_path=territory.path,

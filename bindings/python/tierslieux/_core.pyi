@@ -28,6 +28,9 @@ class CommuneGraphParams:
     access_speed_kmh: float
     def __init__(self) -> None: ...
 
+def with_changes(territory: Territory, ftth_share: dict[str, float], close_sites: list[str],
+                 open_tiers_lieux: list[str], scenario: str) -> Territory: ...
+
 class CommuteAssumptions:
     pole_commuter_share: float
     max_ratio: float

@@ -1,4 +1,7 @@
-"""Command line: ``tierslieux run`` scores a territory and writes a GeoPackage and a map.
+"""Command line: score candidate sites (run), choose k of them (portfolio), compare a scenario (compare).
+
+``tierslieux run`` scores a territory and writes a GeoPackage and a map; ``portfolio`` chooses k sites together;
+``compare`` compares a scenario with the base run.
 
 Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 1 anything else.
 """
@@ -48,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=20261128, help="seed of those draws (20261128)")
     run.add_argument("--thresholds", metavar="MIN", type=int, nargs="+", default=[15, 30],
                      help="catchment thresholds in minutes (default: 15 30)")
+    run.add_argument("--local-minutes", type=float, default=15.0,
+                     help="local catchment of the broadband, commute and competition criteria (15)")
     run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
     run.add_argument("--speed-kmh", type=float, default=50.0, help="mean speed on the commute graph (50)")
     run.add_argument("--access-speed-kmh", type=float, default=50.0,
@@ -91,7 +96,76 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
     pf.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none")
     pf.add_argument("--quiet", "-q", action="store_true", help="no table")
+
+    cp = sub.add_parser("compare", help="compare a scenario with the base run",
+                        description="Score the territory as it is (base) and under a scenario file (fibre that "
+                                    "arrives, sites that close or open as tiers-lieux, other weights; "
+                                    "docs/criteria.md, Scenarios), then print and write the score, rank and "
+                                    "coverage differences: a GeoPackage with the scenario run's layers plus "
+                                    "comparison (points) and coverage_comparison (a table).")
+    cp.add_argument("--scenario", metavar="FILE.toml", required=True, help="the scenario file")
+    cp.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
+    cp.add_argument("--territory", metavar="PATH",
+                    help="territory file (default: the embedded Baronnies provençales territory)")
+    cp.add_argument("--weights", metavar="FILE.toml", help="weights file of the base run")
+    cp.add_argument("--k", type=int, help="also compare the best k sites of each run (needs --minutes)")
+    cp.add_argument("--minutes", type=float, help="travel time T of that portfolio comparison")
+    cp.add_argument("--roads", metavar="FILE.osm.pbf", help="OpenStreetMap extract: times on its roads")
+    cp.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
+    cp.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none")
+    cp.add_argument("--top", type=int, default=10, help="how many changed sites to print (10)")
+    cp.add_argument("--quiet", "-q", action="store_true", help="no table")
     return parser
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import tierslieux as tl
+
+    scenario = tl.Scenario.from_file(args.scenario)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tl.DataWarning)
+        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
+        base = tl.score(territory, weights=args.weights, roads=args.roads, progress=False)
+        result = tl.run_scenario(base, scenario, progress=False)
+        frame = tl.compare(base, result, k=args.k, minutes=args.minutes)
+    coverage = frame.attrs["coverage"]
+    out = Path(args.out)
+    extra = {"comparison": frame, "coverage_comparison": coverage}
+    if "portfolio_curve" in frame.attrs:
+        extra["portfolio_comparison"] = frame.attrs["portfolio_curve"]
+    tl.write_gpkg(result, out, extra_layers=extra)
+    for w in caught[:5]:
+        if issubclass(w.category, tl.DataWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+    if not args.quiet:
+        print(f"scenario: {scenario.name}" + (f" ({scenario.description})" if scenario.description else ""))
+        changed = frame[(frame["status"] != "kept") | (frame["rank_change"] != 0) |
+                        (frame["score_delta"].abs() > 0.05)]
+        shown = changed.head(args.top)[["site_id", "name", "status", "rank_base", "rank_scenario", "score_base",
+                                        "score_scenario", "score_delta"]].copy()
+        for c in ("rank_base", "rank_scenario"):
+            shown[c] = shown[c].astype("Int64")
+        for c in ("score_base", "score_scenario", "score_delta"):
+            shown[c] = shown[c].round(1)
+        print(f"{len(changed)} of {len(frame)} sites change; by their rank in the scenario:")
+        print(shown.to_string(index=False))
+        table = coverage.copy()
+        for c in ("population_base", "population_scenario", "population_delta"):
+            table[c] = table[c].round(0).astype("int64")
+        for c in ("share_base", "share_scenario"):
+            table[c] = (100 * table[c]).round(1).astype(str) + " %"
+        print("\npeople of the territory within T minutes of the nearest candidate site:")
+        print(table.to_string(index=False))
+        if "portfolio_curve" in frame.attrs:
+            curve = frame.attrs["portfolio_curve"].copy()
+            for c in ("covered_share_base", "covered_share_scenario", "covered_share_delta"):
+                curve[c] = (100 * curve[c]).round(1).astype(str) + " %"
+            for c in ("mean_minutes_base", "mean_minutes_scenario"):
+                curve[c] = curve[c].round(1)
+            print(f"\nbest k sites, people within {args.minutes:g} minutes:")
+            print(curve.to_string(index=False))
+        print(f"\nwrote {out}")
+    return 0
 
 
 def _portfolio(args: argparse.Namespace) -> int:
@@ -159,7 +233,7 @@ def _run(args: argparse.Namespace) -> int:
                           detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
                           roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
                           access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
-                          progress=progress)
+                          local_minutes=args.local_minutes, progress=progress)
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
     for stage, seconds in meta.stage_seconds.items():
@@ -225,6 +299,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _run(args)
         if args.command == "portfolio":
             return _portfolio(args)
+        if args.command == "compare":
+            return _compare(args)
     except KeyboardInterrupt:
         print("tierslieux: interrupted", file=sys.stderr)
         return 130

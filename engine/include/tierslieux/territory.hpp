@@ -8,6 +8,7 @@
 #include <tierslieux/geometry.hpp>
 #include <tierslieux/io.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,23 @@ struct LoadOptions {
  * town hall, no site at all.
  */
 Territory load_territory(const std::string& path, const LoadOptions& options = {});
+
+/** A scenario's changes to a territory's data (docs/criteria.md, Scenarios). The communes and graph stay the same. */
+struct TerritoryChanges {
+    /** New fibre share per commune_code, in [0, 1] ("fibre reaches X" = 1.0); needs a broadband layer. */
+    std::map<std::string, double> ftth_share;
+    /** Sites that close: no longer candidates. */
+    std::vector<std::string> close_sites;
+    /** Sites that open as tiers-lieux: no longer candidates, added to existing_tiers_lieux (id = site_id). */
+    std::vector<std::string> open_tiers_lieux;
+}; // struct TerritoryChanges
+
+/**
+ * A copy of `territory` with the changes applied (the input is not modified). Throws input_error, naming
+ * `scenario`, for an unknown commune_code or site_id (with a few valid ones), a share outside [0, 1], a fibre
+ * change without a broadband layer, a site both closed and opened, or no site left.
+ */
+Territory with_changes(const Territory& territory, const TerritoryChanges& changes, const std::string& scenario);
 
 /** The territory as layers `communes` (with town-hall coordinates), `sites` and `town_halls` (metric CRS). */
 std::vector<LayerData> to_layers(const Territory& territory);
