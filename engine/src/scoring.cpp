@@ -123,6 +123,10 @@ std::vector<double> normalised(const std::vector<double>& values, Normalisation 
 ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<std::string, double>& weights,
                         const std::vector<std::string>& site_ids, Normalisation normalisation) {
     const std::size_t n = site_ids.size();
+    if (n < 2) {
+        throw input_error("a ranking needs at least 2 sites to compare (got " + std::to_string(n) +
+                          (n == 1 ? ": '" + site_ids[0] + "'" : std::string{}) + ")");
+    }
     ScoreResult r;
     for (const auto& [name, w] : weights) {
         const bool known = std::any_of(criteria.begin(), criteria.end(), [&](const Criterion& c) {

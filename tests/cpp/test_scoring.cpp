@@ -297,3 +297,10 @@ TEST(Stability, BadOptionsAreRefused) {
     o.top = 0;
     EXPECT_TRUE(contains_all(message_of<input_error>([&] { rank_stability(s, abc, o); }), {"top must be >= 1"}));
 }
+
+TEST(Scoring, OneSiteIsNotARanking) {
+    const std::vector<Criterion> one{{"pop", "people", Direction::more_is_better, {10.0}}};
+    EXPECT_TRUE(tierslieux::test::contains_all(
+        tierslieux::test::message_of<input_error>([&] { score_sites(one, {{"pop", 1.0}}, {"only"}); }),
+        {"at least 2 sites", "'only'"}));
+}

@@ -84,7 +84,7 @@ Stability rank_stability(const ScoreResult& scores, const std::vector<std::strin
  * is shared among the others, and a warning says why. A NaN value (e.g. no other site reachable) counts as the
  * worst value for that criterion, with a warning naming the sites.
  * Throws input_error for unknown criterion names in `weights` (listing the valid ones), negative or non-finite
- * weights, all-zero weights, or criteria whose length differs from site_ids.
+ * weights, all-zero weights, criteria whose length differs from site_ids, or fewer than 2 sites.
  */
 ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<std::string, double>& weights,
                         const std::vector<std::string>& site_ids, Normalisation normalisation = Normalisation::min_max);
