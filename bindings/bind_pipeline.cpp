@@ -78,6 +78,10 @@ void bind_pipeline(py::module_& m) {
         },
         "Every criterion the engine computes: name, family, unit, direction, description, input, when_missing.");
     m.def("default_building_fit", &default_building_fit, "Default building fit per site kind (0-1).");
+    m.def("validate_building_fit", &validate_building_fit, py::arg("fit"), "Raise InputError for a bad table.");
+    m.def(
+        "validate_commute", [](const CommuteAssumptions& a) { validate(a); }, py::arg("assumptions"),
+        "Raise InputError for an assumption out of range.");
 
     py::class_<RunOptions>(m, "RunOptions")
         .def(py::init<>())

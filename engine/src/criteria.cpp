@@ -40,7 +40,7 @@ const std::vector<CriterionInfo>& criteria_catalogue() {
          "cannot be missing: kind is required; a kind not in the table takes the 'other' value, with a warning"},
         {"hybridity", "building", "services", Direction::more_is_better, "services the building already hosts",
          "sites.services", "no services field (or it is empty for every site): skipped"},
-        {"minutes_to_nearest_site", "competition", "minutes", Direction::more_is_better,
+        {"minutes_to_nearest_site", "gap filling", "minutes", Direction::more_is_better,
          "minutes to the nearest other candidate site (gap filling)", "sites, commute graph",
          "NaN when no other site can be reached"},
         {"minutes_to_existing_tiers_lieu", "competition", "minutes", Direction::more_is_better,
@@ -49,7 +49,7 @@ const std::vector<CriterionInfo>& criteria_catalogue() {
         {"demand_share", "competition", "people", Direction::more_is_better,
          "people within reach, shared with the existing tiers-lieux they also reach (2SFCA)",
          "existing_tiers_lieux layer, population",
-         "no existing_tiers_lieux layer (or an empty one): skipped (it would equal pop_<T>min)"},
+         "no existing_tiers_lieux layer (or an empty one): skipped (it would equal the population within reach)"},
     };
     return catalogue;
 }

@@ -11,6 +11,7 @@
 #include <limits>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 namespace tierslieux {
 
@@ -490,7 +491,9 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
             });
         });
         if (!without.empty()) {
-            r.warnings.push_back(std::to_string(without.size()) + " commune(s) within " + std::to_string(L) +
+            std::ostringstream minutes;
+            minutes << L;
+            r.warnings.push_back(std::to_string(without.size()) + " commune(s) within " + minutes.str() +
                                  " minutes of a site have no broadband row; ftth_share_catchment and "
                                  "poor_broadband_pop leave them out: " +
                                  detail::join_names(std::vector<std::string>(without.begin(), without.end()), 5));

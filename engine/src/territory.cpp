@@ -65,6 +65,8 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         const auto& inside = communes.column("in_territory").integers();
         const Column& aav_code = communes.column("aav2020_code");
         const Column& aav_category = communes.column("aav2020_category");
+        std::vector<std::string> half_aav;
+        std::map<std::string, std::string> centre; // AAV code -> its commune-centre (category 11)
         for (std::size_t i = 0; i < communes.size(); ++i) {
             const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
             if (code[i].empty()) {
@@ -88,6 +90,9 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
             c.has_active_population = !active.null[i];
             c.active_population = c.has_active_population ? active.reals()[i] : 0.0;
             c.in_territory = inside[i] != 0;
+            if (t.has_aav && aav_code.null[i] != aav_category.null[i]) {
+                half_aav.push_back(code[i]);
+            }
             if (t.has_aav && !aav_code.null[i] && !aav_category.null[i]) {
                 const std::int64_t cat = aav_category.integers()[i];
                 if (cat != 11 && cat != 12 && cat != 13 && cat != 20 && cat != 30) {
@@ -97,10 +102,19 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                 }
                 c.aav_code = aav_code.strings()[i];
                 c.aav_category = static_cast<int>(cat);
+                if (cat == 11 && !centre.emplace(c.aav_code, code[i]).second) {
+                    throw input_error(where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
+                                      c.aav_code + "' (the first is commune_code " + centre[c.aav_code] + ")");
+                }
             }
             c.geometry = communes.geometries[i].clone();
             c.fid = communes.fids[i];
             t.communes.push_back(std::move(c));
+        }
+        if (!half_aav.empty()) {
+            t.warnings.push_back("file '" + path + "', layer 'communes': " + std::to_string(half_aav.size()) +
+                                 " commune(s) have only one of aav2020_code and aav2020_category, so no attraction "
+                                 "area: " + detail::join_names(half_aav, 5));
         }
     }
     std::sort(t.communes.begin(), t.communes.end(),

@@ -254,7 +254,7 @@ TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
     const double f = 2.0 * 1.9 * 43.6 * 0.9;
     expect_values(values(r, "commute_km_avoided"),
                   {10.0 * 29.0 * f, 5.0 * (20.0 - 4.0) * f, (10.0 * 20.0 + 5.0 * 10.0) * f});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commute(s) could not be placed", "05005->05004"}));
+    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commute(s) (3 commuters) could not be placed", "05005->05004"}));
 }
 
 TEST_F(Criteria, BadFlowsAreRefusedWithTheirFeature) {
@@ -327,6 +327,34 @@ TEST_F(Criteria, MissingInputsSkipTheirCriteriaWithAReason) {
                              {"commute_km_avoided", "skipped", "aav2020_code"}));
     o.weights = {{"commute_km_avoided", 0.0}, {"ftth_share", 0.0}};
     EXPECT_NO_THROW(run(t, o));
+}
+
+TEST_F(Criteria, AttractionAreasWithNoCommuteSkipRatherThanZeros) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers[0].columns.push_back(Column::of_strings("aav2020_code", {"000", "000", "000", "000", "000"}));
+    layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 30, 30, 30, 30}));
+    const RunResult r = run(load(layers), km_is_minute());
+    EXPECT_TRUE(is_skipped(r, "commute_km_avoided", "no commute is known"));
+    EXPECT_EQ(find(r, "commute_km_avoided"), nullptr);
+    // a belt whose commune-centre is outside the file: the same
+    layers = tierslieux::test::tiny_territory_layers();
+    layers[0].columns.push_back(Column::of_strings("aav2020_code", {"000", "009", "009", "009", "009"}));
+    layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 20, 20, 20, 20}));
+    EXPECT_TRUE(is_skipped(run(load(layers), km_is_minute()), "commuters_intercepted", "no commute is known"));
+}
+
+TEST_F(Criteria, AttractionAreaFieldsAreChecked) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers[0].columns.push_back(Column::of_strings("aav2020_code", {"000", "001", "001", "001", "001"}));
+    layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 11, 20, 11, 20}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }),
+                             {"second commune-centre", "'001'", "05002", "05004"}));
+    layers[0].columns[5] = Column::of_strings("aav2020_code", {"000", "001", "001", "001", "001"});
+    layers[0].columns[6] = Column::of_integers("aav2020_category", {30, 11, 20, 20, 20});
+    layers[0].columns[6].null[2] = true; // C (layer order E D C B A): a code without a category
+    const Territory t = load(layers);
+    EXPECT_TRUE(any_contains_all(t.warnings, {"only one of aav2020_code and aav2020_category", "05003"}));
+    EXPECT_EQ(t.communes[2].aav_category, 0);
 }
 
 TEST_F(Criteria, AttractionAreasWithoutActivePopulationSkipCommutes) {

@@ -250,3 +250,12 @@ def test_p_median_engine_refuses_bad_arrays():
         _core.p_median([1.0], np.array([[-1.0]]), [], [], [], 1)
     with pytest.raises(tl.InputError, match="site 4 does not exist"):
         _core.median_objective([1.0], np.array([[1.0]]), [4])
+
+
+@pytest.mark.parametrize("objective", ["coverage", "p-median"])
+def test_no_eligible_site_is_an_error_not_an_empty_portfolio(baronnies, objective):
+    with pytest.raises(ValueError, match=r"no site may be chosen besides the 0 fixed.*score_floor 101"):
+        tl.choose_sites(baronnies, 3, 20, score_floor=101, objective=objective)
+    # with fixed sites only, k = number of fixed sites is fine
+    p = tl.choose_sites(baronnies, 1, 20, fixed=["fs-2992"], score_floor=101, objective=objective)
+    assert p["site_id"].tolist() == ["fs-2992"]

@@ -190,3 +190,83 @@ def test_cli_compare_on_the_default_territory(tmp_path):
                         str(tmp_path / "x.gpkg")], capture_output=True, text=True, timeout=300)
     assert p.returncode == 3 and "scenario 'typo'" in p.stderr and "'nowhere'" in p.stderr
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_a_scenario_changing_nothing_gives_the_base_run(three_sites):
+    base = base_of(three_sites, local_minutes=2, normalisation="rank", stability_draws=200, stability_seed=7,
+                   weights={"gravity_access": 0.5}, commute={"car_share": 0.5})
+    same = scenario_of(base, tl.Scenario("nothing"))
+    np.testing.assert_allclose(same["score"], base["score"])
+    assert same["site_id"].tolist() == base["site_id"].tolist()
+    np.testing.assert_allclose(same["p_top10"], base["p_top10"])
+    pb, ps = base.attrs["tierslieux"].parameters, same.attrs["tierslieux"].parameters
+    for key in ("thresholds", "local_minutes", "normalisation", "stability_draws", "stability_seed",
+                "detour_factor", "speed_kmh", "commute", "building_fit"):
+        assert ps[key] == pb[key], key
+    assert same.attrs["tierslieux"].weights == base.attrs["tierslieux"].weights
+
+
+def test_a_scenarios_weights_file_brings_its_tables(tmp_path, three_sites):
+    base = base_of(three_sites, building_fit={"library": 0.2})
+    f = tmp_path / "w.toml"
+    f.write_text("[weights]\npop_1min = 1\n[building_fit]\ntown_hall = 0.3\n[commute]\nmax_ratio = 0.9\n",
+                 encoding="utf-8")
+    result = scenario_of(base, tl.Scenario("file", weights=str(f)))
+    p = result.attrs["tierslieux"].parameters
+    assert p["commute"]["max_ratio"] == 0.9, "the file's [commute] is not overridden by the base's defaults"
+    fit = result.set_index("site_id")["building_fit"]
+    assert fit["s-a"] == pytest.approx(0.3) and fit["s-c"] == pytest.approx(0.2), "file over base, base kept"
+
+
+def test_a_scenario_result_is_not_a_base(three_sites):
+    base = base_of(three_sites)
+    closed = scenario_of(base, tl.Scenario("D closes", close_sites=["s-d"]))
+    with pytest.raises(ValueError, match="needs a base run, not the result of scenario 'D closes'"):
+        tl.run_scenario(closed, tl.Scenario("fibre", fibre=["99001"]), progress=False)
+
+
+def test_a_value_that_appears_keeps_its_delta_column(tmp_path, tiny_layers):
+    tiny_layers["broadband"] = tiny_layers["broadband"].iloc[1:]  # 99001 (s-a's commune) has no row
+    path = write_territory(tmp_path / "norow.gpkg", tiny_layers)
+    base = base_of(path)
+    assert np.isnan(base.set_index("site_id").loc["s-a", "ftth_share"])
+    frame = tl.compare(base, scenario_of(base, tl.Scenario("fibre reaches A", fibre=["99001"])))
+    assert "ftth_share_delta" in frame.columns
+    assert np.isnan(frame.set_index("site_id").loc["s-a", "ftth_share_delta"])
+
+
+def test_one_site_left_is_not_a_ranking(three_sites):
+    base = base_of(three_sites)
+    with pytest.raises(ValueError, match=r"at least 2 sites.*'s-a'"):
+        tl.run_scenario(base, tl.Scenario("one left", close_sites=["s-c", "s-d"]), progress=False)
+
+
+def test_slices_of_comparisons_and_portfolios_concatenate(three_sites):
+    base = base_of(three_sites)
+    frame = tl.compare(base, scenario_of(base, tl.Scenario("D closes", close_sites=["s-d"])), k=2, minutes=1)
+    assert len(pd.concat([frame.iloc[:1], frame.iloc[1:]])) == len(frame)
+    plan = tl.choose_sites(base, 2, 1)
+    assert len(pd.concat([plan.iloc[:1], plan.iloc[1:]])) == 2
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(close_sites=5), "list of site ids"),
+    (dict(fibre={"99001": "abc"}), "must be a number"),
+    (dict(fibre=3), "mapping commune_code"),
+])
+def test_bad_scenario_fields(kw, message):
+    with pytest.raises(ValueError, match=message):
+        tl.Scenario("bad", **kw)
+
+
+def test_settings_tables_of_a_weights_file_are_checked_with_its_name(tmp_path, three_sites):
+    f = tmp_path / "w.toml"
+    f.write_text("[weights]\npop_1min = 1\n[building_fit]\ntown_hall = 1.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"w.toml'.*town_hall.*\[0, 1\]"):
+        tl.score(three_sites, weights=f, progress=False)
+    f.write_text("[weights]\npop_1min = 1\n[commute]\ncar_share = 2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"w.toml'.*car_share"):
+        tl.score(three_sites, weights=f, progress=False)
+    f.write_text('name = "x"\nweights_file = 3\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="weights_file must be a path"):
+        tl.Scenario.from_file(f)

@@ -261,6 +261,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         _, fit, assumptions = _weights.load_settings(weights_file)
     fit.update(_weights.numbers(building_fit, "building_fit"))
     assumptions.update(_weights.numbers(commute, "commute", _weights.COMMUTE_KEYS))
+    fit_given, commute_given = dict(fit), dict(assumptions)
     options.building_fit = fit
     c = _core.CommuteAssumptions()
     for key, value in assumptions.items():
@@ -304,7 +305,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                     "crs": territory.crs, "assume_crs": territory._assume_crs,
                     "weights_given": dict(options.weights),
                     "local_minutes": options.local_minutes, "building_fit": dict(options.building_fit),
-                    "commute": {k: getattr(c, k) for k in _weights.COMMUTE_KEYS}},
+                    "commute": {k: getattr(c, k) for k in _weights.COMMUTE_KEYS},
+                    "building_fit_given": fit_given, "commute_given": commute_given},
         territory_path=territory.path,
     )
     return sites

@@ -17,6 +17,17 @@ _GEOMETRY_OF = {
 }
 
 
+def shared(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mark a table kept in another frame's ``attrs`` as shared by that frame's copies.
+
+    pandas deep-copies ``attrs`` into every slice and, in ``pd.concat``, compares the slices' ``attrs``; a
+    DataFrame there makes that comparison fail ("truth value of a DataFrame is ambiguous"). A table whose deep
+    copy is itself compares equal by identity, so slices of a portfolio or a comparison can be concatenated.
+    """
+    object.__setattr__(frame, "__deepcopy__", lambda memo, _frame=frame: _frame)
+    return frame
+
+
 def to_frame(layer: dict) -> pd.DataFrame:
     """Engine layer dict -> GeoDataFrame (or DataFrame for attribute-only layers)."""
     data = {}

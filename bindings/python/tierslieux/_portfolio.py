@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import _core
 from ._core import InputError
+from ._frames import shared
 from ._network import Network
 
 _DEMANDS = ("territory", "all")
@@ -126,6 +127,12 @@ def choose_sites(result: gpd.GeoDataFrame, k: int, minutes: float, *, fixed: Ite
     eligible = snapped.copy()
     if score_floor is not None:
         eligible &= result["score"].to_numpy(float) >= float(score_floor)
+    if k > sum(fixed_flags) and not (eligible & ~np.asarray(fixed_flags, dtype=bool)).any():
+        why = [f"{int((~snapped).sum())} not snapped to the graph"] if (~snapped).any() else []
+        if score_floor is not None:
+            why.append(f"score_floor {float(score_floor):g} (best score {result['score'].max():.1f})")
+        raise InputError(f"no site may be chosen besides the {sum(fixed_flags)} fixed one(s) "
+                         f"({'; '.join(why) or 'every site is fixed'}): lower score_floor or k")
     conflicts = []
     if min_spacing_m is not None:
         if not np.isfinite(min_spacing_m) or min_spacing_m < 0:
@@ -163,7 +170,7 @@ def choose_sites(result: gpd.GeoDataFrame, k: int, minutes: float, *, fixed: Ite
                                   "person_minutes_saved": -np.diff(person_minutes),
                                   "mean_minutes": [_mean(o, reachable_population) for o in person_minutes[1:]]},
                                  geometry=rows.geometry.to_numpy(), crs=result.crs)
-    portfolio.attrs["coverage_curve"] = pd.DataFrame(curve)
+    portfolio.attrs["coverage_curve"] = shared(pd.DataFrame(curve))
     portfolio.attrs["parameters"] = {"k": k, "minutes": float(minutes), "objective": objective,
                                      "fixed": [s for s, f in zip(site_ids, fixed_flags) if f],
                                      "min_spacing_m": min_spacing_m, "score_floor": score_floor, "demand": demand,

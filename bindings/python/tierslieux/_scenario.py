@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import _core, _weights
 from ._core import InputError, IoError
+from ._frames import shared
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,11 +61,15 @@ class Scenario:
         if not isinstance(fibre, Mapping):
             raise InputError(f"scenario '{self.name}': fibre must be a mapping commune_code -> share or a list "
                              f"of commune codes, not {type(fibre).__name__}")
+        for code, share in fibre.items():
+            if isinstance(share, bool) or not isinstance(share, (int, float)):
+                raise InputError(f"scenario '{self.name}': fibre share of commune '{code}' must be a number, "
+                                 f"not {share!r}")
         object.__setattr__(self, "fibre", {str(k): float(v) for k, v in fibre.items()})
         for key in ("close_sites", "open_tiers_lieux"):
             value = getattr(self, key)
-            if isinstance(value, str):
-                raise InputError(f"scenario '{self.name}': {key} must be a list of site ids, not a string")
+            if isinstance(value, str) or not isinstance(value, (list, tuple, set)):
+                raise InputError(f"scenario '{self.name}': {key} must be a list of site ids, not {value!r}")
             object.__setattr__(self, key, tuple(str(v) for v in value))
 
     @classmethod
@@ -102,6 +107,9 @@ class Scenario:
             raise InputError(f"scenario file '{p}': give weights_file or a [weights] table, not both")
         weights = None
         if "weights_file" in doc:
+            if not isinstance(doc["weights_file"], str):
+                raise InputError(f"scenario file '{p}': weights_file must be a path in quotes, not "
+                                 f"{doc['weights_file']!r}")
             weights = str((p.parent / doc["weights_file"]).resolve())
         elif "weights" in doc:
             weights = _weights.numbers(doc["weights"], f"scenario file '{p}': weight")
@@ -126,12 +134,23 @@ def run_scenario(base: gpd.GeoDataFrame, scenario: Scenario, *, progress: bool =
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a tierslieux.Scenario, not {type(scenario).__name__}")
     p = dict(meta.parameters)
+    if p.get("scenario"):
+        raise InputError(f"run_scenario needs a base run, not the result of scenario '{p['scenario']['name']}' "
+                         "(its changes would be lost): put both sets of changes in one Scenario")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)  # the base run has shown the loading warnings
         territory = load_territory(meta.territory_path, crs=p["crs"], assume_crs=p.get("assume_crs"))
     changed = Territory(_core.with_changes(territory._core, dict(scenario.fibre), list(scenario.close_sites),
                                            list(scenario.open_tiers_lieux), scenario.name))
     weights = scenario.weights if scenario.weights is not None else p.get("weights_given") or None
+    # settings: the base run's, then the scenario's weights file tables, then the scenario's own
+    fit, commute = dict(p.get("building_fit_given", {})), dict(p.get("commute_given", {}))
+    if isinstance(scenario.weights, (str, os.PathLike)):
+        _, file_fit, file_commute = _weights.load_settings(scenario.weights)
+        fit.update(file_fit)
+        commute.update(file_commute)
+    fit.update(scenario.building_fit)
+    commute.update(scenario.commute)
     result = score(changed, weights=weights, thresholds=p["thresholds"], detour_factor=p["detour_factor"],
                    speed_kmh=p["speed_kmh"], access_speed_kmh=p["access_speed_kmh"],
                    gravity_decay_min=p["gravity_decay_min"], gravity_max_minutes=p["gravity_max_minutes"],
@@ -140,8 +159,7 @@ def run_scenario(base: gpd.GeoDataFrame, scenario: Scenario, *, progress: bool =
                    catchment_buffer_m=p["catchment_buffer_m"], normalisation=p["normalisation"],
                    stability_draws=p["stability_draws"], stability_seed=p["stability_seed"],
                    stability_concentration=p["stability_concentration"], local_minutes=p["local_minutes"],
-                   building_fit={**p["building_fit"], **scenario.building_fit},
-                   commute={**p["commute"], **scenario.commute}, progress=progress)
+                   building_fit=fit, commute=commute, progress=progress)
     result.attrs["tierslieux"].parameters["scenario"] = {
         "name": scenario.name, "description": scenario.description, "fibre": dict(scenario.fibre),
         "close_sites": list(scenario.close_sites), "open_tiers_lieux": list(scenario.open_tiers_lieux),
@@ -187,12 +205,16 @@ def compare(base: gpd.GeoDataFrame, scenario: gpd.GeoDataFrame, *, k: Optional[i
         out["p_top10_base"] = b["p_top10"].reindex(ids)
         out["p_top10_scenario"] = s["p_top10"].reindex(ids)
     for criterion in [c for c in mb.weights if c in ms.weights]:
-        delta = s[criterion].reindex(ids).astype(float) - b[criterion].reindex(ids).astype(float)
-        if (delta.abs() > 1e-9).any():
+        after, before = s[criterion].reindex(ids).astype(float), b[criterion].reindex(ids).astype(float)
+        delta = after - before
+        both = ~after.isna() & ~before.isna()
+        # a value that appears or vanishes (NaN on one side, e.g. fibre for a commune without a row) is a change
+        gained_or_lost = (after.isna() != before.isna()) & out["status"].eq("kept").to_numpy()
+        if (delta[both].abs() > 1e-9).any() or gained_or_lost.any():
             out[f"{criterion}_delta"] = delta
     geometry = scenario.set_index("site_id").geometry.combine_first(base.set_index("site_id").geometry)
     frame = gpd.GeoDataFrame(out.reset_index(), geometry=list(geometry.reindex(ids)), crs=base.crs)
-    frame.attrs["coverage"], frame.attrs["communes"] = _coverage(mb, ms)
+    frame.attrs["coverage"], frame.attrs["communes"] = (shared(t) for t in _coverage(mb, ms))
     frame.attrs["scenario"] = info.get("name", "")
     if k is not None or minutes is not None:
         if k is None or minutes is None:
@@ -207,8 +229,8 @@ def compare(base: gpd.GeoDataFrame, scenario: gpd.GeoDataFrame, *, k: Optional[i
         curve["covered_share_delta"] = curve["covered_share_scenario"] - curve["covered_share_base"]
         curve = curve[["k", "covered_share_base", "covered_share_scenario", "covered_share_delta",
                        "mean_minutes_base", "mean_minutes_scenario"]]
-        frame.attrs["portfolio_base"], frame.attrs["portfolio_scenario"] = pb, ps
-        frame.attrs["portfolio_curve"] = curve
+        frame.attrs["portfolio_base"], frame.attrs["portfolio_scenario"] = shared(pb), shared(ps)
+        frame.attrs["portfolio_curve"] = shared(curve)
     return frame
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Union
 
+from . import _core
 from ._core import InputError, IoError
 
 if sys.version_info >= (3, 11):
@@ -67,6 +68,15 @@ def load_settings(path: PathLike) -> "tuple[Dict[str, float], Dict[str, float], 
     unknown = [k for k in commute if k not in COMMUTE_KEYS]
     if unknown:
         raise InputError(f"weights file '{p}': [commute] has no key '{unknown[0]}' (keys: {', '.join(COMMUTE_KEYS)})")
+    # the engine's own checks, now, so that their messages name the file
+    assumptions = _core.CommuteAssumptions()
+    for key, value in commute.items():
+        setattr(assumptions, key, value)
+    try:
+        _core.validate_building_fit(fit)
+        _core.validate_commute(assumptions)
+    except InputError as e:
+        raise InputError(f"weights file '{p}': {e}") from None
     return weights, fit, commute
 
 

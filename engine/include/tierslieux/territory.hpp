@@ -25,7 +25,7 @@ struct Commune {
     /** INSEE attraction area (AAV 2020) code, "" when the layer has no aav2020_code (or it is null). */
     std::string aav_code;
     /**
-     * AAV 2020 category: 11 main pole, 12 secondary pole, 13 other pole commune, 20 commuter belt (couronne),
+     * AAV 2020 category: 11 commune-centre, 12 other commune of the main pole, 13 secondary pole, 20 commuter belt,
      * 30 outside any attraction area; 0 when unknown.
      */
     int aav_category = 0;

@@ -186,7 +186,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                                 k.active_population * assumptions.pole_commuter_share});
         }
         if (!no_pole.empty()) {
-            out.warnings.push_back("commute interception: the main pole (aav2020_category 11) of " +
+            out.warnings.push_back("commute interception: the commune-centre (aav2020_category 11) of " +
                                    counted(no_pole.size(), "attraction area(s)") + " (" +
                                    join_names(std::vector<std::string>(no_pole.begin(), no_pole.end()), 5) +
                                    ") is not in the communes layer: the commutes of their belts are left out");
@@ -195,6 +195,13 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             out.warnings.push_back("commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +
                                    " have no active_population (" + join_names(no_active, 5) +
                                    "): their commutes are left out");
+        }
+        if (commutes.empty()) {
+            out.skipped = "no commuter-belt commune (aav2020_category 20) of '" + territory.path +
+                          "' has its attraction area's pole and an active population in the communes layer, so "
+                          "no commute is known";
+            out.warnings.clear(); // the reason says it
+            return out;
         }
     }
 
@@ -211,6 +218,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     const forward_arcs arcs{at.network};
     length_search search{arcs};
     std::vector<std::string> unplaced;
+    double unplaced_commuters = 0.0;
     std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
     for (std::size_t i = 0; i < commutes.size();) {
         const std::uint32_t h = commutes[i].home;
@@ -224,8 +232,12 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         }
         const double home_access = at.commune_access[h];
         if (std::isnan(home_access)) {
-            unplaced.push_back(territory.communes[h].commune_code);
-            i = end;
+            for (; i < end; ++i) { // a town hall not snapped: its commutes are unknown (NaN), not zero
+                unplaced.push_back(territory.communes[h].commune_code + "->" +
+                                   territory.communes[commutes[i].work].commune_code);
+                unplaced_commuters += commutes[i].commuters;
+            }
+            out.commune_commuters[h] = nan;
             continue;
         }
         search.run(at.commune_node[h], std::max(0.0, local_minutes - home_access), targets);
@@ -235,6 +247,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             const double t_work = home_access + search.minutes(at.commune_node[c.work]) + work_access;
             if (!std::isfinite(t_work)) {
                 unplaced.push_back(territory.communes[h].commune_code + "->" + territory.communes[c.work].commune_code);
+                unplaced_commuters += c.commuters;
                 continue;
             }
             const double d_work = (home_access + work_access) * metres_per_minute +
@@ -265,9 +278,10 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         }
     }
     if (!unplaced.empty()) {
-        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") +
-                               " could not be placed on the graph (a town hall not snapped, or no path): " +
-                               join_names(unplaced, 5));
+        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") + " (" +
+                               std::to_string(static_cast<long long>(std::lround(unplaced_commuters))) +
+                               " commuters) could not be placed on the graph (a town hall not snapped, or no "
+                               "path) and are left out: " + join_names(unplaced, 5));
     }
     return out;
 }

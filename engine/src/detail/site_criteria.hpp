@@ -42,8 +42,8 @@ struct CommuteInterception {
 
 /**
  * Commutes come from territory.commute_flows when the table exists, else from the attraction areas: the active
- * residents of a commuter-belt commune (category 20) × assumptions.pole_commuter_share go to the main pole
- * commune (category 11) of their AAV. A commuter from home h to work w is intercepted by site s when
+ * residents of a commuter-belt commune (category 20) × assumptions.pole_commuter_share go to the
+ * commune-centre (category 11) of their AAV. A commuter from home h to work w is intercepted by site s when
  * t(h, s) <= local_minutes and t(h, s) <= max_ratio × t(h, w); the km avoided are 2 × (d(h, w) − d(h, s)) per
  * day, d the length of the fastest path, times days_per_week × weeks_per_year × car_share.
  */
