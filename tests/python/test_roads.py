@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import numpy as np
 import pyogrio
 import pytest
@@ -114,3 +115,97 @@ def test_cli_missing_roads_file(tmp_path):
                         str(tmp_path / "none.osm.pbf"), "--crs", CRS, "--out", str(tmp_path / "o.gpkg")],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 4 and "none.osm.pbf" in p.stderr
+
+
+# ---------------------------------------------------------------------------------------------- catalogue on roads
+
+def _forward_graph(edges):
+    """Directed csr graph of the road edges (cheapest parallel arc kept) and, per (from, to), the shortest length
+    among the fastest arcs: an independent rebuild for checking directions and path lengths."""
+    f, t, m, length, two = (edges["from_node"].to_numpy(), edges["to_node"].to_numpy(), edges["minutes"].to_numpy(),
+                            edges["length_m"].to_numpy(), edges["twoway"].to_numpy())
+    n = int(max(f.max(), t.max())) + 1
+    ff, tt = np.concatenate([f, t[two]]), np.concatenate([t, f[two]])
+    mm, ll = np.concatenate([m, m[two]]), np.concatenate([length, length[two]])
+    order = np.lexsort((ll, mm, tt, ff))
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = (ff[order][1:] != ff[order][:-1]) | (tt[order][1:] != tt[order][:-1])
+    o = order[keep]
+    graph = coo_matrix((np.maximum(mm[o], 1e-12), (ff[o], tt[o])), shape=(n, n)).tocsr()
+    arc_length = {(int(a), int(b)): float(x) for a, b, x in zip(ff[o], tt[o], ll[o])}
+    return graph, arc_length
+
+
+def _path_metres(pred, arc_length, source, target):
+    metres, v = 0.0, target
+    while v != source:
+        u = pred[v]
+        metres += arc_length[(int(u), int(v))]
+        v = u
+    return metres
+
+
+def test_commutes_and_competition_on_one_way_roads(tmp_path):
+    """SYNTHETIC attraction area (cell SB014 as commune-centre, every other cell in its belt, active population =
+    half the population) and one SYNTHETIC existing tiers-lieu at site synthetic-3, on the real roads: the
+    engine's commute interception and competition criteria against an independent directed Dijkstra (scipy)."""
+    layers = {name: gpd.read_file(TERRITORY, layer=name) for name in pyogrio.list_layers(TERRITORY)[:, 0]}
+    communes = layers["communes"]
+    communes["active_population"] = communes["population"] / 2
+    communes["aav2020_code"] = "A01"
+    communes["aav2020_category"] = np.where(communes["commune_code"] == "SB014", 11, 20)
+    site3 = layers["sites"].set_index("site_id").loc["synthetic-3"]
+    layers["existing_tiers_lieux"] = gpd.GeoDataFrame(
+        {"id": ["tl-1"], "name": ["synthetic"], "commune_code": [site3["commune_code"]]},
+        geometry=[site3.geometry], crs=layers["sites"].crs)
+    path = tmp_path / "sb.gpkg"
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+    L = 3.0
+    with pytest.warns(tl.DataWarning):
+        r = tl.score(tl.load_territory(path, crs=CRS), roads=PBF, thresholds=(3, 6), local_minutes=L,
+                     commute={"max_ratio": 0.9}, progress=False)
+    meta = r.attrs["tierslieux"]
+    assert meta.commute_source == "aav2020" and not meta.skipped.keys() & {"commute_km_avoided", "demand_share"}
+    graph, arc_length = _forward_graph(meta.network_edges)
+    c = meta.communes.set_index("commune_code")
+    s = r.set_index("site_id")
+    metres_per_minute = 50 * 1000 / 60  # access legs at the default 50 km/h
+    # commute interception: forward searches from each home (home -> site, home -> work)
+    D, pred = dijkstra(graph, directed=True, indices=c["node_id"].to_numpy(), return_predecessors=True)
+    row = {code: i for i, code in enumerate(c.index)}
+    work = c.loc["SB014"]
+    commuters = pd.Series(0.0, index=s.index)
+    km = pd.Series(0.0, index=s.index)
+    for code, home in c.iterrows():
+        if code == "SB014":
+            continue
+        i, n = row[code], home["active_population"] * 0.15
+        t_work = home["access_minutes"] + D[i, int(work["node_id"])] + work["access_minutes"]
+        d_work = (home["access_minutes"] + work["access_minutes"]) * metres_per_minute + _path_metres(
+            pred[i], arc_length, int(home["node_id"]), int(work["node_id"]))
+        for site_id, site in s.iterrows():
+            t_site = home["access_minutes"] + D[i, int(site["node_id"])] + site["access_minutes"]
+            if t_site <= L and t_site <= 0.9 * t_work:
+                d_site = (home["access_minutes"] + site["access_minutes"]) * metres_per_minute + _path_metres(
+                    pred[i], arc_length, int(home["node_id"]), int(site["node_id"]))
+                commuters[site_id] += n
+                km[site_id] += n * max(0.0, d_work - d_site) / 1000 * 2 * 1.9 * 43.6 * 0.9
+    assert commuters.sum() > 0, "the synthetic area must intercept someone, or the test checks nothing"
+    np.testing.assert_allclose(s["commuters_intercepted"], commuters, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(s["commute_km_avoided"], km, rtol=1e-6, atol=1e-6)
+    # competition: from the existing tiers-lieu (at synthetic-3: same node and access leg) to each site
+    e_node, e_access = int(s.loc["synthetic-3", "node_id"]), s.loc["synthetic-3", "access_minutes"]
+    from_e = dijkstra(graph, directed=True, indices=[e_node])[0]
+    np.testing.assert_allclose(s["minutes_to_existing_tiers_lieu"],
+                               e_access + from_e[s["node_id"].to_numpy()] + s["access_minutes"], atol=1e-9)
+    # N(c): communes whose node reaches the tiers-lieu within L - its access; demand shared with it
+    to_e = dijkstra(graph.T.tocsr(), directed=True, indices=[e_node])[0]
+    n_c = (to_e[c["node_id"].to_numpy()] + e_access <= L + 1e-9).astype(float)
+    np.testing.assert_allclose(c["existing_tiers_lieux_within"], n_c)
+    to_sites = dijkstra(graph.T.tocsr(), directed=True, indices=s["node_id"].to_numpy())
+    expected = [(c["population"] / (1 + n_c))[to_sites[k][c["node_id"].to_numpy()] + site["access_minutes"] <= L
+                                              + 1e-9].sum() for k, (_, site) in enumerate(s.iterrows())]
+    np.testing.assert_allclose(s["demand_share"], expected, rtol=1e-9)
+    # the one-way pieces make some of these times differ by direction
+    assert np.abs(D - dijkstra(graph.T.tocsr(), directed=True, indices=c["node_id"].to_numpy())).max() > 1e-6
