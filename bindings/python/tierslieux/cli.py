@@ -272,8 +272,11 @@ def _run(args: argparse.Namespace) -> int:
               f"network edges: {len(meta.network_edges)} ({graph})")
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
         stability = ["p_top10", "rank_p05", "rank_p95"] if "p_top10" in result.columns else []
-        cols = ["rank", "site_id", "name", "kind", "score"] + pops + stability
+        commute = ["commute_km_avoided"] if "commute_km_avoided" in result.columns else []
+        cols = ["rank", "site_id", "name", "kind", "score"] + pops + commute + stability
         table = result.nsmallest(args.top, "rank")[cols].copy()
+        if commute:
+            table["commute_km_avoided"] = table["commute_km_avoided"].round(-2).astype("int64")
         table["score"] = table["score"].round(1)
         if stability:
             table["p_top10"] = table["p_top10"].round(2)
