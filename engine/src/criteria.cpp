@@ -27,8 +27,9 @@ const std::vector<CriterionInfo>& criteria_catalogue() {
          "no broadband layer: skipped; communes without a row are left out"},
         {"commuters_intercepted", "commute", "people", Direction::more_is_better,
          "commuters for whom it is much closer than their work commune",
-         "commute_flows, or communes.aav2020_code/aav2020_category + active_population",
-         "neither a commute_flows table nor AAV fields with active_population: skipped"},
+         "commute_flows, or employment_poles + active_population, or communes.aav2020_code/aav2020_category + "
+         "active_population",
+         "none of these (or no commute found in them): skipped"},
         {"commute_km_avoided", "commute", "km per year", Direction::more_is_better,
          "car kilometres a year its intercepted commuters would not drive", "as commuters_intercepted",
          "as commuters_intercepted"},

@@ -507,8 +507,16 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
         }
     }
     // commute interception
-    const detail::Attachment attachment{r.network,          towards,           r.commune_node, r.commune_access_minutes,
-                                        r.site_node,        r.site_access_minutes, options.graph.access_speed_kmh};
+    const detail::Attachment attachment{r.network,
+                                        towards,
+                                        r.commune_node,
+                                        r.commune_access_minutes,
+                                        r.site_node,
+                                        r.site_access_minutes,
+                                        options.graph.access_speed_kmh,
+                                        r.graph_kind == "osm",
+                                        options.max_snap_m,
+                                        options.graph.detour_factor};
     {
         stage_timer timer{seconds, "commutes"};
         detail::CommuteInterception commute =
@@ -571,9 +579,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     // competition and gap filling
     r.criteria.push_back({"minutes_to_nearest_site", "minutes", Direction::more_is_better, nearest_site});
     {
-        detail::Competition comp = detail::competition(territory, attachment, r.graph_kind == "osm",
-                                                       options.max_snap_m, options.graph.detour_factor, L,
-                                                       site_communes);
+        detail::Competition comp = detail::competition(territory, attachment, L, site_communes);
         r.warnings.insert(r.warnings.end(), comp.warnings.begin(), comp.warnings.end());
         if (!comp.skipped.empty()) {
             for (const char* name : {"minutes_to_existing_tiers_lieu", "demand_share"}) {

@@ -36,6 +36,30 @@ bool has_layer(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+/** A point layer of places (id, name, commune_code), sorted by id; the communes must be loaded. */
+std::vector<Place> read_places(const Territory& t, const std::string& layer, const ReadOptions& read) {
+    const FeatureTable table = read_layer(t.path, layer, {text("id"), text("name", false), text("commune_code")}, read);
+    const auto& id = table.column("id").strings();
+    const auto& name = table.column("name").strings();
+    const auto& code = table.column("commune_code").strings();
+    std::set<std::string> ids;
+    std::vector<Place> out;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (!ids.insert(id[i]).second) {
+            throw input_error(table.where(i) + ": id '" + id[i] + "' appears twice");
+        }
+        try {
+            t.commune_index(code[i]);
+        } catch (const not_found&) {
+            throw input_error(table.where(i) + " (id=" + id[i] + "): commune_code '" + code[i] +
+                              "' is not in the communes layer");
+        }
+        out.push_back({id[i], name[i], code[i], point_of(table, i), table.fids[i]});
+    }
+    std::sort(out.begin(), out.end(), [](const Place& a, const Place& b) { return a.id < b.id; });
+    return out;
+}
+
 } // namespace
 
 Territory load_territory(const std::string& path, const LoadOptions& options) {
@@ -228,29 +252,14 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         t.has_broadband_layer = bb.size() > 0;
     }
 
-    // --- existing tiers-lieux (optional)
+    // --- existing tiers-lieux and employment poles (optional point layers)
     if (has_layer(layers, "existing_tiers_lieux")) {
         t.has_existing_tiers_lieux_layer = true;
-        const FeatureTable tl = read_layer(path, "existing_tiers_lieux",
-                                           {text("id"), text("name", false), text("commune_code")}, read);
-        const auto& id = tl.column("id").strings();
-        const auto& name = tl.column("name").strings();
-        const auto& code = tl.column("commune_code").strings();
-        std::set<std::string> ids;
-        for (std::size_t i = 0; i < tl.size(); ++i) {
-            if (!ids.insert(id[i]).second) {
-                throw input_error(tl.where(i) + ": id '" + id[i] + "' appears twice");
-            }
-            try {
-                t.commune_index(code[i]);
-            } catch (const not_found&) {
-                throw input_error(tl.where(i) + " (id=" + id[i] + "): commune_code '" + code[i] +
-                                  "' is not in the communes layer");
-            }
-            t.existing_tiers_lieux.push_back({id[i], name[i], code[i], point_of(tl, i), tl.fids[i]});
-        }
-        std::sort(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
-                  [](const ExistingTiersLieu& a, const ExistingTiersLieu& b) { return a.id < b.id; });
+        t.existing_tiers_lieux = read_places(t, "existing_tiers_lieux", read);
+    }
+    if (has_layer(layers, "employment_poles")) {
+        t.has_employment_poles_layer = true;
+        t.employment_poles = read_places(t, "employment_poles", read);
     }
 
     // --- home-to-work flows (optional table)
@@ -317,6 +326,8 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     t.has_active_population = territory.has_active_population;
     t.existing_tiers_lieux = territory.existing_tiers_lieux;
     t.has_existing_tiers_lieux_layer = territory.has_existing_tiers_lieux_layer;
+    t.employment_poles = territory.employment_poles;
+    t.has_employment_poles_layer = territory.has_employment_poles_layer;
     t.commute_flows = territory.commute_flows;
     t.has_commute_flows_layer = territory.has_commute_flows_layer;
     t.warnings = territory.warnings;

@@ -257,6 +257,48 @@ TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
     EXPECT_TRUE(any_contains_all(r.warnings, {"1 commute(s) (3 commuters) could not be placed", "05005->05004"}));
 }
 
+/** Employment poles at the town halls of the given communes (codes), with ids p1, p2… */
+LayerData poles_layer(const std::vector<std::string>& codes, const std::vector<double>& x_km) {
+    LayerData poles;
+    poles.name = "employment_poles";
+    poles.geometry_type = GeometryType::point;
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        poles.wkb.push_back(tierslieux::test::point_wkb(tierslieux::test::hall_km(x_km[i])));
+        ids.push_back("p" + std::to_string(i + 1));
+    }
+    poles.columns = {Column::of_strings("id", ids), Column::of_strings("commune_code", codes)};
+    return poles;
+}
+
+TEST_F(Criteria, CommuteInterceptionToTheNearestEmploymentPole) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    add_attraction_areas(layers); // a pole layer wins over the attraction areas
+    layers.push_back(poles_layer({"05001", "05004"}, {0.0, 30.0}));
+    const RunResult r = run(load(layers), km_is_minute());
+    EXPECT_EQ(r.commute_source, "employment_poles");
+    // 15 % of the actives go to the nearest pole: A and D work at home; B 15 -> A (10 min), C 30 -> D (10 min);
+    // E's active population is unknown. Half of 10 minutes: B is intercepted by s3 (0), C by s2 (4)
+    expect_values(values(r, "commuters_intercepted"), {0.0, 30.0, 15.0});
+    const double f = 2.0 * 1.9 * 43.6 * 0.9;
+    expect_values(values(r, "commute_km_avoided"), {0.0, 30.0 * (10.0 - 4.0) * f, 15.0 * 10.0 * f});
+    expect_values(r.commune_commuters, {0.0, 15.0, 30.0, 0.0, 0.0});
+    expect_values(r.commune_commute_minutes, {NaN, 10.0, 10.0, NaN, NaN});
+    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commune(s) have no active_population", "05005"}));
+    // a flow table wins over the poles
+    layers.push_back(flows_layer({"05001"}, {"05004"}, {10.0}));
+    EXPECT_EQ(run(load(layers), km_is_minute()).commute_source, "commute_flows");
+}
+
+TEST_F(Criteria, EmptyOrBadPoleLayers) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    LayerData poles = poles_layer({}, {});
+    layers.push_back(poles);
+    EXPECT_TRUE(is_skipped(run(load(layers), km_is_minute()), "commute_km_avoided", "employment_poles layer"));
+    layers.back() = poles_layer({"05001", "09999"}, {0.0, 30.0});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"employment_poles", "p2", "09999"}));
+}
+
 TEST_F(Criteria, BadFlowsAreRefusedWithTheirFeature) {
     std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
     layers.push_back(flows_layer({"05001"}, {"05004"}, {-2.0}));

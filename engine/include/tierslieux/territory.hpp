@@ -53,14 +53,19 @@ struct Broadband {
     std::string vintage;
 }; // struct Broadband
 
-/** A tiers-lieu that already exists (optional layer existing_tiers_lieux). */
-struct ExistingTiersLieu {
+/** A point place of an optional layer: an existing tiers-lieu, an employment pole. */
+struct Place {
     std::string id;
     std::string name;
-    std::string commune_code;
-    Point location; ///< metric CRS
+    std::string commune_code; ///< joins the commune graph at this commune's town hall
+    Point location;           ///< metric CRS
     std::int64_t fid = 0;
-}; // struct ExistingTiersLieu
+}; // struct Place
+
+/** A tiers-lieu that already exists (optional layer existing_tiers_lieux). */
+using ExistingTiersLieu = Place;
+/** An employment pole where commuters work (optional layer employment_poles). */
+using EmploymentPole = Place;
 
 /** Workers living in home_code and working in work_code (optional table commute_flows, e.g. INSEE MOBPRO). */
 struct CommuteFlow {
@@ -83,6 +88,8 @@ struct Territory {
     bool has_active_population = false;
     std::vector<ExistingTiersLieu> existing_tiers_lieux; ///< sorted by id
     bool has_existing_tiers_lieux_layer = false;
+    std::vector<EmploymentPole> employment_poles; ///< sorted by id
+    bool has_employment_poles_layer = false;
     std::vector<CommuteFlow> commute_flows; ///< home and work communes both in the communes layer
     bool has_commute_flows_layer = false;
     std::vector<std::string> warnings;
@@ -100,7 +107,7 @@ struct LoadOptions {
 
 /**
  * Loads a territory from a file with layers `communes`, `town_halls`, `sites` and optionally `broadband`,
- * `existing_tiers_lieux` and `commute_flows` (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
+ * `existing_tiers_lieux`, `employment_poles` and `commute_flows` (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
  * negative or missing population, duplicate codes or ids, a site in an unknown commune, a commune without
  * town hall, no site at all.
  */

@@ -18,6 +18,8 @@ namespace tierslieux::detail {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+std::string counted(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 /** The graph's arcs in CSR form with both minutes and metres (Network searches carry minutes only). */
@@ -121,12 +123,53 @@ private:
     std::vector<node_id> m_touched;
 }; // class length_search
 
+/** Where the places of an optional layer join the graph; `far` lists those not snapped (road graphs). */
+struct attached_places {
+    std::vector<node_id> node;
+    std::vector<double> access; ///< minutes; NaN: not snapped
+    std::vector<std::string> far;
+};
+
+attached_places attach(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
+    attached_places out;
+    const double metres_per_minute = at.access_speed_kmh * 1000.0 / 60.0;
+    if (at.road_graph) {
+        std::vector<Point> points;
+        for (const auto& p : places) {
+            points.push_back(p.location);
+        }
+        std::vector<double> snap_m;
+        out.node = at.network.nearest_nodes(points, &snap_m);
+        for (std::size_t i = 0; i < places.size(); ++i) {
+            out.access.push_back(snap_m[i] <= at.max_snap_m ? snap_m[i] / metres_per_minute : nan);
+            if (std::isnan(out.access.back())) {
+                out.far.push_back(places[i].id);
+            }
+        }
+    } else {
+        for (const auto& p : places) {
+            const std::size_t k = territory.commune_index(p.commune_code);
+            out.node.push_back(at.commune_node[k]);
+            out.access.push_back(commune_graph_minutes(distance_m(p.location, territory.communes[k].town_hall),
+                                                       at.detour_factor, at.access_speed_kmh));
+        }
+    }
+    return out;
+}
+
+std::string far_warning(const attached_places& p, const Attachment& at, const char* what, const char* effect) {
+    return counted(p.far.size(), what) + " lie more than " +
+           std::to_string(static_cast<long long>(std::lround(at.max_snap_m))) + " m from the road graph and " +
+           effect + ": " + join_names(p.far, 5);
+}
+
+/** A commute from a home commune to a place of work (a commune, or the nearest employment pole). */
 struct commute {
-    std::uint32_t home, work;
+    static constexpr std::uint32_t nearest_pole = std::numeric_limits<std::uint32_t>::max();
+    std::uint32_t home;
+    std::uint32_t work; ///< commune index, or nearest_pole
     double commuters;
 }; // struct commute
-
-std::string counted(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
 
 } // namespace
 
@@ -150,9 +193,36 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                           "' holds no flow between two different communes of the communes layer";
             return out;
         }
+    } else if (territory.has_employment_poles_layer) {
+        out.source = "employment_poles";
+        if (territory.employment_poles.empty()) {
+            out.skipped = "the employment_poles layer of '" + territory.path + "' is empty";
+            return out;
+        }
+        if (!territory.has_active_population) {
+            out.skipped = "the communes layer of '" + territory.path + "' has no active_population field (commuters "
+                          "to the employment poles are estimated from it)";
+            return out;
+        }
+        std::vector<std::string> no_active;
+        for (std::size_t c = 0; c < nc; ++c) {
+            const Commune& k = territory.communes[c];
+            if (!k.has_active_population) {
+                no_active.push_back(k.commune_code + " " + k.name);
+                continue;
+            }
+            commutes.push_back({static_cast<std::uint32_t>(c), commute::nearest_pole,
+                                k.active_population * assumptions.pole_commuter_share});
+        }
+        if (!no_active.empty()) {
+            out.warnings.push_back("commute interception: " + counted(no_active.size(), "commune(s)") +
+                                   " have no active_population (" + join_names(no_active, 5) +
+                                   "): their commutes are left out");
+        }
     } else if (!territory.has_aav) {
-        out.skipped = "'" + territory.path + "' has no commute_flows table, and its communes layer has no "
-                      "aav2020_code and aav2020_category fields to find each commune's employment pole";
+        out.skipped = "'" + territory.path + "' has no commute_flows table, no employment_poles layer, and its "
+                      "communes layer has no aav2020_code and aav2020_category fields to find each commune's "
+                      "employment pole";
         return out;
     } else if (!territory.has_active_population) {
         out.skipped = "the communes layer of '" + territory.path + "' has no active_population field (commuters "
@@ -217,6 +287,14 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
               [](const commute& a, const commute& b) { return a.home < b.home; });
     const forward_arcs arcs{at.network};
     length_search search{arcs};
+    const attached_places poles = attach(territory, at, territory.employment_poles);
+    if (!poles.far.empty()) {
+        out.warnings.push_back(far_warning(poles, at, "employment pole(s)", "are left out of commute interception"));
+    }
+    auto label = [&](std::uint32_t h, std::uint32_t w) {
+        return territory.communes[h].commune_code + "->" +
+               (w == commute::nearest_pole ? std::string{"nearest pole"} : territory.communes[w].commune_code);
+    };
     std::vector<std::string> unplaced;
     double unplaced_commuters = 0.0;
     std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
@@ -225,7 +303,13 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         std::size_t end = i;
         std::vector<node_id> targets;
         while (end < commutes.size() && commutes[end].home == h) {
-            if (!std::isnan(at.commune_access[commutes[end].work])) {
+            if (commutes[end].work == commute::nearest_pole) {
+                for (std::size_t p = 0; p < poles.node.size(); ++p) {
+                    if (!std::isnan(poles.access[p])) {
+                        targets.push_back(poles.node[p]);
+                    }
+                }
+            } else if (!std::isnan(at.commune_access[commutes[end].work])) {
                 targets.push_back(at.commune_node[commutes[end].work]);
             }
             ++end;
@@ -233,8 +317,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         const double home_access = at.commune_access[h];
         if (std::isnan(home_access)) {
             for (; i < end; ++i) { // a town hall not snapped: its commutes are unknown (NaN), not zero
-                unplaced.push_back(territory.communes[h].commune_code + "->" +
-                                   territory.communes[commutes[i].work].commune_code);
+                unplaced.push_back(label(h, commutes[i].work));
                 unplaced_commuters += commutes[i].commuters;
             }
             out.commune_commuters[h] = nan;
@@ -243,15 +326,33 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         search.run(at.commune_node[h], std::max(0.0, local_minutes - home_access), targets);
         for (; i < end; ++i) {
             const commute& c = commutes[i];
-            const double work_access = at.commune_access[c.work];
-            const double t_work = home_access + search.minutes(at.commune_node[c.work]) + work_access;
+            // the place of work: its node and access leg
+            node_id work_node = 0;
+            double work_access = nan;
+            if (c.work == commute::nearest_pole) {
+                double best = inf;
+                for (std::size_t p = 0; p < poles.node.size(); ++p) {
+                    const double t = search.minutes(poles.node[p]) + poles.access[p];
+                    if (t < best) { // NaN access (not snapped) never wins
+                        best = t;
+                        work_node = poles.node[p];
+                        work_access = poles.access[p];
+                    }
+                }
+                if (std::isfinite(best) && work_node == at.commune_node[h]) {
+                    continue; // the pole is at this commune's own node: people work where they live
+                }
+            } else {
+                work_node = at.commune_node[c.work];
+                work_access = at.commune_access[c.work];
+            }
+            const double t_work = home_access + search.minutes(work_node) + work_access;
             if (!std::isfinite(t_work)) {
-                unplaced.push_back(territory.communes[h].commune_code + "->" + territory.communes[c.work].commune_code);
+                unplaced.push_back(label(h, c.work));
                 unplaced_commuters += c.commuters;
                 continue;
             }
-            const double d_work = (home_access + work_access) * metres_per_minute +
-                                  search.metres(at.commune_node[c.work]);
+            const double d_work = (home_access + work_access) * metres_per_minute + search.metres(work_node);
             out.commune_commuters[h] += c.commuters;
             placed[h] += c.commuters;
             minutes_sum[h] += c.commuters * t_work;
@@ -286,8 +387,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     return out;
 }
 
-Competition competition(const Territory& territory, const Attachment& at, bool road_graph, double max_snap_m,
-                        double detour_factor, double local_minutes,
+Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
                         const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment) {
     Competition out;
     const auto& existing = territory.existing_tiers_lieux;
@@ -299,38 +399,13 @@ Competition competition(const Territory& territory, const Attachment& at, bool r
     }
     const std::size_t nc = territory.communes.size();
     const std::size_t ns = territory.sites.size();
-    // attach each existing tiers-lieu like a site
-    std::vector<node_id> node;
-    std::vector<double> access;
-    const double metres_per_minute = at.access_speed_kmh * 1000.0 / 60.0;
-    if (road_graph) {
-        std::vector<Point> points;
-        for (const auto& e : existing) {
-            points.push_back(e.location);
-        }
-        std::vector<double> snap_m;
-        node = at.network.nearest_nodes(points, &snap_m);
-        std::vector<std::string> far;
-        for (std::size_t i = 0; i < existing.size(); ++i) {
-            access.push_back(snap_m[i] <= max_snap_m ? snap_m[i] / metres_per_minute : nan);
-            if (std::isnan(access.back())) {
-                far.push_back(existing[i].id);
-            }
-        }
-        if (!far.empty()) {
-            out.warnings.push_back(counted(far.size(), "existing tiers-lieu(x)") + " lie more than " +
-                                   std::to_string(static_cast<long long>(std::lround(max_snap_m))) +
-                                   " m from the road graph and are left out of the competition criteria: " +
-                                   join_names(far, 5));
-        }
-    } else {
-        for (const auto& e : existing) {
-            const std::size_t k = territory.commune_index(e.commune_code);
-            node.push_back(at.commune_node[k]);
-            access.push_back(commune_graph_minutes(distance_m(e.location, territory.communes[k].town_hall),
-                                                   detour_factor, at.access_speed_kmh));
-        }
+    const attached_places places = attach(territory, at, existing);
+    if (!places.far.empty()) {
+        out.warnings.push_back(far_warning(places, at, "existing tiers-lieu(x)",
+                                           "are left out of the competition criteria"));
     }
+    const std::vector<node_id>& node = places.node;
+    const std::vector<double>& access = places.access;
     std::vector<node_id> sources;
     std::vector<double> start;
     for (std::size_t i = 0; i < existing.size(); ++i) {

@@ -25,12 +25,15 @@ struct Attachment {
     const std::vector<node_id>& site_node;
     const std::vector<double>& site_access;    ///< minutes; NaN: not snapped
     double access_speed_kmh;                   ///< access legs are driven at this speed
+    bool road_graph;        ///< places are snapped by location (else joined at their commune's town hall)
+    double max_snap_m;      ///< road graph: places farther from a road node are not snapped
+    double detour_factor;   ///< commune graph: access leg = straight distance × this at access_speed_kmh
 }; // struct Attachment
 
 /** Commute interception per site, and the commutes found per commune (for the communes layer). */
 struct CommuteInterception {
     std::string skipped;                 ///< why the criteria are skipped ("" = computed)
-    std::string source;                  ///< "commute_flows" or "aav2020"
+    std::string source;                  ///< "commute_flows", "employment_poles" or "aav2020"
     std::vector<double> commuters;       ///< per site: commuters intercepted
     std::vector<double> km_per_year;     ///< per site: car km a year avoided
     std::vector<double> co2_t_per_year;  ///< per site: tonnes of CO2 a year avoided
@@ -41,7 +44,9 @@ struct CommuteInterception {
 }; // struct CommuteInterception
 
 /**
- * Commutes come from territory.commute_flows when the table exists, else from the attraction areas: the active
+ * Commutes come from territory.commute_flows when the table exists; else from territory.employment_poles when that
+ * layer exists: pole_commuter_share × the active residents of each commune go to its nearest pole (by travel
+ * time; none from a commune whose nearest pole is at its own town hall's node); else from the attraction areas: the active
  * residents of a commuter-belt commune (category 20) × assumptions.pole_commuter_share go to the
  * commune-centre (category 11) of their AAV. A commuter from home h to work w is intercepted by site s when
  * t(h, s) <= local_minutes and t(h, s) <= max_ratio × t(h, w); the km avoided are 2 × (d(h, w) − d(h, s)) per
@@ -63,11 +68,10 @@ struct Competition {
  * minutes_to_existing(s) = min over existing e of access(e) + path(e, s) + access(s); demand_share(s) = Σ P(c) /
  * (1 + N(c)) over communes c with t(c, s) <= local_minutes, N(c) the existing tiers-lieux with t(c, e) <=
  * local_minutes (each commune's people shared equally among the places they reach). `catchment` gives, per
- * site, the communes and their minutes (access included) within at least local_minutes. max_snap_m: existing
- * tiers-lieux farther from a road graph are left out with a warning (road graphs only).
+ * site, the communes and their minutes (access included) within at least local_minutes. Existing tiers-lieux
+ * farther than max_snap_m from a road graph are left out with a warning.
  */
-Competition competition(const Territory& territory, const Attachment& at, bool road_graph, double max_snap_m,
-                        double detour_factor, double local_minutes,
+Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
                         const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment);
 
 } // namespace tierslieux::detail
