@@ -59,24 +59,30 @@ void bind_pipeline(py::module_& m) {
         .def_readwrite("car_share", &CommuteAssumptions::car_share)
         .def_readwrite("co2_g_per_km", &CommuteAssumptions::co2_g_per_km);
 
+    const auto as_dict = [](const CriterionInfo& c) {
+        py::dict d;
+        d["name"] = c.name;
+        d["family"] = c.family;
+        d["unit"] = c.unit;
+        d["direction"] = c.direction == Direction::more_is_better ? "more is better" : "less is better";
+        d["description"] = c.description;
+        d["input"] = c.input;
+        d["when_missing"] = c.when_missing;
+        return d;
+    };
     m.def(
         "criteria_catalogue",
-        [] {
+        [as_dict] {
             std::vector<py::dict> out;
             for (const CriterionInfo& c : criteria_catalogue()) {
-                py::dict d;
-                d["name"] = c.name;
-                d["family"] = c.family;
-                d["unit"] = c.unit;
-                d["direction"] = c.direction == Direction::more_is_better ? "more is better" : "less is better";
-                d["description"] = c.description;
-                d["input"] = c.input;
-                d["when_missing"] = c.when_missing;
-                out.push_back(std::move(d));
+                out.push_back(as_dict(c));
             }
             return out;
         },
         "Every criterion the engine computes: name, family, unit, direction, description, input, when_missing.");
+    m.def(
+        "criterion_info", [as_dict](const std::string& name) { return as_dict(criterion_info(name)); },
+        py::arg("name"), "The catalogue entry of one criterion name (pop_15min: '<T>' filled in); NotFound else.");
     m.def("default_building_fit", &default_building_fit, "Default building fit per site kind (0-1).");
     m.def("validate_building_fit", &validate_building_fit, py::arg("fit"), "Raise InputError for a bad table.");
     m.def(

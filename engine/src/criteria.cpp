@@ -55,7 +55,7 @@ const std::vector<CriterionInfo>& criteria_catalogue() {
     return catalogue;
 }
 
-const CriterionInfo& criterion_info(const std::string& name) {
+CriterionInfo criterion_info(const std::string& name) {
     for (const auto& info : criteria_catalogue()) {
         const std::size_t t = info.name.find("<T>");
         if (t == std::string::npos) {
@@ -70,7 +70,13 @@ const CriterionInfo& criterion_info(const std::string& name) {
             name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
             const std::string digits = name.substr(head.size(), name.size() - head.size() - tail.size());
             if (digits.find_first_not_of("0123456789") == std::string::npos) {
-                return info;
+                CriterionInfo out = info;
+                out.name = name;
+                const std::size_t d = out.description.find("<T>");
+                if (d != std::string::npos) {
+                    out.description.replace(d, 3, digits);
+                }
+                return out;
             }
         }
     }

@@ -129,8 +129,10 @@ TEST(CriteriaCatalogue, EveryCriterionIsDocumentedOnce) {
         EXPECT_FALSE(info.description.empty()) << info.name;
         EXPECT_FALSE(info.when_missing.empty()) << info.name;
     }
-    EXPECT_EQ(criterion_info("pop_15min").name, "pop_<T>min");
-    EXPECT_EQ(criterion_info("active_45min").name, "active_<T>min");
+    EXPECT_EQ(criterion_info("pop_15min").name, "pop_15min");
+    EXPECT_EQ(criterion_info("pop_15min").description, "people within 15 minutes");
+    EXPECT_EQ(criterion_info("active_45min").description, "active residents within 45 minutes");
+    EXPECT_EQ(criterion_info("active_45min").family, "demand");
     EXPECT_EQ(criterion_info("commute_km_avoided").family, "commute");
     EXPECT_THROW(criterion_info("pop_min"), not_found);
     EXPECT_THROW(criterion_info("pop_x5min"), not_found);

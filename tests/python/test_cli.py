@@ -154,3 +154,19 @@ def test_portfolio_command_p_median(tmp_path):
     assert curve["mean_minutes"].iloc[-1] == pytest.approx(portfolio["mean_minutes"].iloc[-1])
     bad = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "median", "--out", str(tmp_path / "y.gpkg"))
     assert bad.returncode == 2 and "invalid choice: 'median'" in bad.stderr
+
+
+def test_weight_overrides_keep_the_weights_files_name_and_tables(tmp_path):
+    weights = tmp_path / "group.toml"
+    weights.write_text("[weights]\nbogus_name = 1\n", encoding="utf-8")
+    p = cli("run", "--out", str(tmp_path / "w.gpkg"), "--no-map", "--weights", str(weights),
+            "--weight", "pop_15min=1")
+    assert p.returncode == 3
+    assert "weights file '" in p.stderr and "group.toml': unknown criterion 'bogus_name'" in p.stderr
+    # the file's [commute] table still applies when --weight overrides its weights
+    weights.write_text("[weights]\npop_15min = 1\n[commute]\ncar_share = 0\n", encoding="utf-8")
+    out = tmp_path / "w.gpkg"
+    p = cli("run", "--out", str(out), "--no-map", "--quiet", "--weights", str(weights), "--weight", "pop_30min=1")
+    assert p.returncode == 0, p.stderr
+    sites = gpd.read_file(out, layer="sites")
+    assert (sites["commute_km_avoided"] == 0).all() and (sites["commuters_intercepted"] > 0).any()

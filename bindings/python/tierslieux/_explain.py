@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -12,15 +11,10 @@ from . import _core
 from ._core import InputError
 
 def _catalogue_entry(criterion: str) -> Optional[dict]:
-    for entry in _core.criteria_catalogue():
-        head, sep, tail = entry["name"].partition("<T>")
-        if not sep:
-            if entry["name"] == criterion:
-                return entry
-        elif re.fullmatch(re.escape(head) + r"(\d+)" + re.escape(tail), criterion):
-            minutes = criterion[len(head):len(criterion) - len(tail)]
-            return {**entry, "description": entry["description"].replace("<T>", minutes)}
-    return None
+    try:
+        return _core.criterion_info(criterion)
+    except _core.NotFound:
+        return None
 
 
 def _describe(criterion: str) -> str:

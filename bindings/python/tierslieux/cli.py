@@ -8,6 +8,7 @@ Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 import warnings
@@ -215,6 +216,7 @@ def _portfolio(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     import tierslieux as tl
+    from tierslieux import _weights
 
     timings = {}
     t0 = time.perf_counter()
@@ -224,16 +226,29 @@ def _run(args: argparse.Namespace) -> int:
         territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
         timings["load territory"] = time.perf_counter() - t0
         t1 = time.perf_counter()
+        settings = {}
         if args.weights and args.weight:
-            weights = {**tl.load_weights(args.weights), **dict(args.weight)}
+            # --weight overrides the file's weights; the file's other tables still apply
+            from_file, fit, commute = _weights.load_settings(args.weights)
+            weights = {**from_file, **dict(args.weight)}
+            settings = {"building_fit": fit, "commute": commute}
         else:
             weights = args.weights or dict(args.weight)
-        result = tl.score(territory, weights=weights, thresholds=args.thresholds, normalisation=args.normalisation,
-                          stability_draws=args.stability_draws, stability_seed=args.seed,
-                          detour_factor=args.detour_factor, speed_kmh=args.speed_kmh, roads=args.roads,
-                          roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
-                          access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
-                          local_minutes=args.local_minutes, progress=progress)
+        try:
+            result = tl.score(territory, weights=weights, thresholds=args.thresholds,
+                              normalisation=args.normalisation, stability_draws=args.stability_draws,
+                              stability_seed=args.seed, detour_factor=args.detour_factor, speed_kmh=args.speed_kmh,
+                              roads=args.roads, roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
+                              access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
+                              local_minutes=args.local_minutes, progress=progress, **settings)
+        except tl.InputError as e:
+            # a bad name that came from the file (not from --weight): say which file
+            named = re.search(r"(?:unknown criterion|weight is given for|weight of) '?([\w<>]+)", str(e))
+            if settings and named and named.group(1) in from_file and named.group(1) not in dict(args.weight):
+                raise tl.InputError(f"weights file '{args.weights}': {e}") from None
+            raise
+        if settings:
+            result.attrs["tierslieux"].parameters["weights_file"] = args.weights
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
     for stage, seconds in meta.stage_seconds.items():

@@ -28,8 +28,11 @@ struct CriterionInfo {
 /** Every criterion the engine can compute, in output order. */
 const std::vector<CriterionInfo>& criteria_catalogue();
 
-/** The catalogue entry of a criterion name (pop_15min matches pop_<T>min); throws not_found. */
-const CriterionInfo& criterion_info(const std::string& name);
+/**
+ * The catalogue entry of a criterion name, for that name: pop_15min matches pop_<T>min and gets name
+ * "pop_15min" and "<T>" replaced by 15 in its description. Throws not_found.
+ */
+CriterionInfo criterion_info(const std::string& name);
 
 /**
  * Assumptions of commute interception (docs/criteria.md, "Commute interception", gives the source of each
