@@ -7,7 +7,11 @@
 #include <tierslieux/geometry.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <thread>
+#include <tuple>
 #include <limits>
 #include <map>
 #include <queue>
@@ -174,7 +178,7 @@ struct commute {
 } // namespace
 
 CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
-                                         const CommuteAssumptions& assumptions) {
+                                         const CommuteAssumptions& assumptions, unsigned threads) {
     const std::size_t nc = territory.communes.size();
     const std::size_t ns = territory.sites.size();
     CommuteInterception out;
@@ -286,7 +290,6 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
     const forward_arcs arcs{at.network};
-    length_search search{arcs};
     const attached_places poles = attach(territory, at, territory.employment_poles);
     if (!poles.far.empty()) {
         out.warnings.push_back(far_warning(poles, at, "employment pole(s)", "are left out of commute interception"));
@@ -295,36 +298,54 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         return territory.communes[h].commune_code + "->" +
                (w == commute::nearest_pole ? std::string{"nearest pole"} : territory.communes[w].commune_code);
     };
-    std::vector<std::string> unplaced;
-    double unplaced_commuters = 0.0;
-    std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
+    // one search per home commune, on several threads; each home's figures are kept apart and summed in home
+    // order afterwards, so the result does not depend on the number of threads
+    struct home_figures {
+        std::uint32_t home = 0;
+        bool unknown = false; ///< town hall not snapped
+        double commuters = 0.0, minutes_sum = 0.0, km_sum = 0.0;
+        std::vector<std::tuple<std::size_t, double, double>> intercepted; ///< (site, commuters, km a year)
+        std::vector<std::string> unplaced;
+        double unplaced_commuters = 0.0;
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> groups; // [begin, end) of each home's commutes
     for (std::size_t i = 0; i < commutes.size();) {
-        const std::uint32_t h = commutes[i].home;
         std::size_t end = i;
+        while (end < commutes.size() && commutes[end].home == commutes[i].home) {
+            ++end;
+        }
+        groups.emplace_back(i, end);
+        i = end;
+    }
+    std::vector<home_figures> figures(groups.size());
+    auto one_home = [&](std::size_t g, length_search& search) {
+        const auto [begin, end] = groups[g];
+        const std::uint32_t h = commutes[begin].home;
+        home_figures& f = figures[g];
+        f.home = h;
         std::vector<node_id> targets;
-        while (end < commutes.size() && commutes[end].home == h) {
-            if (commutes[end].work == commute::nearest_pole) {
+        for (std::size_t i = begin; i < end; ++i) {
+            if (commutes[i].work == commute::nearest_pole) {
                 for (std::size_t p = 0; p < poles.node.size(); ++p) {
                     if (!std::isnan(poles.access[p])) {
                         targets.push_back(poles.node[p]);
                     }
                 }
-            } else if (!std::isnan(at.commune_access[commutes[end].work])) {
-                targets.push_back(at.commune_node[commutes[end].work]);
+            } else if (!std::isnan(at.commune_access[commutes[i].work])) {
+                targets.push_back(at.commune_node[commutes[i].work]);
             }
-            ++end;
         }
         const double home_access = at.commune_access[h];
-        if (std::isnan(home_access)) {
-            for (; i < end; ++i) { // a town hall not snapped: its commutes are unknown (NaN), not zero
-                unplaced.push_back(label(h, commutes[i].work));
-                unplaced_commuters += commutes[i].commuters;
+        if (std::isnan(home_access)) { // a town hall not snapped: its commutes are unknown (NaN), not zero
+            f.unknown = true;
+            for (std::size_t i = begin; i < end; ++i) {
+                f.unplaced.push_back(label(h, commutes[i].work));
+                f.unplaced_commuters += commutes[i].commuters;
             }
-            out.commune_commuters[h] = nan;
-            continue;
+            return;
         }
         search.run(at.commune_node[h], std::max(0.0, local_minutes - home_access), targets);
-        for (; i < end; ++i) {
+        for (std::size_t i = begin; i < end; ++i) {
             const commute& c = commutes[i];
             // the place of work: its node and access leg
             node_id work_node = 0;
@@ -348,15 +369,14 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             }
             const double t_work = home_access + search.minutes(work_node) + work_access;
             if (!std::isfinite(t_work)) {
-                unplaced.push_back(label(h, c.work));
-                unplaced_commuters += c.commuters;
+                f.unplaced.push_back(label(h, c.work));
+                f.unplaced_commuters += c.commuters;
                 continue;
             }
             const double d_work = (home_access + work_access) * metres_per_minute + search.metres(work_node);
-            out.commune_commuters[h] += c.commuters;
-            placed[h] += c.commuters;
-            minutes_sum[h] += c.commuters * t_work;
-            km_sum[h] += c.commuters * d_work / 1000.0;
+            f.commuters += c.commuters;
+            f.minutes_sum += c.commuters * t_work;
+            f.km_sum += c.commuters * d_work / 1000.0;
             for (std::size_t s = 0; s < ns; ++s) {
                 const double t_site = home_access + search.minutes(at.site_node[s]) + at.site_access[s];
                 if (!(t_site <= local_minutes) || t_site > assumptions.max_ratio * t_work) {
@@ -366,10 +386,58 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                                       search.metres(at.site_node[s]);
                 const double km = c.commuters * std::max(0.0, d_work - d_site) / 1000.0 * trips_per_year *
                                   assumptions.car_share;
-                out.commuters[s] += c.commuters;
-                out.km_per_year[s] += km;
-                out.co2_t_per_year[s] += km * assumptions.co2_g_per_km / 1e6;
+                f.intercepted.emplace_back(s, c.commuters, km);
             }
+        }
+    };
+    {
+        const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+        const std::size_t workers = std::min<std::size_t>(threads == 0 ? hardware : threads, groups.size());
+        std::atomic<std::size_t> next{0};
+        std::vector<std::exception_ptr> errors(std::max<std::size_t>(workers, 1));
+        auto work = [&](std::size_t w) {
+            try {
+                length_search search{arcs};
+                for (std::size_t g = next++; g < groups.size(); g = next++) {
+                    one_home(g, search);
+                }
+            } catch (...) {
+                errors[w] = std::current_exception();
+                next = groups.size();
+            }
+        };
+        std::vector<std::thread> pool;
+        for (std::size_t w = 1; w < workers; ++w) {
+            pool.emplace_back(work, w);
+        }
+        work(0);
+        for (auto& t : pool) {
+            t.join();
+        }
+        for (const auto& e : errors) {
+            if (e) {
+                std::rethrow_exception(e);
+            }
+        }
+    }
+    std::vector<std::string> unplaced;
+    double unplaced_commuters = 0.0;
+    std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
+    for (const home_figures& f : figures) {
+        unplaced.insert(unplaced.end(), f.unplaced.begin(), f.unplaced.end());
+        unplaced_commuters += f.unplaced_commuters;
+        if (f.unknown) {
+            out.commune_commuters[f.home] = nan;
+            continue;
+        }
+        out.commune_commuters[f.home] += f.commuters;
+        placed[f.home] += f.commuters;
+        minutes_sum[f.home] += f.minutes_sum;
+        km_sum[f.home] += f.km_sum;
+        for (const auto& [site, commuters, km] : f.intercepted) {
+            out.commuters[site] += commuters;
+            out.km_per_year[site] += km;
+            out.co2_t_per_year[site] += km * assumptions.co2_g_per_km / 1e6;
         }
     }
     for (std::size_t c = 0; c < nc; ++c) {

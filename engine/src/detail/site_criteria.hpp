@@ -50,10 +50,11 @@ struct CommuteInterception {
  * residents of a commuter-belt commune (category 20) × assumptions.pole_commuter_share go to the
  * commune-centre (category 11) of their AAV. A commuter from home h to work w is intercepted by site s when
  * t(h, s) <= local_minutes and t(h, s) <= max_ratio × t(h, w); the km avoided are 2 × (d(h, w) − d(h, s)) per
- * day, d the length of the fastest path, times days_per_week × weeks_per_year × car_share.
+ * day, d the length of the fastest path, times days_per_week × weeks_per_year × car_share. One search per home
+ * commune, on `threads` threads (0: every hardware thread); the result does not depend on their number.
  */
 CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
-                                         const CommuteAssumptions& assumptions);
+                                         const CommuteAssumptions& assumptions, unsigned threads = 0);
 
 /** Competition with existing tiers-lieux: both criteria, or why they are skipped. */
 struct Competition {
