@@ -15,6 +15,7 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/pipeline.hpp>
 
+#include "detail/site_criteria.hpp"
 #include "support.hpp"
 #include "tiny_territory.hpp"
 
@@ -218,6 +219,25 @@ TEST_F(Criteria, CommuteInterceptionFromAttractionAreas) {
     expect_values(r.commune_commuters, {7.5, 15.0, 30.0, 0.0, 0.0});
     expect_values(r.commune_commute_minutes, {30.0, 20.0, 10.0, NaN, NaN});
     expect_values(r.commune_commute_km, {30.0, 20.0, 10.0, NaN, NaN});
+}
+
+TEST_F(Criteria, CommuteFiguresDoNotDependOnTheThreads) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(flows_layer({"05001", "05003", "05002", "05004", "05001"}, {"05004", "05001", "05004", "05001",
+                                                                               "05003"}, {10.0, 5.0, 2.5, 1.25, 3.0}));
+    const Territory t = load(layers);
+    const RunResult r = run(t, km_is_minute());
+    const detail::Attachment at{r.network, r.network, r.commune_node, r.commune_access_minutes, r.site_node,
+                                r.site_access_minutes, 60.0, false, 1000.0, 1.0};
+    const detail::CommuteInterception one = detail::commute_interception(t, at, 15.0, CommuteAssumptions{}, 1);
+    for (const unsigned threads : {2u, 3u, 8u}) {
+        const detail::CommuteInterception many = detail::commute_interception(t, at, 15.0, CommuteAssumptions{},
+                                                                              threads);
+        EXPECT_EQ(many.km_per_year, one.km_per_year) << threads; // bit for bit: merged in home order
+        EXPECT_EQ(many.commuters, one.commuters) << threads;
+        EXPECT_EQ(many.commune_commuters, one.commune_commuters) << threads;
+    }
+    expect_values(one.km_per_year, values(r, "commute_km_avoided"));
 }
 
 TEST_F(Criteria, CommuteAssumptionsChangeTheFigures) {
