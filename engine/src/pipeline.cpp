@@ -1,6 +1,7 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/pipeline.hpp>
 
+#include "detail/attach.hpp"
 #include "detail/grouping.hpp"
 #include "detail/site_criteria.hpp"
 #include "detail/text.hpp"
@@ -142,14 +143,14 @@ attached_graph commune_graph(const Territory& territory, const RunOptions& optio
         g.commune_access.push_back(0.0);
         g.commune_snap_m.push_back(0.0);
     }
+    detail::joined_points sites;
     for (const auto& s : territory.sites) {
-        const std::size_t k = territory.commune_index(s.commune_code);
-        const double d = distance_m(s.location, territory.communes[k].town_hall);
-        g.site_node.push_back(static_cast<node_id>(k));
-        g.site_snap_m.push_back(d);
-        g.site_access.push_back(
-            commune_graph_minutes(d, options.graph.detour_factor, options.graph.access_speed_kmh));
+        detail::join_at_town_hall(territory, s.location, s.commune_code, options.graph.detour_factor,
+                                  options.graph.access_speed_kmh, sites);
     }
+    g.site_node = std::move(sites.node);
+    g.site_snap_m = std::move(sites.snap_m);
+    g.site_access = std::move(sites.access);
     const std::size_t components = g.network.component_count();
     if (components > 1) {
         g.warnings.push_back("the commune graph has " + std::to_string(components) +
@@ -188,24 +189,18 @@ attached_graph road_graph(const Territory& territory, const RunOptions& options,
                              std::to_string(rep.dropped_edges) + " edges, " + std::to_string(rep.dropped_km) +
                              " km");
     }
-    const double metres_per_minute = options.graph.access_speed_kmh * 1000.0 / 60.0;
     auto attach = [&](const std::vector<Point>& points, const std::vector<std::string>& names, const char* what,
                       std::vector<node_id>& node, std::vector<double>& snap_m, std::vector<double>& access) {
-        node = g.network.nearest_nodes(points, &snap_m);
-        std::vector<std::string> far;
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            const bool ok = snap_m[i] <= options.max_snap_m;
-            access.push_back(ok ? snap_m[i] / metres_per_minute : nan);
-            if (!ok) {
-                far.push_back(names[i]);
-            }
+        detail::joined_points joined = detail::snap_to_roads(g.network, points, names, options.max_snap_m,
+                                                             options.graph.access_speed_kmh);
+        if (!joined.far.empty()) {
+            g.warnings.push_back(detail::not_snapped_warning(
+                joined.far, what, options.max_snap_m,
+                "were not snapped (their times are NaN; column snapped = false)"));
         }
-        if (!far.empty()) {
-            g.warnings.push_back(std::to_string(far.size()) + " " + what + " lie(s) more than " +
-                                 std::to_string(static_cast<long long>(std::lround(options.max_snap_m))) +
-                                 " m from the road graph and were not snapped "
-                                 "(their times are NaN; column snapped = false): " + detail::join_names(far, 5));
-        }
+        node = std::move(joined.node);
+        snap_m = std::move(joined.snap_m);
+        access = std::move(joined.access);
     };
     std::vector<Point> halls, sites;
     std::vector<std::string> hall_names, site_names;

@@ -1,5 +1,6 @@
 #include "detail/site_criteria.hpp"
 
+#include "detail/attach.hpp"
 #include "detail/grouping.hpp"
 #include "detail/text.hpp"
 
@@ -127,44 +128,23 @@ private:
     std::vector<node_id> m_touched;
 }; // class length_search
 
-/** Where the places of an optional layer join the graph; `far` lists those not snapped (road graphs). */
-struct attached_places {
-    std::vector<node_id> node;
-    std::vector<double> access; ///< minutes; NaN: not snapped
-    std::vector<std::string> far;
-};
-
-attached_places attach(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
-    attached_places out;
-    const double metres_per_minute = at.access_speed_kmh * 1000.0 / 60.0;
+/** Where the places of an optional layer join the graph (like sites); `far` lists those not snapped. */
+joined_points attach(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
+    std::vector<Point> points;
+    std::vector<std::string> ids;
+    for (const auto& p : places) {
+        points.push_back(p.location);
+        ids.push_back(p.id);
+    }
     if (at.road_graph) {
-        std::vector<Point> points;
-        for (const auto& p : places) {
-            points.push_back(p.location);
-        }
-        std::vector<double> snap_m;
-        out.node = at.network.nearest_nodes(points, &snap_m);
-        for (std::size_t i = 0; i < places.size(); ++i) {
-            out.access.push_back(snap_m[i] <= at.max_snap_m ? snap_m[i] / metres_per_minute : nan);
-            if (std::isnan(out.access.back())) {
-                out.far.push_back(places[i].id);
-            }
-        }
-    } else {
-        for (const auto& p : places) {
-            const std::size_t k = territory.commune_index(p.commune_code);
-            out.node.push_back(at.commune_node[k]);
-            out.access.push_back(commune_graph_minutes(distance_m(p.location, territory.communes[k].town_hall),
-                                                       at.detour_factor, at.access_speed_kmh));
-        }
+        return snap_to_roads(at.network, points, ids, at.max_snap_m, at.access_speed_kmh);
+    }
+    joined_points out;
+    for (const auto& p : places) {
+        join_at_town_hall(territory, p.location, p.commune_code, at.detour_factor, at.access_speed_kmh, out);
+        out.node.back() = at.commune_node[out.node.back()]; // commune index -> its node
     }
     return out;
-}
-
-std::string far_warning(const attached_places& p, const Attachment& at, const char* what, const char* effect) {
-    return counted(p.far.size(), what) + " lie more than " +
-           std::to_string(static_cast<long long>(std::lround(at.max_snap_m))) + " m from the road graph and " +
-           effect + ": " + join_names(p.far, 5);
 }
 
 /** A commute from a home commune to a place of work (a commune, or the nearest employment pole). */
@@ -290,9 +270,10 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
     const forward_arcs arcs{at.network};
-    const attached_places poles = attach(territory, at, territory.employment_poles);
+    const joined_points poles = attach(territory, at, territory.employment_poles);
     if (!poles.far.empty()) {
-        out.warnings.push_back(far_warning(poles, at, "employment pole(s)", "are left out of commute interception"));
+        out.warnings.push_back(
+            not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));
     }
     auto label = [&](std::uint32_t h, std::uint32_t w) {
         return territory.communes[h].commune_code + "->" +
@@ -467,10 +448,10 @@ Competition competition(const Territory& territory, const Attachment& at, double
     }
     const std::size_t nc = territory.communes.size();
     const std::size_t ns = territory.sites.size();
-    const attached_places places = attach(territory, at, existing);
+    const joined_points places = attach(territory, at, existing);
     if (!places.far.empty()) {
-        out.warnings.push_back(far_warning(places, at, "existing tiers-lieu(x)",
-                                           "are left out of the competition criteria"));
+        out.warnings.push_back(not_snapped_warning(places.far, "existing tiers-lieu(x)", at.max_snap_m,
+                                                   "are left out of the competition criteria"));
     }
     const std::vector<node_id>& node = places.node;
     const std::vector<double>& access = places.access;
