@@ -74,6 +74,73 @@ std::size_t count_fixed(const std::vector<bool>& fixed, std::size_t k) {
 }
 
 /** Checked, deduplicated view of a problem. */
+/**
+ * The seeds of the multi-start search: (value of a site alone, site) for every candidate, best first (ties by
+ * site id), at most `starts` of them. Start 0 is plain greedy (seed = no site).
+ */
+std::vector<std::uint32_t> seeds_of(std::vector<std::pair<double, std::uint32_t>> alone, std::size_t starts) {
+    std::sort(alone.begin(), alone.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<std::uint32_t> out;
+    for (std::size_t i = 0; i < alone.size() && i < starts; ++i) {
+        out.push_back(alone[i].second);
+    }
+    return out;
+}
+
+/**
+ * Runs `run(seed, value)` from plain greedy (seed = no_seed) then from each seed, and keeps the solution whose
+ * value `better` prefers (the first one on ties). With only fixed sites to place, one run is enough.
+ */
+template <class Run, class Better>
+std::vector<std::uint32_t> best_of_starts(std::uint32_t no_seed, const std::vector<std::uint32_t>& seeds,
+                                          bool one_run, Run run, Better better) {
+    std::vector<std::uint32_t> order;
+    double best = 0.0;
+    for (std::size_t start = 0; start <= seeds.size(); ++start) {
+        double value = 0.0;
+        std::vector<std::uint32_t> candidate = run(start == 0 ? no_seed : seeds[start - 1], value);
+        if (start == 0 || better(value, best)) {
+            best = value;
+            order = std::move(candidate);
+        }
+        if (one_run) {
+            break;
+        }
+    }
+    return order;
+}
+
+/**
+ * Reports a solution in greedy order: the fixed sites first (in their order), then, each time, the site whose
+ * gain over those already taken is largest (the first one on ties). take(site) records and adds it.
+ */
+template <class Gain, class Take>
+void in_greedy_order(const std::vector<std::uint32_t>& order, const std::vector<bool>& fixed, Gain gain, Take take) {
+    std::vector<std::uint32_t> rest;
+    for (const std::uint32_t s : order) {
+        if (fixed[s]) {
+            take(s);
+        } else {
+            rest.push_back(s);
+        }
+    }
+    while (!rest.empty()) {
+        auto next = rest.begin();
+        double next_gain = -1.0;
+        for (auto it = rest.begin(); it != rest.end(); ++it) {
+            const double g = gain(*it);
+            if (g > next_gain) {
+                next_gain = g;
+                next = it;
+            }
+        }
+        take(*next);
+        rest.erase(next);
+    }
+}
+
 struct prepared : rules {
     std::vector<std::vector<std::uint32_t>> covers;
 };
@@ -253,8 +320,7 @@ Portfolio max_covering(const CoverageProblem& problem, std::size_t k) {
     const prepared prep = prepare(problem);
     const auto sites = static_cast<std::uint32_t>(prep.covers.size());
     const std::size_t fixed_count = count_fixed(prep.fixed, k);
-    // several starts: plain greedy, then greedy forced to open with each of the best single sites
-    constexpr std::size_t starts = 32;
+    // several starts: plain greedy, then greedy forced to open with each of the 32 best single sites
     std::vector<std::pair<double, std::uint32_t>> alone;
     {
         state empty{problem, prep};
@@ -264,51 +330,19 @@ Portfolio max_covering(const CoverageProblem& problem, std::size_t k) {
             }
         }
     }
-    std::sort(alone.begin(), alone.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
-    double best_covered = -1.0;
-    std::vector<std::uint32_t> order;
-    for (std::size_t start = 0; start <= std::min(starts, alone.size()); ++start) {
-        const std::uint32_t seed = start == 0 ? sites : alone[start - 1].second;
-        double covered = 0.0;
-        std::vector<std::uint32_t> candidate = greedy_then_swaps(problem, prep, k, seed, covered);
-        if (covered > best_covered * (1.0 + 1e-12) || best_covered < 0.0) {
-            best_covered = covered;
-            order = std::move(candidate);
-        }
-        if (fixed_count == k) {
-            break;
-        }
-    }
+    const std::vector<std::uint32_t> order = best_of_starts(
+        sites, seeds_of(std::move(alone), 32), fixed_count == k,
+        [&](std::uint32_t seed, double& covered) { return greedy_then_swaps(problem, prep, k, seed, covered); },
+        [](double covered, double best) { return covered > best * (1.0 + 1e-12); });
     // report in greedy order of what each site adds to those before it
     Portfolio result;
-    std::vector<std::uint32_t> fixed_first;
-    std::vector<std::uint32_t> rest;
-    for (const std::uint32_t s : order) {
-        (prep.fixed[s] ? fixed_first : rest).push_back(s);
-    }
     state replay{problem, prep};
-    for (const std::uint32_t s : fixed_first) {
-        result.sites.push_back(s);
-        result.marginal.push_back(replay.gain(s));
-        replay.add(s);
-    }
-    while (!rest.empty()) {
-        auto best = rest.begin();
-        double best_gain = -1.0;
-        for (auto it = rest.begin(); it != rest.end(); ++it) {
-            const double g = replay.gain(*it);
-            if (g > best_gain) {
-                best_gain = g;
-                best = it;
-            }
-        }
-        result.sites.push_back(*best);
-        result.marginal.push_back(best_gain);
-        replay.add(*best);
-        rest.erase(best);
-    }
+    in_greedy_order(order, prep.fixed, [&](std::uint32_t s) { return replay.gain(s); },
+                    [&](std::uint32_t s) {
+                        result.sites.push_back(s);
+                        result.marginal.push_back(replay.gain(s));
+                        replay.add(s);
+                    });
     result.covered = replay.covered;
     return result;
 }
@@ -591,7 +625,6 @@ MedianPortfolio p_median(const MedianProblem& problem, std::size_t k) {
     const median_prepared q = prepare(problem);
     const auto sites = static_cast<std::uint32_t>(q.sites);
     const std::size_t fixed_count = count_fixed(q.fixed, k);
-    constexpr std::size_t starts = 32;
     std::vector<std::pair<double, std::uint32_t>> alone;
     {
         const median_state empty{q};
@@ -601,53 +634,20 @@ MedianPortfolio p_median(const MedianProblem& problem, std::size_t k) {
             }
         }
     }
-    std::sort(alone.begin(), alone.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
-    double best = unreachable;
-    std::vector<std::uint32_t> order;
-    for (std::size_t start = 0; start <= std::min(starts, alone.size()); ++start) {
-        const std::uint32_t seed = start == 0 ? sites : alone[start - 1].second;
-        double objective = 0.0;
-        std::vector<std::uint32_t> candidate = median_greedy_then_swaps(q, k, seed, objective);
-        if (order.empty() || objective < best * (1.0 - 1e-12)) {
-            best = objective;
-            order = std::move(candidate);
-        }
-        if (fixed_count == k) {
-            break;
-        }
-    }
+    const std::vector<std::uint32_t> order = best_of_starts(
+        sites, seeds_of(std::move(alone), 32), fixed_count == k,
+        [&](std::uint32_t seed, double& objective) { return median_greedy_then_swaps(q, k, seed, objective); },
+        [](double objective, double best) { return objective < best * (1.0 - 1e-12); });
     // report: fixed sites first, then each next the one that lowers the objective most
     MedianPortfolio result;
-    std::vector<std::uint32_t> rest;
     median_state replay{q};
-    for (const std::uint32_t s : order) {
-        if (q.fixed[s]) {
-            const double before = replay.objective;
-            replay.add(s);
-            result.sites.push_back(s);
-            result.reduction.push_back(before - replay.objective);
-        } else {
-            rest.push_back(s);
-        }
-    }
-    while (!rest.empty()) {
-        auto next = rest.begin();
-        double next_saving = -1.0;
-        for (auto it = rest.begin(); it != rest.end(); ++it) {
-            const double g = replay.saving(*it);
-            if (g > next_saving) {
-                next_saving = g;
-                next = it;
-            }
-        }
-        const double before = replay.objective;
-        replay.add(*next);
-        result.sites.push_back(*next);
-        result.reduction.push_back(before - replay.objective);
-        rest.erase(next);
-    }
+    in_greedy_order(order, q.fixed, [&](std::uint32_t s) { return replay.saving(s); },
+                    [&](std::uint32_t s) {
+                        const double before = replay.objective;
+                        replay.add(s);
+                        result.sites.push_back(s);
+                        result.reduction.push_back(before - replay.objective);
+                    });
     result.objective = replay.objective;
     // accounting over every point of the problem (zero-demand ones too)
     std::vector<std::size_t> slot(q.sites, 0);
