@@ -312,6 +312,20 @@ TEST_F(Criteria, CommuteInterceptionToTheNearestEmploymentPole) {
     EXPECT_EQ(run(load(layers), km_is_minute()).commute_source, "commute_flows");
 }
 
+TEST_F(Criteria, PolesThatCannotBePlacedSkipCommutes) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(poles_layer({"05004"}, {31.0})); // 1 km east of D's town hall, the nearest node
+    const Territory t = load(layers);
+    const RunResult r = run(t, km_is_minute());
+    // the detail function with a road-graph attachment whose snap distance no pole meets
+    const detail::Attachment far{r.network, r.network, r.commune_node, r.commune_access_minutes, r.site_node,
+                                 r.site_access_minutes, 60.0, true, 1e-6, 1.0};
+    const detail::CommuteInterception c = detail::commute_interception(t, far, 15.0, CommuteAssumptions{}, 1);
+    EXPECT_TRUE(contains_all(c.skipped, {"no employment pole", "could be placed"}));
+    EXPECT_TRUE(c.commuters.empty());
+    EXPECT_TRUE(any_contains_all(c.warnings, {"1 employment pole(s) lie(s) more than 0 m", "p1"}));
+}
+
 TEST_F(Criteria, EmptyOrBadPoleLayers) {
     std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
     LayerData poles = poles_layer({}, {});

@@ -59,7 +59,7 @@ class ScoreRun:
     skipped: dict = None
     """Criteria left out because their input is missing: name -> reason."""
     commute_source: str = ""
-    """Where commutes came from: "commute_flows", "aav2020" or "" (skipped)."""
+    """Where commutes came from: "commute_flows", "employment_poles", "aav2020" or "" (skipped)."""
 
     def __deepcopy__(self, memo):
         return self

@@ -172,7 +172,7 @@ def compare(base: gpd.GeoDataFrame, scenario: gpd.GeoDataFrame, *, k: Optional[i
     """Side by side: one row per site of either run, sorted by the scenario's rank.
 
     Columns: ``site_id``, ``name``, ``status`` ("kept", "closed", "opened as tiers-lieu" or "new"),
-    ``score_base``, ``score_scenario``, ``score_delta``, ``rank_base``, ``rank_scenario``, ``rank_change``
+    ``score_base``, ``score_scenario``, ``rank_base``, ``rank_scenario``, ``score_delta``, ``rank_change``
     (rank_base − rank_scenario: positive = climbs), ``p_top10_base`` / ``p_top10_scenario`` when measured, and
     ``<criterion>_delta`` for each criterion of both runs whose value changed somewhere. A site in one run only
     has NaN for the other. ``attrs["coverage"]``: per threshold T, the territory's people within T minutes of

@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "arrives, sites that close or open as tiers-lieux, other weights; "
                                     "docs/criteria.md, Scenarios), then print and write the score, rank and "
                                     "coverage differences: a GeoPackage with the scenario run's layers plus "
-                                    "comparison (points) and coverage_comparison (a table).")
+                                    "comparison (points), coverage_comparison and, with --k, "
+                                    "portfolio_comparison (tables).")
     cp.add_argument("--scenario", metavar="FILE.toml", required=True, help="the scenario file")
     cp.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
     cp.add_argument("--territory", metavar="PATH",

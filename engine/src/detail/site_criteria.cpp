@@ -275,6 +275,13 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         out.warnings.push_back(
             not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));
     }
+    if (out.source == "employment_poles" &&
+        std::all_of(poles.access.begin(), poles.access.end(), [](double a) { return std::isnan(a); })) {
+        CommuteInterception skipped;
+        skipped.skipped = "no employment pole of '" + territory.path + "' could be placed on the graph";
+        skipped.warnings = std::move(out.warnings);
+        return skipped;
+    }
     auto label = [&](std::uint32_t h, std::uint32_t w) {
         return territory.communes[h].commune_code + "->" +
                (w == commute::nearest_pole ? std::string{"nearest pole"} : territory.communes[w].commune_code);
