@@ -75,6 +75,47 @@ std::size_t count_fixed(const std::vector<bool>& fixed, std::size_t k) {
 
 /** Checked, deduplicated view of a problem. */
 /**
+ * Greedy with lazy evaluation: the fixed sites, then `seed` when it is a site that may be taken, then each time
+ * the site with the largest gain until k are taken. The gains only shrink as sites are added (coverage and the
+ * p-median saving are submodular), so a stale gain is an upper bound and is only recomputed at the top.
+ */
+template <class CanTake, class Gain, class Take>
+void lazy_greedy(std::uint32_t sites, std::size_t k, const std::vector<bool>& fixed, std::uint32_t seed,
+                 CanTake can_take, Gain gain, Take take) {
+    std::size_t taken = 0;
+    for (std::uint32_t s = 0; s < sites; ++s) {
+        if (fixed[s]) {
+            take(s);
+            ++taken;
+        }
+    }
+    if (seed < sites && taken < k && can_take(seed)) {
+        take(seed);
+        ++taken;
+    }
+    std::priority_queue<std::pair<double, std::uint32_t>> bounds;
+    for (std::uint32_t s = 0; s < sites; ++s) {
+        if (can_take(s)) {
+            bounds.emplace(gain(s), s);
+        }
+    }
+    while (taken < k && !bounds.empty()) {
+        const auto [bound, s] = bounds.top();
+        bounds.pop();
+        if (!can_take(s)) {
+            continue;
+        }
+        const double g = gain(s);
+        if (!bounds.empty() && g < bounds.top().first) {
+            bounds.emplace(g, s); // not the best any more: back with its true gain
+            continue;
+        }
+        take(s);
+        ++taken;
+    }
+}
+
+/**
  * The seeds of the multi-start search: (value of a site alone, site) for every candidate, best first (ties by
  * site id), at most `starts` of them. Start 0 is plain greedy (seed = no site).
  */
@@ -248,37 +289,13 @@ std::vector<std::uint32_t> greedy_then_swaps(const CoverageProblem& problem, con
     const auto sites = static_cast<std::uint32_t>(prep.covers.size());
     state st{problem, prep};
     std::vector<std::uint32_t> order;
-    for (std::uint32_t s = 0; s < sites; ++s) {
-        if (prep.fixed[s]) {
+    lazy_greedy(
+        sites, k, prep.fixed, seed, [&](std::uint32_t s) { return st.can_take(s); },
+        [&](std::uint32_t s) { return st.gain(s); },
+        [&](std::uint32_t s) {
             order.push_back(s);
             st.add(s);
-        }
-    }
-    if (seed < sites && order.size() < k && st.can_take(seed)) {
-        order.push_back(seed);
-        st.add(seed);
-    }
-    // lazy greedy: gains only shrink as sites are added, so a stale gain is an upper bound
-    std::priority_queue<std::pair<double, std::uint32_t>> bounds;
-    for (std::uint32_t s = 0; s < sites; ++s) {
-        if (st.can_take(s)) {
-            bounds.emplace(st.gain(s), s);
-        }
-    }
-    while (order.size() < k && !bounds.empty()) {
-        const auto [bound, s] = bounds.top();
-        bounds.pop();
-        if (!st.can_take(s)) {
-            continue;
-        }
-        const double g = st.gain(s);
-        if (!bounds.empty() && g < bounds.top().first) {
-            bounds.emplace(g, s); // not the best any more: back with its true gain
-            continue;
-        }
-        st.add(s);
-        order.push_back(s);
-    }
+        });
     // local search: swap a chosen (non-fixed) site for the unchosen one that covers most in its place
     const double tolerance = 1e-9;
     bool improved = true;
@@ -571,34 +588,9 @@ std::vector<std::uint32_t> median_greedy_then_swaps(const median_prepared& q, st
                                                     double& objective) {
     const auto sites = static_cast<std::uint32_t>(q.sites);
     median_state st{q};
-    for (std::uint32_t s = 0; s < sites; ++s) {
-        if (q.fixed[s]) {
-            st.add(s);
-        }
-    }
-    if (seed < sites && st.order.size() < k && st.can_take(seed)) {
-        st.add(seed);
-    }
-    // lazy greedy: savings only shrink as sites are added (submodular), so a stale saving is an upper bound
-    std::priority_queue<std::pair<double, std::uint32_t>> bounds;
-    for (std::uint32_t s = 0; s < sites; ++s) {
-        if (st.can_take(s)) {
-            bounds.emplace(st.saving(s), s);
-        }
-    }
-    while (st.order.size() < k && !bounds.empty()) {
-        const auto [bound, s] = bounds.top();
-        bounds.pop();
-        if (!st.can_take(s)) {
-            continue;
-        }
-        const double g = st.saving(s);
-        if (!bounds.empty() && g < bounds.top().first) {
-            bounds.emplace(g, s); // not the best any more: back with its true saving
-            continue;
-        }
-        st.add(s);
-    }
+    lazy_greedy(
+        sites, k, q.fixed, seed, [&](std::uint32_t s) { return st.can_take(s); },
+        [&](std::uint32_t s) { return st.saving(s); }, [&](std::uint32_t s) { st.add(s); });
     swaps(st);
     objective = st.objective;
     return st.order;
