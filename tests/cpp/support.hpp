@@ -3,6 +3,7 @@
 // exception messages.
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -173,6 +174,23 @@ inline LayerData& layer(std::vector<LayerData>& layers, const std::string& name)
 }
 
 /** Names of the columns of a layer, in order. */
+/**
+ * Element-wise: NaN where `expected` is NaN, else within `tolerance` (absolute), or `tolerance` × max(1, |expected|)
+ * when `relative`.
+ */
+inline void expect_near_or_nan(const std::vector<double>& actual, const std::vector<double>& expected,
+                               double tolerance = 1e-9, bool relative = false) {
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        if (std::isnan(expected[i])) {
+            EXPECT_TRUE(std::isnan(actual[i])) << "at " << i << ": " << actual[i];
+        } else {
+            const double bound = relative ? tolerance * std::max(1.0, std::abs(expected[i])) : tolerance;
+            EXPECT_NEAR(actual[i], expected[i], bound) << "at " << i;
+        }
+    }
+}
+
 inline std::vector<std::string> column_names(const LayerData& layer) {
     std::vector<std::string> out;
     for (const auto& c : layer.columns) {

@@ -107,14 +107,7 @@ protected:
 }; // class Criteria
 
 void expect_values(const std::vector<double>& actual, const std::vector<double>& expected) {
-    ASSERT_EQ(actual.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        if (std::isnan(expected[i])) {
-            EXPECT_TRUE(std::isnan(actual[i])) << "at " << i << ": " << actual[i];
-        } else {
-            EXPECT_NEAR(actual[i], expected[i], 1e-9 * std::max(1.0, std::abs(expected[i]))) << "at " << i;
-        }
-    }
+    tierslieux::test::expect_near_or_nan(actual, expected, 1e-9, /*relative=*/true);
 }
 
 } // namespace

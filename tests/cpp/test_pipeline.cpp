@@ -63,14 +63,7 @@ protected:
 }; // class Pipeline
 
 void expect_equal_with_nan(const std::vector<double>& actual, const std::vector<double>& expected) {
-    ASSERT_EQ(actual.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        if (std::isnan(expected[i])) {
-            EXPECT_TRUE(std::isnan(actual[i])) << "at " << i << ": " << actual[i];
-        } else {
-            EXPECT_NEAR(actual[i], expected[i], 1e-9) << "at " << i;
-        }
-    }
+    tierslieux::test::expect_near_or_nan(actual, expected, 1e-9);
 }
 
 } // namespace
