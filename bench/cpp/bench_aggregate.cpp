@@ -16,6 +16,8 @@
 
 #include <tierslieux/network.hpp>
 
+#include "synthetic_grid.hpp"
+
 using namespace tierslieux;
 
 namespace {
@@ -26,38 +28,6 @@ double seconds_since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-Network synthetic_grid(int side) {
-    std::mt19937_64 rng{0};
-    std::uniform_real_distribution<double> jitter{-10.0, 10.0};
-    std::uniform_real_distribution<double> unit{0.0, 1.0};
-    std::vector<Point> nodes;
-    for (int i = 0; i < side; ++i) {
-        for (int j = 0; j < side; ++j) {
-            nodes.push_back({i * 100.0 + jitter(rng), j * 100.0 + jitter(rng)});
-        }
-    }
-    auto speed = [](int k) { return k % 20 == 0 ? 80.0 : k % 5 == 0 ? 50.0 : 30.0; };
-    std::vector<Edge> edges;
-    auto add = [&](int a, int b, double kmh) {
-        if (unit(rng) < 0.1) {
-            return;
-        }
-        const double metres = distance_m(nodes[a], nodes[b]);
-        const double minutes = std::max(1.0, std::round(metres / (kmh * 1000.0 / 60.0) / 1e-3)) * 1e-3 + 1e-7;
-        edges.push_back({static_cast<node_id>(a), static_cast<node_id>(b), metres, minutes});
-    };
-    for (int i = 0; i + 1 < side; ++i) {
-        for (int j = 0; j < side; ++j) {
-            add(i * side + j, (i + 1) * side + j, speed(j));
-        }
-    }
-    for (int i = 0; i < side; ++i) {
-        for (int j = 0; j + 1 < side; ++j) {
-            add(i * side + j, i * side + j + 1, speed(i));
-        }
-    }
-    return Network{nodes, edges, true};
-}
 
 } // namespace
 
@@ -72,7 +42,7 @@ int main(int argc, char** argv) {
     const int count = std::atoi(argv[3]);
     const unsigned threads = argc > 4 ? static_cast<unsigned>(std::atoi(argv[4])) : 1u;
     const int algorithm = argc > 5 ? std::atoi(argv[5]) : 0;
-    const Network net = synthetic_grid(side);
+    const Network net = bench::synthetic_grid(side, true);
     const std::vector<double> values(net.node_count(), 1.0);
     std::vector<node_id> sources;
     for (int i = 0; i < count; ++i) {

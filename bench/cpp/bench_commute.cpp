@@ -1,5 +1,5 @@
 // Commute interception (detail::commute_interception) on a SYNTHETIC grid road graph: SIDE x SIDE nodes (the grid
-// of bench_aggregate), COMMUNES synthetic communes on random nodes, one of them the commune-centre of a single
+// of synthetic_grid.hpp, minutes not quantised), COMMUNES synthetic communes on random nodes, one of them the commune-centre of a single
 // attraction area and all the others its belt (the worst case: every commune searches until the centre is
 // settled), SITES random sites, local catchment 15 minutes. Prints the time, best of 3, and a checksum.
 //
@@ -13,47 +13,13 @@
 #include <vector>
 
 #include <tierslieux/network.hpp>
+
+#include "synthetic_grid.hpp"
 #include <tierslieux/territory.hpp>
 
 #include "detail/site_criteria.hpp"
 
 using namespace tierslieux;
-
-namespace {
-
-Network synthetic_grid(int side) {
-    std::mt19937_64 rng{0};
-    std::uniform_real_distribution<double> jitter{-10.0, 10.0};
-    std::uniform_real_distribution<double> unit{0.0, 1.0};
-    std::vector<Point> nodes;
-    for (int i = 0; i < side; ++i) {
-        for (int j = 0; j < side; ++j) {
-            nodes.push_back({i * 100.0 + jitter(rng), j * 100.0 + jitter(rng)});
-        }
-    }
-    auto speed = [](int k) { return k % 20 == 0 ? 80.0 : k % 5 == 0 ? 50.0 : 30.0; };
-    std::vector<Edge> edges;
-    auto add = [&](int a, int b, double kmh) {
-        if (unit(rng) < 0.1) {
-            return;
-        }
-        const double metres = distance_m(nodes[a], nodes[b]);
-        edges.push_back({static_cast<node_id>(a), static_cast<node_id>(b), metres, metres / (kmh * 1000.0 / 60.0)});
-    };
-    for (int i = 0; i + 1 < side; ++i) {
-        for (int j = 0; j < side; ++j) {
-            add(i * side + j, (i + 1) * side + j, speed(j));
-        }
-    }
-    for (int i = 0; i < side; ++i) {
-        for (int j = 0; j + 1 < side; ++j) {
-            add(i * side + j, i * side + j + 1, speed(i));
-        }
-    }
-    return Network{nodes, edges, true};
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
     if (argc < 4) {
@@ -64,7 +30,7 @@ int main(int argc, char** argv) {
     const int nc = std::atoi(argv[2]);
     const int ns = std::atoi(argv[3]);
     const unsigned threads = argc > 4 ? static_cast<unsigned>(std::atoi(argv[4])) : 0u;
-    const Network net = synthetic_grid(side);
+    const Network net = bench::synthetic_grid(side, false);
     const Network reversed = net.reversed();
     std::mt19937_64 rng{1};
     std::uniform_int_distribution<node_id> any{0, static_cast<node_id>(net.node_count() - 1)};
