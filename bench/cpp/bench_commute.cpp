@@ -1,7 +1,8 @@
 // Commute interception (detail::commute_interception) on a SYNTHETIC grid road graph: SIDE x SIDE nodes (the grid
-// of synthetic_grid.hpp, minutes not quantised), COMMUNES synthetic communes on random nodes, one of them the commune-centre of a single
-// attraction area and all the others its belt (the worst case: every commune searches until the centre is
-// settled), SITES random sites, local catchment 15 minutes. Prints the time, best of 3, and a checksum.
+// of synthetic_grid.hpp, minutes not quantised), COMMUNES synthetic communes on random nodes, one of them the
+// commune-centre of a single attraction area and all the others its belt (the worst case: every commune searches
+// until the centre is settled), SITES random sites, local catchment 15 minutes. Prints the time, best of 3, and a
+// checksum.
 //
 //   bench_commute SIDE COMMUNES SITES [THREADS=0]
 //   e.g. bench_commute 316 400 120     (1e5 nodes)      bench_commute 1000 400 120   (1e6 nodes)
