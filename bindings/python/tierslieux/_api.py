@@ -255,10 +255,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     options.stability_draws = int(stability_draws)
     options.stability_seed = int(stability_seed)
     options.stability_concentration = float(stability_concentration)
-    options.weights, weights_file = _weights.resolve(weights)
-    fit, assumptions = {}, {}
-    if weights_file:
-        _, fit, assumptions = _weights.load_settings(weights_file)
+    options.weights, fit, assumptions, weights_file = _weights.resolve(weights)
     fit.update(_weights.numbers(building_fit, "building_fit"))
     assumptions.update(_weights.numbers(commute, "commute", _weights.COMMUTE_KEYS))
     fit_given, commute_given = dict(fit), dict(assumptions)

@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Mapping, Optional, Tuple, Union
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from . import _core, _weights
-from ._core import InputError, IoError
+from ._core import InputError
 from ._frames import shared
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib
 
 PathLike = Union[str, "os.PathLike[str]"]
 _KEYS = ("name", "description", "fibre", "close_sites", "open_tiers_lieux", "weights_file", "weights",
@@ -87,17 +79,7 @@ class Scenario:
 
         Errors name the file and the key.
         """
-        p = Path(path)
-        try:
-            doc = tomllib.loads(p.read_bytes().decode("utf-8"))
-        except FileNotFoundError:
-            raise IoError(f"scenario file '{p}' does not exist") from None
-        except OSError as e:
-            raise IoError(f"scenario file '{p}' could not be read: {e.strerror or e}") from None
-        except UnicodeDecodeError as e:
-            raise InputError(f"scenario file '{p}' is not UTF-8 text ({e.reason} at byte {e.start})") from None
-        except tomllib.TOMLDecodeError as e:
-            raise InputError(f"scenario file '{p}' is not valid TOML: {e}") from None
+        p, doc = _weights.read_toml(path, "scenario file")
         extra = [k for k in doc if k not in _KEYS]
         if extra:
             raise InputError(f"scenario file '{p}': unexpected key '{extra[0]}' (allowed: {', '.join(_KEYS)})")

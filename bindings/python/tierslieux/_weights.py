@@ -21,20 +21,25 @@ _ALLOWED_TOP = ("title", "description", "weights", "building_fit", "commute")
 COMMUTE_KEYS = ("pole_commuter_share", "max_ratio", "days_per_week", "weeks_per_year", "car_share", "co2_g_per_km")
 
 
-def _read(path: PathLike) -> "tuple[Path, dict]":
+def read_toml(path: PathLike, what: str) -> "tuple[Path, dict]":
+    """The path and the parsed TOML of a file; errors name it as "<what> '<path>'" (e.g. "weights file")."""
     p = Path(path)
     try:
         text = p.read_bytes()
     except FileNotFoundError:
-        raise IoError(f"weights file '{p}' does not exist") from None
+        raise IoError(f"{what} '{p}' does not exist") from None
     except OSError as e:
-        raise IoError(f"weights file '{p}' could not be read: {e.strerror or e}") from None
+        raise IoError(f"{what} '{p}' could not be read: {e.strerror or e}") from None
     try:
-        doc = tomllib.loads(text.decode("utf-8"))
+        return p, tomllib.loads(text.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise InputError(f"weights file '{p}' is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise InputError(f"{what} '{p}' is not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"weights file '{p}' is not valid TOML: {e}") from None
+        raise InputError(f"{what} '{p}' is not valid TOML: {e}") from None
+
+
+def _read(path: PathLike) -> "tuple[Path, dict]":
+    p, doc = read_toml(path, "weights file")
     extra = [k for k in doc if k not in _ALLOWED_TOP]
     if extra:
         raise InputError(f"weights file '{p}': unexpected key '{extra[0]}' at the top level (allowed: "
@@ -61,8 +66,8 @@ def _numbers(p: Path, doc: dict, table_name: str, what: str) -> Dict[str, float]
 
 def load_settings(path: PathLike) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float]]":
     """(weights, building_fit, commute) of a weights file; the last two are optional tables."""
-    weights = load_weights(path)
     p, doc = _read(path)
+    weights = _weights_table(p, doc)
     fit = _numbers(p, doc, "building_fit", "building fit")
     commute = _numbers(p, doc, "commute", "commute assumption")
     unknown = [k for k in commute if k not in COMMUTE_KEYS]
@@ -94,18 +99,23 @@ def load_weights(path: PathLike) -> Dict[str, float]:
         pop_15min = 2      # demand close by counts double
         ftth_share = 0     # drop broadband
     """
-    p, doc = _read(path)
+    return _weights_table(*_read(path))
+
+
+def _weights_table(p: Path, doc: dict) -> Dict[str, float]:
     if not isinstance(doc.get("weights"), dict):
         raise InputError(f"weights file '{p}' has no [weights] table (one 'name = number' line per criterion)")
     return _numbers(p, doc, "weights", "weight")
 
 
-def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]) -> "tuple[Dict[str, float], Optional[str]]":
-    """Weights from a mapping or a TOML file path, and the file (None for a mapping)."""
+def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]
+            ) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float], Optional[str]]":
+    """(weights, building_fit, commute, file) from a mapping or a TOML file path, the file read once; a mapping
+    has no tables and no file."""
     if weights is None:
-        return {}, None
+        return {}, {}, {}, None
     if isinstance(weights, (str, os.PathLike)):
-        return load_weights(weights), os.fspath(weights)
+        return (*load_settings(weights), os.fspath(weights))
     if not isinstance(weights, Mapping):
         raise TypeError(f"weights must be a mapping or the path of a TOML file, not {type(weights).__name__}")
     out = {}
@@ -114,7 +124,7 @@ def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]) -> "tuple[D
             out[str(name)] = float(value)
         except (TypeError, ValueError):
             raise InputError(f"weight of '{name}' must be a number, not {value!r}") from None
-    return out, None
+    return out, {}, {}, None
 
 
 def numbers(values: Optional[Mapping[str, float]], what: str, keys: Optional[Sequence[str]] = None
