@@ -249,7 +249,6 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                                  " row(s) for communes not in the communes layer were ignored (first: " +
                                  unknown.front() + ")");
         }
-        t.has_broadband_layer = bb.size() > 0;
     }
 
     // --- existing tiers-lieux and employment poles (optional point layers)
@@ -321,7 +320,6 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
         t.communes.push_back(std::move(copy));
     }
     t.broadband = territory.broadband;
-    t.has_broadband_layer = territory.has_broadband_layer;
     t.has_aav = territory.has_aav;
     t.has_active_population = territory.has_active_population;
     t.existing_tiers_lieux = territory.existing_tiers_lieux;

@@ -104,7 +104,6 @@ TEST(Territory, ReprojectsLonLatLayers) {
     EXPECT_NEAR(t.communes[0].town_hall.y_m, 6364858.191607, 1e-3);
     EXPECT_EQ(t.sites[0].services, "") << "services is optional";
     EXPECT_FALSE(t.communes[0].has_active_population) << "active_population is optional";
-    EXPECT_FALSE(t.has_broadband_layer) << "no broadband layer (the run says its criteria are skipped)";
     EXPECT_FALSE(t.has_aav);
     EXPECT_FALSE(t.has_existing_tiers_lieux_layer);
     EXPECT_FALSE(t.has_commute_flows_layer);
@@ -135,7 +134,6 @@ TEST(Territory, EmptyBroadbandLayerCountsAsNone) {
     write_gpkg(path, layers);
     const Territory t = load_territory(path);
     EXPECT_TRUE(t.broadband.empty());
-    EXPECT_FALSE(t.has_broadband_layer) << "the run skips the broadband criteria, saying why";
 }
 
 TEST(Territory, MissingFileOrLayer) {

@@ -80,8 +80,7 @@ struct Territory {
     std::string crs = "EPSG:2154";
     std::vector<Commune> communes;
     std::vector<Site> sites;
-    std::vector<Broadband> broadband; ///< one per commune that has figures
-    bool has_broadband_layer = false;
+    std::vector<Broadband> broadband; ///< one per commune that has figures (empty: no usable broadband layer)
     /** True when the communes layer has an aav2020_code and an aav2020_category field. */
     bool has_aav = false;
     /** True when the communes layer has an active_population field. */
