@@ -574,7 +574,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     // competition and gap filling
     r.criteria.push_back({"minutes_to_nearest_site", "minutes", Direction::more_is_better, nearest_site});
     {
-        detail::Competition comp = detail::competition(territory, attachment, L, site_communes);
+        detail::Competition comp = detail::competition(territory, attachment, L, site_communes, at_node);
         r.warnings.insert(r.warnings.end(), comp.warnings.begin(), comp.warnings.end());
         if (!comp.skipped.empty()) {
             for (const char* name : {"minutes_to_existing_tiers_lieu", "demand_share"}) {

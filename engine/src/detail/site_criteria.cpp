@@ -444,7 +444,8 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
 }
 
 Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
-                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment) {
+                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment,
+                        const grouped_by_node& at_node) {
     Competition out;
     const auto& existing = territory.existing_tiers_lieux;
     if (!territory.has_existing_tiers_lieux_layer || existing.empty()) {
@@ -460,14 +461,12 @@ Competition competition(const Territory& territory, const Attachment& at, double
         out.warnings.push_back(not_snapped_warning(places.far, "existing tiers-lieu(x)", at.max_snap_m,
                                                    "are left out of the competition criteria"));
     }
-    const std::vector<node_id>& node = places.node;
-    const std::vector<double>& access = places.access;
     std::vector<node_id> sources;
     std::vector<double> start;
     for (std::size_t i = 0; i < existing.size(); ++i) {
-        if (!std::isnan(access[i])) {
-            sources.push_back(node[i]);
-            start.push_back(access[i]);
+        if (!std::isnan(places.access[i])) {
+            sources.push_back(places.node[i]);
+            start.push_back(places.access[i]);
         }
     }
     out.minutes_to_existing.assign(ns, nan);
@@ -478,13 +477,6 @@ Competition competition(const Territory& territory, const Attachment& at, double
         return out;
     }
     const std::vector<double> from_existing = at.network.nearest_source_minutes(sources, start, inf);
-    const grouped_by_node at_node{at.network.node_count(), at.commune_node, [&] {
-                                      std::vector<bool> keep;
-                                      for (const double a : at.commune_access) {
-                                          keep.push_back(!std::isnan(a));
-                                      }
-                                      return keep;
-                                  }()};
     for (std::size_t c = 0; c < nc; ++c) {
         if (!std::isnan(at.commune_access[c])) {
             out.commune_existing_within[c] = 0.0;

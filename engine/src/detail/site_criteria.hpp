@@ -6,6 +6,8 @@
  * Internal to the engine; the pipeline calls them.
  */
 
+#include "detail/grouping.hpp"
+
 #include <tierslieux/criteria.hpp>
 #include <tierslieux/network.hpp>
 #include <tierslieux/territory.hpp>
@@ -69,10 +71,12 @@ struct Competition {
  * minutes_to_existing(s) = min over existing e of access(e) + path(e, s) + access(s); demand_share(s) = Σ P(c) /
  * (1 + N(c)) over communes c with t(c, s) <= local_minutes, N(c) the existing tiers-lieux with t(c, e) <=
  * local_minutes (each commune's people shared equally among the places they reach). `catchment` gives, per
- * site, the communes and their minutes (access included) within at least local_minutes. Existing tiers-lieux
- * farther than max_snap_m from a road graph are left out with a warning.
+ * site, the communes and their minutes (access included) within at least local_minutes; `at_node`, the snapped
+ * communes at each node (the pipeline's index). Existing tiers-lieux farther than max_snap_m from a road graph
+ * are left out with a warning.
  */
 Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
-                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment);
+                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment,
+                        const grouped_by_node& at_node);
 
 } // namespace tierslieux::detail
