@@ -467,16 +467,7 @@ struct median_state {
     void add(std::uint32_t s) {
         order.push_back(s);
         mark(s, true);
-        const double* c = row(s);
-        for (std::size_t i = 0; i < q.points; ++i) {
-            if (c[i] < d1[i]) {
-                d2[i] = d1[i];
-                d1[i] = c[i];
-                nearest[i] = s;
-            } else if (c[i] < d2[i]) {
-                d2[i] = c[i];
-            }
-        }
+        absorb(s);
         total();
     }
     void replace(std::size_t pos, std::uint32_t s) {
@@ -498,18 +489,22 @@ private:
         d2 = q.penalty;
         std::fill(nearest.begin(), nearest.end(), no_site);
         for (const std::uint32_t s : order) {
-            const double* c = row(s);
-            for (std::size_t i = 0; i < q.points; ++i) {
-                if (c[i] < d1[i]) {
-                    d2[i] = d1[i];
-                    d1[i] = c[i];
-                    nearest[i] = s;
-                } else if (c[i] < d2[i]) {
-                    d2[i] = c[i];
-                }
-            }
+            absorb(s);
         }
         total();
+    }
+    /** Site s joins the nearest and second-nearest times of every point. */
+    void absorb(std::uint32_t s) {
+        const double* c = row(s);
+        for (std::size_t i = 0; i < q.points; ++i) {
+            if (c[i] < d1[i]) {
+                d2[i] = d1[i];
+                d1[i] = c[i];
+                nearest[i] = s;
+            } else if (c[i] < d2[i]) {
+                d2[i] = c[i];
+            }
+        }
     }
     void total() { // summed afresh, so that swaps do not accumulate rounding
         objective = 0.0;
