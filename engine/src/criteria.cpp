@@ -110,7 +110,10 @@ void validate(const CommuteAssumptions& a) {
 }
 
 std::map<std::string, double> default_building_fit() {
-    return {{"france_services", 1.0}, {"mediatheque", 0.9}, {"youth_info", 0.8}, {"town_hall", 0.6},
+    // One value per kind of the sites vocabulary (docs/criteria.md, "Building fit", gives the reason for each).
+    return {{"france_services", 1.0},      {"espace_numerique", 0.9}, {"information_jeunesse", 0.9},
+            {"library", 0.8},              {"social_centre", 0.8},    {"association", 0.6},
+            {"town_hall", 0.6},            {"post_office", 0.4},      {"school", 0.3},
             {"other", 0.5}};
 }
 

@@ -76,7 +76,8 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         read_layer(path, "communes",
                    {text("commune_code"), text("name"), {"population", FieldType::real, true},
                     {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true},
-                    text("aav2020_code", false), {"aav2020_category", FieldType::integer, false}},
+                    text("aav2020_code", false), {"aav2020_category", FieldType::integer, false},
+                    text("aav2020_name", false)},
                    read);
     t.has_active_population = communes.has_field("active_population");
     t.has_aav = communes.has_field("aav2020_code") && communes.has_field("aav2020_category");
@@ -89,6 +90,7 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
         const auto& inside = communes.column("in_territory").integers();
         const Column& aav_code = communes.column("aav2020_code");
         const Column& aav_category = communes.column("aav2020_category");
+        const Column* aav_name = communes.has_field("aav2020_name") ? &communes.column("aav2020_name") : nullptr;
         std::vector<std::string> half_aav;
         std::map<std::string, std::string> centre; // AAV code -> its commune-centre (category 11)
         for (std::size_t i = 0; i < communes.size(); ++i) {
@@ -126,6 +128,9 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                 }
                 c.aav_code = aav_code.strings()[i];
                 c.aav_category = static_cast<int>(cat);
+                if (aav_name != nullptr && !aav_name->null[i]) {
+                    c.aav_name = aav_name->strings()[i];
+                }
                 if (cat == 11 && !centre.emplace(c.aav_code, code[i]).second) {
                     throw input_error(where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
                                       c.aav_code + "' (the first is commune_code " + centre[c.aav_code] + ")");
@@ -316,7 +321,8 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     t.communes.reserve(territory.communes.size());
     for (const Commune& c : territory.communes) {
         Commune copy{c.commune_code, c.name, c.population, c.active_population, c.has_active_population,
-                     c.in_territory, c.aav_code, c.aav_category, c.geometry.clone(), c.town_hall, c.fid};
+                     c.in_territory, c.aav_code, c.aav_category, c.aav_name, c.geometry.clone(), c.town_hall,
+                     c.fid};
         t.communes.push_back(std::move(copy));
     }
     t.broadband = territory.broadband;

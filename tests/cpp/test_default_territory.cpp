@@ -3,7 +3,9 @@
 // through the environment variable TIERSLIEUX_DEFAULT_TERRITORY.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,23 +46,30 @@ protected:
 TEST_F(DefaultTerritory, Counts) {
     const Territory& t = *s_territory;
     EXPECT_EQ(t.communes.size(), 431u);
+    // the study area: the park's 97 member communes + Rémuzat (geodata/README.md)
     EXPECT_EQ(std::count_if(t.communes.begin(), t.communes.end(), [](const Commune& c) { return c.in_territory; }),
-              108);
-    EXPECT_EQ(t.sites.size(), 117u);
+              98);
+    EXPECT_EQ(t.sites.size(), 145u);
+    std::set<std::string> kinds;
+    for (const Site& s : t.sites) {
+        kinds.insert(s.kind);
+    }
+    EXPECT_GE(kinds.size(), 5u);
+    EXPECT_FALSE(t.existing_tiers_lieux.empty());
 }
 
 TEST_F(DefaultTerritory, EverySiteHasADistinctRank) {
     std::vector<int> ranks = s_result->scores.rank;
-    ASSERT_EQ(ranks.size(), 117u);
+    ASSERT_EQ(ranks.size(), 145u);
     std::sort(ranks.begin(), ranks.end());
     for (std::size_t i = 0; i < ranks.size(); ++i) {
-        ASSERT_EQ(ranks[i], static_cast<int>(i + 1)) << "ranks must be 1..117, each exactly once";
+        ASSERT_EQ(ranks[i], static_cast<int>(i + 1)) << "ranks must be 1..145, each exactly once";
     }
 }
 
 TEST_F(DefaultTerritory, ScoresAreInRangeAndContributionsAddUp) {
     const ScoreResult& s = s_result->scores;
-    ASSERT_EQ(s.score.size(), 117u);
+    ASSERT_EQ(s.score.size(), 145u);
     tierslieux::test::expect_scores_consistent(s);
 }
 
@@ -70,6 +79,29 @@ TEST_F(DefaultTerritory, CommuneGraphIsConnected) {
     EXPECT_EQ(s_result->communes_unreachable, 0u);
 }
 
-TEST_F(DefaultTerritory, ConstantFtthShareIsWarnedAbout) {
-    EXPECT_TRUE(any_contains_all(s_result->warnings, {"'ftth_share'", "same value"}));
+// The 2024 broadband varies between sites, and so do the services each building hosts: neither is warned about.
+TEST_F(DefaultTerritory, BroadbandAndHybridityVary) {
+    EXPECT_FALSE(any_contains_all(s_result->warnings, {"'ftth_share'", "same value"}));
+    EXPECT_FALSE(any_contains_all(s_result->warnings, {"'hybridity'", "same value"}));
+    for (const char* name : {"ftth_share", "hybridity"}) {
+        const auto& criteria = s_result->criteria;
+        const auto c = std::find_if(criteria.begin(), criteria.end(), [&](const Criterion& k) { return k.name == name; });
+        ASSERT_NE(c, criteria.end()) << name;
+        EXPECT_GT(*std::max_element(c->values.begin(), c->values.end()),
+                  *std::min_element(c->values.begin(), c->values.end()))
+            << name;
+    }
+}
+
+// Competition with the existing tiers-lieux runs (not skipped), and the only commute warning names the five
+// attraction-area centres outside the file once, with no study-area commune among their belts.
+TEST_F(DefaultTerritory, CompetitionRunsAndTheCommuteGapIsNamedOnce) {
+    for (const SkippedCriterion& k : s_result->skipped) {
+        ADD_FAILURE() << "criterion '" << k.name << "' is skipped: " << k.reason;
+    }
+    const auto aav = std::count_if(s_result->warnings.begin(), s_result->warnings.end(), [](const std::string& w) {
+        return w.find("attraction area") != std::string::npos;
+    });
+    EXPECT_EQ(aav, 1);
+    EXPECT_TRUE(any_contains_all(s_result->warnings, {"040 Avignon", "049 Valence", "(0 in the study area)"}));
 }

@@ -29,6 +29,8 @@ struct Commune {
      * 30 outside any attraction area; 0 when unknown.
      */
     int aav_category = 0;
+    /** Name of the attraction area (aav2020_name, optional), "" when unknown: for messages only. */
+    std::string aav_name;
     Geometry geometry;              ///< (Multi)Polygon, metric CRS
     Point town_hall;                ///< metric CRS
     std::int64_t fid = 0;           ///< feature id in the communes layer, for messages

@@ -220,7 +220,9 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                 pole[territory.communes[c].aav_code] = static_cast<std::uint32_t>(c);
             }
         }
-        std::set<std::string> no_pole;
+        std::map<std::string, std::string> no_pole; // AAV code -> "code name" for the message
+        std::size_t no_pole_belt = 0;
+        std::size_t no_pole_study = 0;
         std::vector<std::string> no_active;
         for (std::size_t c = 0; c < nc; ++c) {
             const Commune& k = territory.communes[c];
@@ -229,7 +231,9 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             }
             const auto p = pole.find(k.aav_code);
             if (p == pole.end()) {
-                no_pole.insert(k.aav_code);
+                no_pole[k.aav_code] = k.aav_name.empty() ? k.aav_code : k.aav_code + " " + k.aav_name;
+                ++no_pole_belt;
+                no_pole_study += k.in_territory ? 1 : 0;
                 continue;
             }
             if (!k.has_active_population) {
@@ -240,10 +244,16 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                                 k.active_population * assumptions.pole_commuter_share});
         }
         if (!no_pole.empty()) {
-            out.warnings.push_back("commute interception: the commune-centre (aav2020_category 11) of " +
-                                   counted(no_pole.size(), "attraction area(s)") + " (" +
-                                   join_names(std::vector<std::string>(no_pole.begin(), no_pole.end()), 5) +
-                                   ") is not in the communes layer: the commutes of their belts are left out");
+            std::vector<std::string> areas;
+            for (const auto& [code, label] : no_pole) {
+                areas.push_back(label);
+            }
+            out.warnings.push_back(
+                "commute interception: the commune-centre (aav2020_category 11) of " +
+                counted(no_pole.size(), "attraction area(s)") + " (" + join_names(areas, 5) +
+                ") is not in the communes layer, so the commutes of their " +
+                counted(no_pole_belt, "commuter-belt commune(s)") + " (" + std::to_string(no_pole_study) +
+                " in the study area) are left out; add those centres to the communes layer to count them");
         }
         if (!no_active.empty()) {
             out.warnings.push_back("commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +

@@ -1,0 +1,204 @@
+"""The default territory (geodata/baronnies.gpkg) and the rules of geodata/build_baronnies.py that make it:
+membership, 2024 broadband, candidate buildings merged into one site per building, existing tiers-lieux."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GEODATA = ROOT / "geodata"
+GPKG = GEODATA / "baronnies.gpkg"
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_baronnies", GEODATA / "build_baronnies.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bb = _build_module()
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return {name: gpd.read_file(GPKG, layer=name) for name, _ in pyogrio.list_layers(GPKG)}
+
+
+# ----------------------------------------------------------------------------------- the merge rule
+
+def place(source, sid, name, x, y, services=(), commune="26220", at_town_hall=False):
+    return bb.Place(source, sid, name, commune, x, y, set(services), at_town_hall=at_town_hall)
+
+
+def groups_of(places, town_halls=None, names=None):
+    groups = bb.merge_places(places, town_halls or {}, names or {"26220": ["Nyons"], "26063": ["Buis-les-Baronnies"]})
+    return sorted(sorted(f"{p.source}:{p.source_id}" for p in g) for g in groups)
+
+
+def test_two_records_of_one_building_give_one_site():
+    # the same point published by two files (5 m apart)
+    assert groups_of([place("laposte-2020", "1", "Bureau de Poste", 0, 0, {"bureau_de_poste"}),
+                      place("hinaura-2023", "2", "EFS", 3, 4)]) == [["hinaura-2023:2", "laposte-2020:1"]]
+    # a France services published 600 m apart by two files: one per commune
+    assert len(groups_of([place("anct-fs-2024", "1", "France services de Nyons", 0, 0, {"france_services"}),
+                          place("regionsud-2022", "2", "Maison France Services", 600, 0, {"france_services"})])) == 1
+    # the same name once the commune's name is taken out, 500 m apart
+    assert len(groups_of([place("hinaura-2023", "1", "Point Information Jeunesse Buis les Baronnies", 0, 0,
+                                commune="26063"),
+                          place("cnfs-2023", "2", "Point Information Jeunesse", 300, 400, commune="26063")])) == 1
+    # a France services La Poste is a counter of the bureau de poste, wherever each file put it
+    assert len(groups_of([place("anct-fs-2024", "1", "France services La Poste de Nyons", 1800, 0, {"france_services"}),
+                          place("laposte-2020", "2", "Bureau de Poste", 0, 0, {"bureau_de_poste"})])) == 1
+
+
+def test_two_buildings_in_one_commune_stay_two():
+    # a library and a post office 60 m apart, different names
+    assert len(groups_of([place("regionsud-2022", "1", "Médiathèque", 0, 0, {"library"}),
+                          place("laposte-2020", "2", "Bureau de Poste", 60, 0, {"bureau_de_poste"})])) == 2
+    # the same name in two communes is two buildings, even 1 m apart
+    assert len(groups_of([place("regionsud-2022", "1", "Bibliothèque", 0, 0, {"library"}, commune="26220"),
+                          place("regionsud-2022", "2", "Bibliothèque", 1, 0, {"library"}, commune="26063")])) == 2
+    # the same name beyond SAME_NAME_M is two buildings
+    far = bb.SAME_NAME_M + 1
+    assert len(groups_of([place("hinaura-2023", "1", "Espace numérique", 0, 0),
+                          place("cnfs-2023", "2", "Espace numérique", far, 0)])) == 2
+
+
+def test_a_service_of_the_mairie_is_part_of_the_town_hall_site_only_when_near_it():
+    hall = place("town_hall", "26220", "Mairie de Nyons", 0, 0, {"mairie"})
+    apc_near = place("laposte-2020", "1", "Agence postale communale", bb.AT_TOWN_HALL_M - 1, 0, {"agence_postale"},
+                     at_town_hall=True)
+    apc_far = place("laposte-2020", "2", "Agence postale communale", 3000, 0, {"agence_postale"}, at_town_hall=True)
+    groups = bb.merge_places([apc_near, apc_far], {"26220": hall}, {"26220": ["Nyons"]})
+    assert [[p.source_id for p in g] for g in groups] == [["26220", "1"], ["2"]]
+    # a building next to the mairie is not the mairie
+    library = place("regionsud-2022", "3", "Médiathèque", 2, 0, {"library"})
+    groups = bb.merge_places([library], {"26220": hall}, {"26220": ["Nyons"]})
+    assert len(groups) == 2
+
+
+def test_a_merged_site_takes_the_most_specific_kind_the_union_of_services_and_the_medoid_point():
+    group = [place("anct-fs-2024", "9", "France services de Nyons", 1800, 0, {"france_services"}),
+             place("hinaura-2023", "1", "Asoft", 0, 0, {"espace_numerique", "conseiller_numerique"}),
+             place("laposte-2020", "2", "Bureau de Poste", 5, 0, {"bureau_de_poste"})]
+    d = bb.describe(group, "Nyons", "de Nyons")
+    assert d["kind"] == "france_services" and d["name"] == "France services de Nyons"
+    assert d["services"] == "bureau_de_poste;conseiller_numerique;espace_numerique;france_services"
+    assert (d["x"], d["y"]) == (5, 0)  # the record nearest to the others, not the mis-geocoded one
+    assert d["sources"] == "anct-fs-2024;hinaura-2023;laposte-2020"
+
+
+def test_kind_from_name_and_type():
+    assert bb.services_from_name("Espace rural numérique") == {"espace_numerique"}
+    assert bb.services_from_name("MSAP Hautes Baronnies") == {"france_services"}
+    assert bb.services_from_name("Mairie de Séderon") == {"mairie"}
+    assert place("cnfs-2023", "1", "Salle", 0, 0, {"conseiller_numerique"}).kind() == "espace_numerique"
+    assert place("x", "1", "x", 0, 0, {"library", "information_jeunesse"}).kind() == "information_jeunesse"
+
+
+# ------------------------------------------------------------------------------- the shipped territory
+
+def test_membership_and_study_area(layers):
+    communes = layers["communes"]
+    with open(GEODATA / "raw/pnr-communes/pnr_baronnies_communes.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    members = {r["insee_code_cog2026"] for r in rows if r["membership"] in ("full", "partial")}
+    portes = {r["insee_code_cog2026"] for r in rows if r["membership"] == "ville-porte"}
+    assert len(members) == 97
+    by_code = communes.set_index("commune_code")
+    assert members <= set(by_code.index)  # every member is placed
+    study = set(communes.loc[communes["in_territory"], "commune_code"])
+    assert study == members | {"26264"}  # the 97 members + Rémuzat
+    assert by_code.loc["26264", "membership"] == "neighbour"
+    assert "pilot" in by_code.loc["26264", "in_territory_reason"]
+    counts = communes["membership"].value_counts()
+    assert counts["member"] == 97 and counts["enclave"] == 11 and counts["ville_porte"] == 7
+    assert set(by_code.index[by_code["membership"] == "ville_porte"]) == portes
+    enclaves = {"05086", "05094", "05129", "05169", "26018", "26091", "26103", "26150", "26181", "26306", "26372"}
+    assert set(by_code.index[by_code["membership"] == "enclave"]) == enclaves
+    assert not by_code.loc[sorted(enclaves | portes), "in_territory"].any()
+
+
+def test_broadband_is_2024_and_varies(layers):
+    bbd = layers["broadband"].set_index("commune_code")
+    assert bbd.loc["26220", "ftth_share"] == pytest.approx(0.692, abs=0.001)  # Nyons 4110 / 5940
+    assert bbd.loc["26063", "ftth_share"] == pytest.approx(0.423, abs=0.001)  # Buis
+    assert bbd.loc["05070", "ftth_share"] == pytest.approx(0.885, abs=0.001)  # Laragne
+    assert bbd.loc["26288", "ftth_share"] == 0 and bbd.loc["26264", "ftth_share"] == 0  # Sahune, Rémuzat
+    assert bbd.loc["26220", "premises"] == 5940 and bbd.loc["26220", "ftth_premises"] == 4110
+    assert "2024" in bbd.loc["26220", "vintage"] and "unverified" in bbd.loc["26220", "vintage"]
+    assert (bbd["ftth_share_2018"].fillna(0) <= 1).all()
+    # COG 2025 -> 2026: Véronne (26371) is counted in Saillans (26289)
+    assert "26371" not in bbd.index
+
+
+PILOTS = {  # seed study pilot structure -> (site_id, a word of its name or other names)
+    "PIJ Buis-les-Baronnies": ("pij-26063", "Point Information Jeunesse"),
+    "France services Serres": ("fs-577", "France services"),
+    "France services Laragne-Montéglin": ("fs-615", "France services"),
+    "Asoft Nyons (La Vitrine, at the France services)": ("fs-2992", "Asoft"),
+    "Asoft Nyons (Maison des Associations)": ("numerique-26220", "Asoft"),
+    "AVENTIC Sahune": ("fs-1212", "AVENTIC Sahune"),
+    "AVENTIC Rémuzat": ("fs-26264", "AVENTIC Remuzat"),
+    "MSAP Hautes Baronnies (Séderon)": ("fs-1215", "MSAP Hautes Baronnies"),
+    "Espace rural numérique de Valdoule": ("fs-823", "Espace rural numérique"),
+}
+
+
+def test_candidates_are_every_kind_of_public_building_with_the_pilots(layers):
+    sites = layers["sites"].set_index("site_id")
+    assert sites.index.is_unique
+    kinds = sites["kind"].value_counts()
+    assert len(kinds) >= 5 and {"town_hall", "france_services", "library", "post_office",
+                                "information_jeunesse", "espace_numerique"} <= set(kinds.index)
+    for pilot, (site_id, word) in PILOTS.items():
+        assert site_id in sites.index, pilot
+        text = f"{sites.loc[site_id, 'name']} {sites.loc[site_id, 'other_names'] or ''}"
+        assert word in text, (pilot, text)
+    study = set(layers["communes"].loc[layers["communes"]["in_territory"], "commune_code"])
+    assert set(sites["commune_code"]) <= study
+    assert (kinds["town_hall"] == len(study))  # one town hall per study-area commune
+    # a service of the mairie is not a second site: Orpierre's agence postale and conseiller numérique
+    orpierre = sites[sites["commune_code"] == "05097"]
+    assert set(orpierre["kind"]) == {"town_hall", "library", "school"}
+    assert "agence_postale" in sites.loc["mairie-05097", "services"]
+    # every default building-fit kind rationale covers the kinds found
+    import tierslieux as tl
+    assert set(kinds.index) <= set(tl.default_building_fit())
+
+
+def test_existing_tiers_lieux_are_real_and_outside_the_study_area(layers):
+    existing = layers["existing_tiers_lieux"]
+    communes = set(layers["communes"]["commune_code"])
+    study = set(layers["communes"].loc[layers["communes"]["in_territory"], "commune_code"])
+    assert len(existing) >= 15 and existing["id"].is_unique
+    assert set(existing["commune_code"]) <= communes and not set(existing["commune_code"]) & study
+    assert {"Le Buffet de La Gare", "La Musardiere", "Le Lien26"} <= set(existing["name"])
+
+
+def test_no_personal_data_in_the_geopackage(layers):
+    for name, frame in layers.items():
+        for column in frame.columns:
+            assert not any(w in column.lower() for w in ("mail", "phone", "telephone", "courriel", "referent")), column
+            if frame[column].dtype == object:
+                text = frame[column].dropna().astype(str)
+                assert not text.str.contains("@").any(), (name, column)
+                assert not text.str.contains(r"\b0\d( ?\d\d){4}\b").any(), (name, column)
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    out = tmp_path / "b.gpkg"
+    env = {**os.environ, "OGR_CURRENT_DATE": "2025-11-28T00:00:00Z"}
+    done = subprocess.run([sys.executable, str(GEODATA / "build_baronnies.py"), "--out", str(out)],
+                          capture_output=True, text=True, env=env, check=True)
+    assert "98 in the study area" in done.stdout
+    assert out.read_bytes() == GPKG.read_bytes()
