@@ -805,7 +805,8 @@ def main() -> None:
     print(f"  sites: {len(sites)} from {len(candidates)} records in the study area + {len(th_places)} town halls "
           f"({', '.join(f'{k} {kinds[k]}' for k in KINDS if k in kinds)})")
     print(f"    left out: {len(mobile)} mobile service(s) in the study area"
-          f"{' (' + ', '.join(p.name for p in mobile) + ')' if mobile else ''}, {n_relais} relais poste in shops "
+          f"{' (' + ', '.join(p.name for p in mobile) + ')' if mobile else ''} "
+          f"({sum(p.mobile for p in places)} in the 4 départements), {n_relais} relais poste in shops "
           f"(4 départements), {len(post_no_point)} La Poste point(s) without coordinates "
           f"({', '.join(post_no_point)}; none in the study area)")
     print(f"    {len(unplaced)} record(s) outside the four départements left out: " +

@@ -209,6 +209,9 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
         }
         r.contributions.push_back(std::move(contribution));
     }
+    for (double& v : r.score) {
+        v = std::clamp(v, 0.0, 100.0); // shares summed in floating point can give 100 + 1e-14 to the best site
+    }
     r.rank = ranks_of(r.score, site_ids);
     r.normalised = std::move(norm);
     return r;

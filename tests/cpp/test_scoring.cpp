@@ -89,6 +89,31 @@ TEST(Scoring, ContributionsAddUpToScoreInGeneral) {
     EXPECT_NEAR(shares, 1.0, 1e-12);
 }
 
+// A site best on every criterion scores exactly 100, never 100 + a rounding error, whatever the weights (the
+// default territory's weights once gave 100.00000000000001 on a two-site territory).
+TEST(Scoring, BestOnEveryCriterionScoresAtMostExactlyOneHundred) {
+    const std::vector<Criterion> criteria{more("a", {1, 0}), more("b", {1, 0}), more("c", {1, 0}),
+                                          more("d", {1, 0}), more("e", {1, 0}), more("f", {1, 0})};
+    int overflows_unclamped = 0;
+    for (int draw = 1; draw <= 200; ++draw) {
+        std::map<std::string, double> weights;
+        double total = 0.0;
+        for (const char* k : {"a", "b", "c", "d", "e", "f"}) {
+            weights[k] = 0.01 * ((draw * 37 + k[0] * 11) % 97 + 1);
+            total += weights[k];
+        }
+        const ScoreResult r = score_sites(criteria, weights, {"best", "worst"});
+        EXPECT_LE(r.score[0], 100.0) << "draw " << draw;
+        EXPECT_NEAR(r.score[0], 100.0, 1e-9);
+        double sum = 0.0;
+        for (const auto& [k, w] : weights) {
+            sum += 100.0 * (w / total);
+        }
+        overflows_unclamped += sum > 100.0 ? 1 : 0;
+    }
+    EXPECT_GT(overflows_unclamped, 0) << "no draw would have overflowed: the test does not test the clamp";
+}
+
 TEST(Scoring, LessIsBetter) {
     const ScoreResult r = score_sites({less("minutes", {10, 20, 30})}, {{"minutes", 1.0}}, abc);
     expect_near_all(r.score, {100.0, 50.0, 0.0});

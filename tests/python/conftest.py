@@ -63,7 +63,11 @@ def tiny_territory(tmp_path, tiny_layers) -> Path:
 def baronnies_result():
     with pytest.warns(tl.DataWarning) as record:
         result = tl.score(progress=False)
-    assert any("ftth_share" in str(w.message) for w in record)
+    # the one warning: five attraction-area centres lie outside the file (geodata/README.md, rule 6); 2024
+    # broadband varies, so it is not warned about
+    messages = [str(w.message) for w in record]
+    assert any("040 Avignon" in m for m in messages), messages
+    assert not any("same value" in m for m in messages), messages
     return result
 
 

@@ -249,12 +249,13 @@ def test_write_gpkg_refuses_a_frame_without_crs(tmp_path, tiny_territory):
 def test_default_territory_counts():
     t = tl.load_territory()
     communes, sites = t.communes, t.sites
-    assert len(communes) == 431 and int(communes["in_territory"].sum()) == 108
+    assert len(communes) == 431 and int(communes["in_territory"].sum()) == 98  # 97 members + Rémuzat
     assert communes.crs.to_epsg() == 2154
     inside = set(communes.loc[communes["in_territory"], "commune_code"])
     halls = sites[sites["kind"] == "town_hall"]
     assert set(halls["commune_code"]) == inside  # every territory town hall is a site
-    assert (sites["kind"] == "france_services").sum() == 9
+    assert len(sites) == 145 and (sites["kind"] == "france_services").sum() == 10
+    assert len(gpd.read_file(t.path, layer="existing_tiers_lieux")) == 23
     assert communes["commune_code"].str.fullmatch(r"\d{5}|2[AB]\d{3}").all()
 
 
@@ -264,7 +265,9 @@ def test_baronnies_result_contract(baronnies_result):
     assert sorted(r["rank"]) == list(range(1, len(r) + 1))
     contrib = r[[c for c in r.columns if c.startswith("contrib_")]].sum(axis=1)
     np.testing.assert_allclose(contrib, r["score"], atol=1e-9)
-    assert (r["contrib_ftth_share"] == 0).all()  # ARCEP 2018: no fibre at any site
+    assert r["ftth_share"].min() == 0 and r["ftth_share"].max() > 0.8  # ARCEP 2024: fibre varies
+    assert (r["contrib_ftth_share"] > 0).any() and r["hybridity"].nunique() > 1
+    assert r["minutes_to_existing_tiers_lieu"].notna().all() and "demand_share" in r.columns
     assert r["score"].max() <= 100 and r["score"].min() >= 0
     assert r.attrs["tierslieux"].communes_unreachable == 0
 

@@ -27,16 +27,17 @@ def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
     png = tmp_path / "out" / "baronnies_sites.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
     sites = gpd.read_file(out, layer="sites")
-    assert len(sites) == 117
+    assert len(sites) == 145
     lines = p.stdout.splitlines()
     start = lines.index("Top 10 sites:")
     table = lines[start + 2:start + 12]  # header line, then 10 rows
     assert [int(row.split()[0]) for row in table] == list(range(1, 11))
     top = sites.nsmallest(10, "rank")["site_id"].tolist()
     assert [row.split()[1] for row in table] == top
-    assert "communes: 431 (108 in the territory), sites: 117" in p.stdout
+    assert "communes: 431 (98 in the territory), sites: 145" in p.stdout
     assert "timings (s):" in p.stderr and "engine: catchments" in p.stderr
-    assert "ftth_share" in p.stderr  # the no-variation warning is shown
+    assert "040 Avignon" in p.stderr  # the one warning (attraction-area centres outside the file) is shown
+    assert "same value" not in p.stderr
 
 
 def test_weights_from_the_command_line(tmp_path):
@@ -127,7 +128,7 @@ def test_portfolio_command_writes_portfolio_and_coverage_curve(tmp_path):
     p = cli("portfolio", "--k", "3", "--minutes", "20", "--fixed", "fs-2992", "--min-spacing-m", "5000",
             "--out", str(out))
     assert p.returncode == 0, p.stderr
-    assert "3 sites within 20 minutes of 34,371 people (territory)" in p.stdout
+    assert "3 sites within 20 minutes of 33,195 people (territory)" in p.stdout
     layers = dict(pyogrio.list_layers(out))
     assert layers["portfolio"] == "Point" and layers["coverage_curve"] is None and "sites" in layers
     portfolio = gpd.read_file(out, layer="portfolio")
@@ -145,7 +146,7 @@ def test_portfolio_command_p_median(tmp_path):
     out = tmp_path / "pm.gpkg"
     p = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "p-median", "--out", str(out))
     assert p.returncode == 0, p.stderr
-    assert "3 sites (p-median) for 34,371 people (territory): 14.6 minutes to the nearest on average" in p.stdout
+    assert "3 sites (p-median) for 33,195 people (territory): 14.4 minutes to the nearest on average" in p.stdout
     portfolio = gpd.read_file(out, layer="portfolio")
     assert portfolio["order"].tolist() == [1, 2, 3]
     assert {"assigned_population", "person_minutes_saved", "mean_minutes"} <= set(portfolio.columns)

@@ -21,6 +21,7 @@ GPKG = GEODATA / "baronnies.gpkg"
 def _build_module():
     spec = importlib.util.spec_from_file_location("build_baronnies", GEODATA / "build_baronnies.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -192,7 +193,7 @@ def test_no_personal_data_in_the_geopackage(layers):
             if frame[column].dtype == object:
                 text = frame[column].dropna().astype(str)
                 assert not text.str.contains("@").any(), (name, column)
-                assert not text.str.contains(r"\b0\d( ?\d\d){4}\b").any(), (name, column)
+                assert not text.str.contains(r"\b0\d(?: ?\d\d){4}\b").any(), (name, column)
 
 
 def test_rebuild_is_byte_identical(tmp_path):

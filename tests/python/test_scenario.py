@@ -103,7 +103,7 @@ def test_scenario_weights_and_building_fit(three_sites):
     assert result.attrs["tierslieux"].weights["pop_1min"] == 5
     assert base.attrs["tierslieux"].weights["pop_1min"] != 5
     fit = result.set_index("site_id")["building_fit"]
-    assert fit["s-a"] == pytest.approx(0.9) and fit["s-c"] == pytest.approx(0.5)  # library: 'other'
+    assert fit["s-a"] == pytest.approx(0.9) and fit["s-c"] == pytest.approx(tl.default_building_fit()["library"])
     # None keeps the base run's weights
     weighted = base_of(three_sites, weights={"gravity_access": 0})
     kept = scenario_of(weighted, tl.Scenario("same weights"))
@@ -173,16 +173,16 @@ def test_bad_changes_name_the_scenario(three_sites):
 
 def test_cli_compare_on_the_default_territory(tmp_path):
     f = tmp_path / "fibre.toml"
-    f.write_text('name = "fibre reaches Nyons"\nfibre = ["26220"]\n', encoding="utf-8")
+    f.write_text('name = "fibre reaches Sahune"\nfibre = ["26288"]\n', encoding="utf-8")
     out = tmp_path / "cmp.gpkg"
     p = subprocess.run([sys.executable, "-m", "tierslieux", "compare", "--scenario", str(f), "--out", str(out),
                         "--k", "3", "--minutes", "20"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    assert "scenario: fibre reaches Nyons" in p.stdout and "best k sites" in p.stdout
+    assert "scenario: fibre reaches Sahune" in p.stdout and "best k sites" in p.stdout
     frame = gpd.read_file(out, layer="comparison")
-    nyons = frame.set_index("site_id").loc[["mairie-26220", "fs-2992"]]
-    assert (nyons["ftth_share_delta"] == 1.0).all()
-    assert (nyons["rank_change"] > 0).all(), "fibre where there was none lifts the sites of Nyons"
+    sahune = frame.set_index("site_id").loc[["mairie-26288", "fs-1212"]]
+    assert (sahune["ftth_share_delta"] == 1.0).all()  # ARCEP 2024: no fibre in Sahune
+    assert (sahune["rank_change"] > 0).all(), "fibre where there was none lifts the sites of Sahune"
     assert len(gpd.read_file(out, layer="portfolio_comparison")) == 3
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "typo"\nclose_sites = ["nowhere"]\n', encoding="utf-8")
