@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,22 +26,162 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebook found in notebooks/"
 
 
+def tagged(nb: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
+    (cell,) = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
+    return cell
+
+
+def text(nb: nbformat.NotebookNode, tag: str) -> str:
+    """What the tagged cell printed."""
+    return "".join(o.get("text", "") for o in tagged(nb, tag).outputs if o.output_type == "stream")
+
+
+def html(nb: nbformat.NotebookNode, tag: str) -> str:
+    """The HTML the tagged cell displayed (its tables)."""
+    return "".join(o["data"].get("text/html", "") for o in tagged(nb, tag).outputs if "data" in o)
+
+
+class _TableRows(HTMLParser):
+    """The rows of the HTML tables in a cell's output, each as the list of its <th> and <td> texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_records(markup: str) -> list[dict]:
+    """A displayed DataFrame as one dict per row, keyed by column name (a named index is keyed by its name)."""
+    parser = _TableRows()
+    parser.feed(markup)
+    header, *rows = parser.rows
+    if rows and rows[0][0] and not any(rows[0][1:]):  # the index's name, on a header row of its own
+        header, rows = [rows[0][0], *header[1:]], rows[1:]
+    return [dict(zip(header, row)) for row in rows]
+
+
+def spaced(x) -> str:
+    """1234567 -> '1 234 567', as the notebooks print it"""
+    return f"{x:,.0f}".replace(",", " ")
+
+
+#: the seed study's pilot structures -> the site holding each (geodata/README.md, rule 8)
+PILOT_SITES = {"pij-26063", "fs-577", "fs-615", "fs-2992", "numerique-26220", "fs-1212", "fs-26264", "fs-1215",
+               "fs-823"}
+
+
 def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
+    import tierslieux as tl
+
     gpkg = workdir / "out" / "baronnies.gpkg"
     png = workdir / "out" / "baronnies_sites.png"
     assert dict(pyogrio.list_layers(gpkg)) == {"sites": "Point", "communes": "MultiPolygon",
                                                 "network_edges": "LineString", "catchments": "MultiPolygon"}
     sites = gpd.read_file(gpkg, layer="sites")
-    assert len(sites) == 117 and sorted(sites["rank"]) == list(range(1, 118))
+    assert len(sites) == 145 and sorted(sites["rank"]) == list(range(1, 146))
     assert png.read_bytes()[:4] == b"\x89PNG"
-    (top_cell,) = [c for c in nb.cells if "top10" in c.get("metadata", {}).get("tags", [])]
-    html = "".join(o["data"].get("text/html", "") for o in top_cell.outputs if "data" in o)
+    top_html = html(nb, "top10")
     expected = sites.nsmallest(10, "rank")["site_id"].tolist()
-    positions = [html.index(site_id) for site_id in expected]
+    positions = [top_html.index(site_id) for site_id in expected]
     assert positions == sorted(positions)  # the table lists the file's top 10, in rank order
     streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
                       if o.output_type == "stream")
-    assert "ftth_share" in streams  # the no-variation warning reaches the planner
+    # the run's one warning reaches the planner: attraction-area centres outside the file; 2024 fibre varies, so
+    # no "same value for every site" warning any more
+    assert "040 Avignon" in streams and "same value" not in streams
+
+    # the territory file's own fields, read independently of the notebook
+    territory_file = tl.default_territory_path()
+    communes = gpd.read_file(territory_file, layer="communes")
+    study = communes[communes["in_territory"]]
+    by_id = sites.set_index("site_id")
+
+    # the introduction's numbers are the data's
+    intro = nb.cells[0].source
+    assert f"{len(study)} communes, {spaced(study['population'].sum())} inhabitants" in intro
+    assert f"The {len(communes) - len(study)} communes around it" in intro and f"{len(sites)} public buildings" in intro
+
+    # the study area by membership: 97 members, 11 enclaves, 7 villes-portes, and Rémuzat with its reason
+    counts = communes["membership"].value_counts().to_dict()
+    assert (counts["member"], counts["enclave"], counts["ville_porte"]) == (97, 11, 7)
+    assert f"Communes of the file by membership: {counts}" in text(nb, "membership")
+    assert f"Study area: {len(study)} communes, {spaced(study['population'].sum())} inhabitants" in text(
+        nb, "membership")
+    (remuzat,) = study[study["membership"] != "member"].itertuples()
+    assert remuzat.commune_code == "26264"
+    assert f"Rémuzat (26264): {remuzat.in_territory_reason}" in text(nb, "membership")
+
+    # broadband: the range and counts are the study area's, and the pilots' communes are listed with their share
+    broadband = gpd.read_file(territory_file, layer="broadband")
+    fibre = study[["commune_code"]].merge(broadband, on="commune_code")
+    assert len(fibre) == len(study)
+    assert (f"ftth_share goes from {fibre['ftth_share'].min():.0%} to {fibre['ftth_share'].max():.0%}: "
+            f"{(fibre['ftth_share'] == 0).sum()} communes at 0 %, {(fibre['ftth_share'] >= 0.8).sum()} at 80 % "
+            f"or more" in text(nb, "broadband"))
+    parser = _TableRows()
+    parser.feed(html(nb, "broadband"))
+    shown = {row[0]: float(row[3]) for row in parser.rows if re.fullmatch(r"\d[\dAB]\d{3}", row[0])}
+    assert set(shown) == set(by_id.loc[sorted(PILOT_SITES), "commune_code"])
+    share = broadband.set_index("commune_code")["ftth_share"]
+    assert all(value == round(share[code], 2) for code, value in shown.items())
+    assert shown["26288"] == 0 and shown["26264"] == 0  # Sahune and Rémuzat: no fibre yet
+
+    # the kinds of candidate sites, with the default building fit
+    kinds = {r["kind"]: r for r in table_records(html(nb, "kinds")) if r.get("kind")}
+    assert {kind: int(r["sites"]) for kind, r in kinds.items()} == sites["kind"].value_counts().to_dict()
+    assert all(float(r["building_fit"]) == tl.default_building_fit()[kind] for kind, r in kinds.items())
+    assert all(int(r["best_rank"]) == sites.loc[sites["kind"] == kind, "rank"].min() for kind, r in kinds.items())
+    assert f"{len(sites)} sites: {(sites['kind'] == 'town_hall').sum()} town halls (IGN points)" in text(nb, "kinds")
+
+    # the existing tiers-lieux: the count, none in the study area, the nearest ones in order
+    existing = gpd.read_file(territory_file, layer="existing_tiers_lieux")
+    inside = existing["commune_code"].isin(study["commune_code"]).sum()
+    assert f"{len(existing)} existing tiers-lieux (" in text(nb, "existing") and len(existing) == 23
+    assert f"{inside} of them in the study area" in text(nb, "existing") and inside == 0
+    minutes = sites["minutes_to_existing_tiers_lieu"]
+    assert (f"the nearest one is {minutes.min():.0f} to {minutes.max():.0f} minutes away (median "
+            f"{minutes.median():.0f})" in text(nb, "existing"))
+    nearest = existing.assign(km=existing.distance(study.union_all())).nsmallest(6, "km")["id"].tolist()
+    assert [r["id"] for r in table_records(html(nb, "existing")) if r.get("id")] == nearest
+
+    # the pilot table: all nine pilot sites, each with the rank, score and stability the run wrote, in rank order
+    pilots = [r for r in table_records(html(nb, "pilots")) if r.get("site_id")]
+    assert len(pilots) == len(PILOT_SITES) and {r["site_id"] for r in pilots} == PILOT_SITES
+    for r in pilots:
+        site = by_id.loc[r["site_id"]]
+        assert r["name"] == site["name"] or (  # pandas cuts long texts to 50 characters, ending in "..."
+            r["name"].endswith("...") and site["name"].startswith(r["name"].removesuffix("...")))
+        assert (int(r["rank"]), int(r["rank_p05"]), int(r["rank_p95"])) == (
+            site["rank"], site["rank_p05"], site["rank_p95"])
+        assert float(r["score"]) == pytest.approx(round(site["score"], 1), abs=1e-9)
+        assert float(r["p_top10"]) == pytest.approx(round(site["p_top10"], 3), abs=1e-9)
+    assert [int(r["rank"]) for r in pilots] == sorted(int(r["rank"]) for r in pilots)
+    ranks = by_id.loc[sorted(PILOT_SITES), "rank"]
+    assert (f"{len(PILOT_SITES)} of the {len(PILOT_SITES)} pilot structures are candidate sites; "
+            f"{(ranks <= 10).sum()} rank in the top 10 and {(ranks <= 50).sum()} in the top 50 of {len(sites)}."
+            in text(nb, "pilots"))
+    pij = by_id.loc["pij-26063"]
+    assert text(nb, "pilot-explain").startswith(
+        f"{pij['name']} (pij-26063) ranks {pij['rank']} of {len(sites)} with a score of {pij['score']:.1f} / 100")
+
+    # "demand within 30 minutes only" is that: the ten shown are the ten largest pop_30min, in that order
+    shown = [float(r["pop_30min"]) for r in table_records(html(nb, "demand-only")) if r.get("site_id")]
+    assert shown == sorted(sites["pop_30min"], reverse=True)[:10]
 
 
 def check_weights_stability_portfolio(nb: nbformat.NotebookNode, workdir: Path) -> None:
@@ -56,87 +197,96 @@ def check_weights_stability_portfolio(nb: nbformat.NotebookNode, workdir: Path) 
     assert plan["site_id"].iloc[0] == "fs-2992" and len(plan) == 4
     streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
                       if o.output_type == "stream")
-    assert "Mairie de Vinsobres (mairie-26377) ranks 1 of 117" in streams
+    assert "Mairie de Vinsobres (mairie-26377) ranks 1 of 145" in streams
     # the number of sites the notebook says are needed for 80 % is the coverage curve's answer
     with pytest.warns(tl.DataWarning):
         base = tl.score(progress=False)
     curve = tl.choose_sites(base, 10, 20).attrs["coverage_curve"]
     needed = int(curve.loc[curve["covered_share"] >= 0.8, "k"].min())
     assert f"{needed} sites put 80 % of the territory's people within 20 minutes" in streams
-
-    def tagged(tag: str) -> nbformat.NotebookNode:
-        (cell,) = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
-        return cell
-
-    def text(tag: str) -> str:
-        return "".join(o.get("text", "") for o in tagged(tag).outputs if o.output_type == "stream")
-
-    def html(tag: str) -> str:
-        return "".join(o["data"].get("text/html", "") for o in tagged(tag).outputs if "data" in o)
+    assert len(base) == 145
+    # the counts the texts quote are the data's
+    existing = gpd.read_file(tl.default_territory_path(), layer="existing_tiers_lieux")
+    assert (f"their {len(base)} candidate public buildings, and the\n{len(existing)} existing tiers-lieux"
+            in nb.cells[0].source)
+    (open_text,) = [c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### 5b.")]
+    assert f"The territory already has {len(existing)}\naround the park and none inside" in open_text
+    communes = gpd.read_file(tl.default_territory_path(), layer="communes")
+    assert not existing["commune_code"].isin(communes.loc[communes["in_territory"], "commune_code"]).any()
 
     assert "stderr" not in {o.get("name") for c in nb.cells if c.cell_type == "code" for o in c.outputs}
     meta = base.attrs["tierslieux"]
 
-    # what is measured: the whole catalogue, the criteria this territory skips and why, fibre all zero
-    table = html("criteria")
+    # what is measured: the whole catalogue, none skipped (existing tiers-lieux are in the file), 2024 fibre varies
+    table = html(nb, "criteria")
     assert all(escape(name) in table for name in tl.criteria()["name"])
-    assert f"Families: {', '.join(tl.criteria()['family'].unique())}" in text("criteria")
-    for criterion, reason in meta.skipped.items():
-        assert f"- {criterion}: {reason}" in text("criteria")
-    assert set(meta.skipped) == {"minutes_to_existing_tiers_lieu", "demand_share"}
-    assert (f"{len(base)} of the {len(base)} sites have 0% of premises with fibre" in text("criteria")
-            and "its effective weight is 0%" in text("criteria"))
+    assert f"Families: {', '.join(tl.criteria()['family'].unique())}" in text(nb, "criteria")
+    assert not meta.skipped and "Skipped on this territory: none" in text(nb, "criteria")
+    fibre, weight = base["ftth_share"], meta.effective_weights["ftth_share"]
+    assert fibre.nunique() > 1 and weight > 0
+    assert (f"from {fibre.min():.0%} to {fibre.max():.0%} of premises are eligible to fibre; {(fibre == 0).sum()} "
+            f"of the {len(base)} sites are in a commune with none, {(fibre >= 0.8).sum()} in one at 80 % or more"
+            in text(nb, "criteria") and f"its effective weight is {weight:.0%}" in text(nb, "criteria"))
 
     # commutes: the printed leader and its figures are the run's, and every assumption is printed with its value
     lead = base.nlargest(1, "commute_km_avoided").iloc[0]
-    spaced = lambda x: f"{x:,.0f}".replace(",", " ")  # noqa: E731
     assert (f"{lead['name']} intercepts about {spaced(lead['commuters_intercepted'])} commuters: "
             f"{spaced(lead['commute_km_avoided'])} car km and {spaced(lead['commute_co2_avoided'])} tonnes"
-            in text("commute"))
-    assert "estimates for comparing sites" in text("commute")
+            in text(nb, "commute"))
+    assert "estimates for comparing sites" in text(nb, "commute")
     for key, value in meta.parameters["commute"].items():
-        assert f"- {key} = {value}:" in text("commute")
+        assert f"- {key} = {value}:" in text(nb, "commute")
     for site_id in base.nlargest(5, "commute_km_avoided")["site_id"]:
-        assert site_id in html("commute")
+        assert site_id in html(nb, "commute")
 
     # p-median next to coverage: the printed k = 4 figures are each objective's own, and each objective wins its
     # own question (coverage: share within 20 min; p-median: mean minutes)
     assert (out / "coverage_vs_pmedian.png").read_bytes()[:4] == b"\x89PNG"
     printed = {m[1]: (float(m[2]), float(m[3])) for m in re.finditer(
         r"^(coverage|p-median), 4 sites: ([\d.]+) % of the people within 20 minutes, ([\d.]+) minutes on average",
-        text("pmedian"), re.M)}
+        text(nb, "pmedian"), re.M)}
     assert set(printed) == {"coverage", "p-median"}
     for objective, (share, mean) in printed.items():
         row = tl.choose_sites(base, 4, 20, objective=objective).attrs["coverage_curve"].iloc[-1]
         assert (share, mean) == (round(100 * row["covered_share"], 1), round(row["mean_minutes"], 1))
     assert printed["coverage"][0] >= printed["p-median"][0] and printed["p-median"][1] <= printed["coverage"][1]
     assert ("For 8 of the 8 values of k, the p-median gives the shorter mean; for 8 of them, the coverage puts at "
-            "least as many people within 20 minutes." in text("pmedian"))
+            "least as many people within 20 minutes." in text(nb, "pmedian"))
 
-    # scenario 5a: fibre in Nyons and Buis lifts their sites, nothing is closed or opened, coverage does not move
+    # scenario 5a: fibre in Sahune and Rémuzat (0 % in 2024) lifts their four sites, and changes ftth_share at
+    # those four only; nothing is closed or opened, coverage does not move
+    fibre_communes = ("26288", "26264")
+    assert (base.loc[base["commune_code"].isin(fibre_communes), "ftth_share"] == 0).all()
     moves = {m[1]: (int(m[2]), int(m[3]), int(m[4])) for m in re.finditer(
-        r"\((\S+)\): rank (\d+) -> (\d+) \(rank_change ([+-]\d+)\)", text("scenario-fibre"))}
-    for site_id in ("fs-2992", "mairie-26220", "fs-2732", "mairie-26063"):
+        r"\((\S+)\): rank (\d+) -> (\d+) \(rank_change ([+-]\d+)\)", text(nb, "scenario-fibre"))}
+    fibre_sites = ("mairie-26288", "fs-1212", "mairie-26264", "fs-26264")
+    assert set(moves) == set(fibre_sites)
+    for site_id in fibre_sites:
         rank_base, rank_scenario, change = moves[site_id]
         assert change > 0 and change == rank_base - rank_scenario
-    assert "Status of the sites: {'kept': 117}" in text("scenario-fibre")
-    assert "opened as tiers-lieu" not in html("scenario-fibre")
-    assert text("scenario-fibre-coverage").count("(+0).") == len(meta.parameters["thresholds"])
+        assert rank_base == base.set_index("site_id").loc[site_id, "rank"]
+    assert set(base.loc[base["commune_code"].isin(fibre_communes), "site_id"]) == set(fibre_sites)
+    assert f"ftth_share changes at {len(fibre_sites)} sites (those of the two communes)" in text(nb, "scenario-fibre")
+    assert f"Status of the sites: {{'kept': {len(base)}}}" in text(nb, "scenario-fibre")
+    assert "opened as tiers-lieu" not in html(nb, "scenario-fibre")
+    assert text(nb, "scenario-fibre-coverage").count("(+0).") == len(meta.parameters["thresholds"])
 
     # scenario 5b: the opened site has its status, and the competition criteria are computed
-    assert "Skipped in the scenario: none." in text("scenario-open")
+    assert "Skipped in the scenario: none." in text(nb, "scenario-open")
     for criterion in ("minutes_to_existing_tiers_lieu", "demand_share"):
-        assert f"{criterion}: in the scenario's sites table: True" in text("scenario-open")
-        assert criterion in html("scenario-open-competition")
-    assert "Status of the sites: {'kept': 116, 'opened as tiers-lieu': 1}" in text("scenario-open")
-    assert "opened as tiers-lieu" in html("scenario-open") and "fs-2992" in html("scenario-open")
-    assert re.search(r"Mairie de Nyons is [\d.]+ minutes from the new tiers-lieu", text("scenario-open-competition"))
-    assert "4 sites put" in text("scenario-open-coverage")
+        assert f"{criterion}: in the scenario's sites table: True" in text(nb, "scenario-open")
+        assert criterion in html(nb, "scenario-open-competition")
+    assert f"Status of the sites: {{'kept': {len(base) - 1}, 'opened as tiers-lieu': 1}}" in text(nb, "scenario-open")
+    assert "opened as tiers-lieu" in html(nb, "scenario-open") and "fs-2992" in html(nb, "scenario-open")
+    assert re.search(r"Mairie de Nyons is [\d.]+ minutes from the new tiers-lieu",
+                     text(nb, "scenario-open-competition"))
+    assert "4 sites put" in text(nb, "scenario-open-coverage")
 
     # the scenario file is written, read back the same, and still reads from the test
-    assert "Same scenario as in 5a: True" in text("scenario-file")
+    assert "Same scenario as in 5a: True" in text(nb, "scenario-file")
     scenario = tl.Scenario.from_file(out / "scenario_fibre.toml")
-    assert scenario.fibre == {"26220": 1.0, "26063": 1.0} and not scenario.open_tiers_lieux
+    assert scenario.fibre == {"26288": 1.0, "26264": 1.0} and not scenario.open_tiers_lieux
+    assert scenario.name == "Fibre reaches Sahune and Rémuzat"
 
 
 #: what each notebook must have produced, checked after it ran
