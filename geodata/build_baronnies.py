@@ -36,6 +36,7 @@ REMUZAT = "26264"  # in the study area although not a member: see geodata/README
 SAME_POINT_M = 10.0         # two records published within 10 m of each other are one building
 SAME_NAME_M = 1_000.0       # two records of one commune with the same name key, within 1 km, are one building
 AT_TOWN_HALL_M = 500.0      # a service hosted by the mairie joins the town-hall site when within 500 m of it
+OUTSIDE_COMMUNE_M = 500.0   # a point published farther than this outside its own commune stands at its town hall
 
 # kind vocabulary, most specific first: a merged site takes the first kind any of its records has
 KINDS = ["france_services", "information_jeunesse", "espace_numerique", "social_centre", "library",
@@ -149,6 +150,7 @@ class Place:
     tiers_lieu: str | None = None  # "tiers_lieu", "coworking" or "fablab" for an existing tiers-lieu
     mobile: bool = False        # a bus or an itinerant service: not a building
     place_name: str | None = None  # La Poste: the former commune the point lies in, when it differs
+    relocated_m: float | None = None  # metres its published point lay outside its commune (moved to the town hall)
 
     def kind(self) -> str:
         kinds = {KIND_OF_SERVICE[s] for s in self.services if s in KIND_OF_SERVICE}
@@ -159,6 +161,11 @@ class Place:
 
     def distance(self, other: "Place") -> float:
         return math.hypot(self.x - other.x, self.y - other.y)
+
+
+def is_mobile(name: str) -> bool:
+    """A name that says the service travels: 'Bus France services …', '… itinérante'."""
+    return bool(re.search(r"\bbus\b|\bitineran", fold(name)))
 
 
 def services_from_name(name: str) -> set[str]:
@@ -242,7 +249,7 @@ def read_france_services(finder: CommuneFinder) -> list[Place]:
         x, y = to_2154(float(r["longitude"]), float(r["latitude"]))
         p = Place("anct-fs-2024", r["id_fs"], r["lib_fs"], finder.find(r["insee_com"], None, None, x, y), x, y,
                   {"france_services"}, [f"type={r['type_fs']}", f"format={r['format_fs']}"])
-        p.mobile = r["format_fs"].startswith("Bus")
+        p.mobile = r["format_fs"].startswith("Bus") or is_mobile(r["lib_fs"])
         out.append(p)
     return out
 
@@ -267,6 +274,7 @@ def read_hinaura(finder: CommuneFinder) -> list[Place]:
         if r["Accueille un ou des Conseillers Numériques France Services"] == "Oui":
             p.services.add("conseiller_numerique")
         p.tiers_lieu = next((HINAURA_TIERS_LIEUX[t] for t in types if t in HINAURA_TIERS_LIEUX), None)
+        p.mobile = is_mobile(name)
         p.at_town_hall = "mairie" in p.services
         out.append(p)
     return out
@@ -291,14 +299,14 @@ def read_regionsud(finder: CommuneFinder) -> list[Place]:
                   finder.find(r["adresse_code_insee"], r["adresse_code_postal"], r["adresse_commune"], x, y), x, y)
         p.services = set(REGIONSUD_TYPES.get(r["type_lieu"], set())) | services_from_name(name)
         labels = {fold(lab) for lab in r["labels"].split(",")}
-        if "france services" in labels:
+        if labels & {"france services", "france service"}:
             p.services.add("france_services")
         t = r["type_lieu"]
         if "Coworking" in t:
             p.tiers_lieu = "coworking" if t != "Tiers-lieu / Coworking / FabLab / Hackerspace" else "tiers_lieu"
         elif "fabrique de territoire" in labels:  # the ANCT label of tiers-lieux ("Fabriques de territoire")
             p.tiers_lieu = "tiers_lieu"
-        p.mobile = r["itinerant"] == "Oui" or "itinerant" in fold(name)
+        p.mobile = r["itinerant"] == "Oui" or is_mobile(name)
         p.at_town_hall = "mairie" in p.services
         out.append(p)
     return out
@@ -323,7 +331,7 @@ def read_hub_du_sud(finder: CommuneFinder) -> list[Place]:
             p.tiers_lieu = "tiers_lieu"
         if "france services" in fold(r.get("labels_nationaux", "")):
             p.services.add("france_services")
-        p.mobile = bool(re.search(r"\bbus\b|itinerant", fold(name)))
+        p.mobile = is_mobile(name)
         p.at_town_hall = "mairie" in p.services
         out.append(p)
     return out
@@ -356,6 +364,7 @@ def read_cnfs_2023(finder: CommuneFinder) -> list[Place]:
                   {"conseiller_numerique"} | services_from_name(name))
         if "france services" in fold(r.get("labels_nationaux", "")):
             p.services.add("france_services")
+        p.mobile = is_mobile(name)
         p.at_town_hall = "mairie" in p.services
         out.append(p)
     return out
@@ -444,7 +453,7 @@ def merge_places(places: list[Place], town_halls: dict[str, Place], commune_name
 
 
 def same_name_key(a: str, b: str) -> bool:
-    """Name keys that agree: equal, or every word of one in the other ('locomotive', 'colabs locomotive')."""
+    """Name keys that agree: equal, or every word of one in the other ('mediatheque', 'mediatheque intercommunale')."""
     wa, wb = set(a.split()), set(b.split())
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
@@ -486,7 +495,14 @@ def describe(group: list[Place], commune_name: str, of_commune: str) -> dict:
             "sources": ";".join(sorted({p.source for p in group if p.source != "town_hall"} |
                                        ({"ign-chflieu-2023"} if group[0].source == "town_hall" else set()))),
             "source_records": ";".join(sorted(f"{p.source}:{p.source_id}" for p in group if p.source != "town_hall")),
-            "other_names": "; ".join(others), "x": where.x, "y": where.y}
+            "other_names": "; ".join(others), "x": where.x, "y": where.y, "location_note": location_note(where)}
+
+
+def location_note(p: Place) -> str | None:
+    if p.relocated_m is None:
+        return None
+    return (f"at the town hall: the point published by {p.source} lies {p.relocated_m:,.0f} m outside the commune"
+            .replace(",", " "))
 
 
 def display_post_name(p: Place, commune_name: str, of_commune: str) -> str:
@@ -500,6 +516,25 @@ def display_post_name(p: Place, commune_name: str, of_commune: str) -> str:
 
 # ------------------------------------------------------------------------------------------- the build
 
+def read_polygons(cog):
+    """Commune polygons: the COG 2018 ones (with `nom` and their 2026 `commune_code`), and the COG 2026 communes
+    they dissolve into (MultiPolygon), both in EPSG:2154 and sorted by code."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    frames = [gpd.read_file(RAW / f"france-geojson/communes-{d}.geojson") for d in DEPS]
+    polys2018 = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                                 crs=frames[0].crs).to_crs(CRS)
+    polys2018["geometry"] = shapely.make_valid(polys2018.geometry.values)
+    polys2018["commune_code"] = [to_current_code(c, cog) for c in polys2018["code"]]
+    polys2018 = polys2018.sort_values("code").reset_index(drop=True)
+    merged = polys2018.dissolve(by="commune_code", as_index=False)[["commune_code", "geometry"]]
+    merged["geometry"] = [shapely.geometry.MultiPolygon(list(g.geoms)) if g.geom_type == "MultiPolygon"
+                          else shapely.geometry.MultiPolygon([g]) for g in merged.geometry]
+    return polys2018[["code", "nom", "commune_code", "geometry"]], merged.sort_values("commune_code").reset_index(drop=True)
+
+
 def main() -> None:
     import geopandas as gpd
     import pandas as pd
@@ -511,18 +546,7 @@ def main() -> None:
     args = ap.parse_args()
 
     cog = read_cog2026()
-
-    # --- commune polygons: COG 2018, dissolved into COG 2026 communes -------------------------------------
-    frames = [gpd.read_file(RAW / f"france-geojson/communes-{d}.geojson") for d in DEPS]
-    polys2018 = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
-                                 crs=frames[0].crs).to_crs(CRS)
-    polys2018["geometry"] = shapely.make_valid(polys2018.geometry.values)
-    polys2018["commune_code"] = [to_current_code(c, cog) for c in polys2018["code"]]
-    polys2018 = polys2018.sort_values("code").reset_index(drop=True)
-    merged = polys2018.dissolve(by="commune_code", as_index=False)[["commune_code", "geometry"]]
-    merged["geometry"] = [shapely.geometry.MultiPolygon(list(g.geoms)) if g.geom_type == "MultiPolygon"
-                          else shapely.geometry.MultiPolygon([g]) for g in merged.geometry]
-    polys = merged.sort_values("commune_code").reset_index(drop=True)
+    polys2018, polys = read_polygons(cog)
 
     # --- membership: the park's member communes (pnr-communes), the outline's holes, the villes-portes -------
     members: dict[str, list[str]] = {}
@@ -651,7 +675,7 @@ def main() -> None:
     town_halls = gpd.GeoDataFrame(th_rows, columns=["commune_code", "name", "geometry", "source"], crs=CRS)
 
     # --- candidate buildings and existing tiers-lieux ------------------------------------------------------
-    finder = CommuneFinder(cog, polys2018[["code", "nom", "commune_code", "geometry"]])
+    finder = CommuneFinder(cog, polys2018)
     laposte, n_relais, post_no_point = read_laposte(finder)
     places = (read_france_services(finder) + read_hinaura(finder) + read_regionsud(finder) + read_hub_du_sud(finder)
               + read_cnfs_2021(finder) + read_cnfs_2023(finder) + laposte)
@@ -668,6 +692,16 @@ def main() -> None:
     # park: left out, listed in the build's output
     unplaced = [p for p in places if p.commune_code is None]
     places = [p for p in places if p.commune_code is not None]
+    # a point published far outside the commune its file names (a geocoding slip: the Trescléoux library, "chemin
+    # neuf - mairie", was put 1.9 km inside Méreuil) stands at that commune's town hall instead, with a note
+    commune_geom = dict(zip(polys["commune_code"], polys.geometry))
+    hall_point = {code: geom for code, _, geom, _ in th_rows}
+    for p in places:
+        if p.commune_code in hall_point:
+            outside = commune_geom[p.commune_code].distance(Point(p.x, p.y))
+            if outside > OUTSIDE_COMMUNE_M:
+                p.relocated_m = outside
+                p.x, p.y = hall_point[p.commune_code].x, hall_point[p.commune_code].y
 
     if any(to_current_code(c.split("(")[1][:5], cog) in study for c in post_no_point):
         fail(f"a La Poste point of the study area has no coordinates: {post_no_point}")
@@ -709,7 +743,8 @@ def main() -> None:
         used_ids.add(site_id)
         site_rows.append({"site_id": site_id, "name": d["name"], "kind": d["kind"], "commune_code": code,
                           "services": d["services"], "sources": d["sources"], "source_records": d["source_records"],
-                          "other_names": d["other_names"] or None, "geometry": Point(d["x"], d["y"])})
+                          "other_names": d["other_names"] or None, "location_note": d["location_note"],
+                          "geometry": Point(d["x"], d["y"])})
     sites = gpd.GeoDataFrame(site_rows, geometry="geometry", crs=CRS).sort_values("site_id").reset_index(drop=True)
 
     # existing tiers-lieux: every record typed tiers-lieu / coworking / fablab in a commune of the graph
@@ -734,7 +769,7 @@ def main() -> None:
                         "source_records": ";".join(sorted(f"{p.source}:{p.source_id}" for p in group)),
                         "other_names": "; ".join(sorted({p.name for p in group} - {best.name})) or None,
                         "vintage": "; ".join(VINTAGE[s] for s in sorted({p.source for p in group})),
-                        "geometry": Point(best.x, best.y)})
+                        "location_note": location_note(best), "geometry": Point(best.x, best.y)})
     existing = gpd.GeoDataFrame(tl_rows, geometry="geometry", crs=CRS).sort_values("id").reset_index(drop=True)
 
     # --- broadband: ARCEP "Ma connexion internet" 2024, COG 2025 -> 2026 ---------------------------------
@@ -813,6 +848,10 @@ def main() -> None:
           ", ".join(f"{p.source}:{p.source_id} {p.name}" for p in unplaced))
     print(f"    commune of each record from: " +
           ", ".join(f"{m} {n}" for m, n in sorted(finder.method_counts.items())))
+    moved = sorted(f"{p.source}:{p.source_id} {p.name} ({p.relocated_m:.0f} m)" for p in candidates + tl_in
+                   if p.relocated_m is not None)
+    print(f"    {len(moved)} point(s) published > {OUTSIDE_COMMUNE_M:.0f} m outside their commune, placed at its town "
+          f"hall: {', '.join(moved)}")
     print(f"  existing_tiers_lieux: {len(existing)} in the graph's communes, from {len(tl_in)} records "
           f"({len(tl_records) - len(tl_in)} records outside the graph's communes left out)")
     print(f"  broadband rows: {len(broadband)}; study area: ftth_share from "

@@ -8,6 +8,8 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 namespace tierslieux {
 
@@ -210,7 +212,11 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
         r.contributions.push_back(std::move(contribution));
     }
     for (double& v : r.score) {
-        v = std::clamp(v, 0.0, 100.0); // shares summed in floating point can give 100 + 1e-14 to the best site
+        // shares summed in floating point can give 100 + 1e-14 to the best site: that, and only that, is clamped
+        if (!(v >= -1e-9 && v <= 100.0 + 1e-9)) {
+            throw std::logic_error("score_sites: a score of " + std::to_string(v) + " is outside [0, 100]");
+        }
+        v = std::clamp(v, 0.0, 100.0);
     }
     r.rank = ranks_of(r.score, site_ids);
     r.normalised = std::move(norm);

@@ -49,9 +49,12 @@ def test_two_records_of_one_building_give_one_site():
     # the same point published by two files (5 m apart)
     assert groups_of([place("laposte-2020", "1", "Bureau de Poste", 0, 0, {"bureau_de_poste"}),
                       place("hinaura-2023", "2", "EFS", 3, 4)]) == [["hinaura-2023:2", "laposte-2020:1"]]
-    # a France services published 600 m apart by two files: one per commune
-    assert len(groups_of([place("anct-fs-2024", "1", "France services de Nyons", 0, 0, {"france_services"}),
-                          place("regionsud-2022", "2", "Maison France Services", 600, 0, {"france_services"})])) == 1
+    # a France services published 1.5 km apart by two files under different names: one per commune (rule b)
+    fs = [place("anct-fs-2024", "1", "France services de Nyons", 0, 0, {"france_services"}),
+          place("regionsud-2022", "2", "Espace rural numérique", 1500, 0, {"france_services", "espace_numerique"})]
+    assert len(groups_of(fs)) == 1
+    fs[1].services.discard("france_services")
+    assert len(groups_of(fs)) == 2  # without the France services on both, nothing else joins them
     # the same name once the commune's name is taken out, 500 m apart
     assert len(groups_of([place("hinaura-2023", "1", "Point Information Jeunesse Buis les Baronnies", 0, 0,
                                 commune="26063"),
@@ -104,6 +107,27 @@ def test_kind_from_name_and_type():
     assert bb.services_from_name("Mairie de Séderon") == {"mairie"}
     assert place("cnfs-2023", "1", "Salle", 0, 0, {"conseiller_numerique"}).kind() == "espace_numerique"
     assert place("x", "1", "x", 0, 0, {"library", "information_jeunesse"}).kind() == "information_jeunesse"
+    assert place("x", "1", "x", 0, 0, {"library", "social_centre"}).kind() == "social_centre"
+    assert place("x", "1", "x", 0, 0, {"mairie", "library"}).kind() == "library"
+    assert place("x", "1", "x", 0, 0, {"agence_postale"}).kind() == "post_office"
+    assert bb.is_mobile("Bus France services Pays d’Apt Luberon") and bb.is_mobile("Maison France Service itinérante")
+    assert not bb.is_mobile("Busset") and not bb.is_mobile("France services de Nyons")
+
+
+def test_the_commune_of_a_record():
+    cog = bb.read_cog2026()
+    polys2018, _ = bb.read_polygons(cog)
+    finder = bb.CommuneFinder(cog, polys2018)
+    in_mereuil = bb.to_2154(5.708949, 44.38898)  # where Région Sud put the Trescléoux library
+    # the file's INSEE code wins, then the postcode and commune name, then the polygon the point is in
+    assert finder.find("05172", None, None, *in_mereuil) == "05172"
+    assert finder.find(None, "05700", "TRESCLEOUX", *in_mereuil) == "05172"
+    assert finder.find(None, None, None, *in_mereuil) == "05076"
+    assert finder.find(None, "5700", "Trescléoux", *in_mereuil) == "05172"  # a postcode read as a number
+    # an old code goes to its 2026 commune (Montmorin -> Valdoule), "St" is "Saint"
+    assert finder.find("05088", None, None, *in_mereuil) == "05024"
+    assert finder.find(None, "26170", "ST AUBAN SUR L OUVEZE", *in_mereuil) == "26292"
+    assert finder.find(None, None, None, 0.0, 0.0) is None  # outside the four départements
 
 
 # ------------------------------------------------------------------------------- the shipped territory
@@ -144,8 +168,8 @@ def test_broadband_is_2024_and_varies(layers):
 
 PILOTS = {  # seed study pilot structure -> (site_id, a word of its name or other names)
     "PIJ Buis-les-Baronnies": ("pij-26063", "Point Information Jeunesse"),
-    "France services Serres": ("fs-577", "France services"),
-    "France services Laragne-Montéglin": ("fs-615", "France services"),
+    "France services Serres": ("fs-577", "France services Serres"),
+    "France services Laragne-Montéglin": ("fs-615", "France services Laragne"),
     "Asoft Nyons (La Vitrine, at the France services)": ("fs-2992", "Asoft"),
     "Asoft Nyons (Maison des Associations)": ("numerique-26220", "Asoft"),
     "AVENTIC Sahune": ("fs-1212", "AVENTIC Sahune"),
@@ -172,6 +196,11 @@ def test_candidates_are_every_kind_of_public_building_with_the_pilots(layers):
     orpierre = sites[sites["commune_code"] == "05097"]
     assert set(orpierre["kind"]) == {"town_hall", "library", "school"}
     assert "agence_postale" in sites.loc["mairie-05097", "services"]
+    # a point published 1.9 km outside its commune stands at the town hall, and says so
+    halls = layers["town_halls"].set_index("commune_code")
+    assert sites.loc["library-05172", "geometry"].distance(halls.loc["05172", "geometry"]) == 0
+    assert "1 874 m outside the commune" in sites.loc["library-05172", "location_note"]
+    assert sites["location_note"].notna().sum() == 1
     # every default building-fit kind rationale covers the kinds found
     import tierslieux as tl
     assert set(kinds.index) <= set(tl.default_building_fit())
@@ -197,6 +226,7 @@ def test_no_personal_data_in_the_geopackage(layers):
 
 
 def test_rebuild_is_byte_identical(tmp_path):
+    # with the pinned GDAL/pyogrio of requirements-dev.txt; after upgrading them, rebuild and commit the file
     out = tmp_path / "b.gpkg"
     env = {**os.environ, "OGR_CURRENT_DATE": "2025-11-28T00:00:00Z"}
     done = subprocess.run([sys.executable, str(GEODATA / "build_baronnies.py"), "--out", str(out)],
