@@ -128,16 +128,19 @@ py::list to_python(const std::vector<LayerData>& layers) {
 void bind_io(py::module_& m) {
     m.def(
         "write_gpkg",
-        [](const std::string& path, const py::list& layers) {
+        [](const std::string& path, const py::list& layers, const std::vector<std::string>& inputs) {
             std::vector<LayerData> data;
             for (const auto& l : layers) {
                 data.push_back(layer_from_python(l.cast<py::dict>()));
             }
             py::gil_scoped_release release;
-            write_gpkg(path, data);
+            write_gpkg(path, data, inputs);
         },
-        py::arg("path"), py::arg("layers"),
-        "Write layers (dicts: name, geometry_type, crs, wkb, columns) to a GeoPackage, atomically.");
+        py::arg("path"), py::arg("layers"), py::arg("inputs") = std::vector<std::string>{},
+        "Write layers (dicts: name, geometry_type, crs, wkb, columns) to a GeoPackage, atomically; never over one "
+        "of `inputs`.");
+    m.def("check_output_path", &check_output_path, py::arg("path"), py::arg("inputs"),
+          "Refuse an output path that is a folder or the same file as one of `inputs` (InputError).");
     m.def(
         "layer_names",
         [](const std::string& path) {

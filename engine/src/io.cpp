@@ -154,12 +154,30 @@ std::string srs_to_wkt(OGRSpatialReferenceH srs) {
     return out;
 }
 
+/** True when every coordinate of g (x, y, and z when present) is a finite number. */
+bool all_finite(OGRGeometryH g) {
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i) {
+        if (!all_finite(OGR_G_GetGeometryRef(g, i))) {
+            return false;
+        }
+    }
+    for (int i = 0; i < OGR_G_GetPointCount(g); ++i) {
+        if (!std::isfinite(OGR_G_GetX(g, i)) || !std::isfinite(OGR_G_GetY(g, i)) || !std::isfinite(OGR_G_GetZ(g, i))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /** The feature's geometry as GEOS, reprojected, repaired if invalid (with a warning naming it). */
 Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, const ReadOptions& options,
                        const std::string& where, std::vector<std::string>& warnings) {
     OGRGeometryH g = OGR_F_GetGeometryRef(feature);
     if (!g || OGR_G_IsEmpty(g)) {
         throw input_error(where + " has no geometry");
+    }
+    if (!all_finite(g)) {
+        throw input_error(where + " has a coordinate that is not a finite number (NaN or infinity)");
     }
     std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g)), '\0');
     if (OGR_G_ExportToIsoWkb(g, wkbNDR, reinterpret_cast<unsigned char*>(wkb.data())) != OGRERR_NONE) {
@@ -178,7 +196,12 @@ Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, cons
         if (!options.repair_invalid) {
             throw geometry_error(where + " has an invalid geometry: " + reason);
         }
-        geometry = make_valid(geometry);
+        try {
+            geometry = make_valid(geometry);
+        } catch (const geometry_error& e) {
+            throw geometry_error(where + " has an invalid geometry (" + reason + ") that cannot be repaired: " +
+                                 e.what());
+        }
         warnings.push_back(where + " had an invalid geometry (" + reason + "); repaired with MakeValid");
     }
     return geometry;
@@ -265,6 +288,68 @@ void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const std::st
     }
 }
 
+/**
+ * SQLite (and so GeoPackage) stores any value in any column: 'abc' in an INTEGER column reads as 0 through GDAL,
+ * without a word. For those files, asks SQLite which stored value of a numeric or boolean field is not a number
+ * (or not 0/1) and refuses the first, naming its fid.
+ */
+void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<FieldSpec>& fields,
+                        const std::string& where_layer) {
+    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
+    if (driver != "GPKG" && driver != "SQLite") {
+        return;
+    }
+    const char* fid_column = OGR_L_GetFIDColumn(layer);
+    if (!fid_column || !*fid_column) {
+        return;
+    }
+    auto quoted = [](const std::string& name) {
+        std::string out = "\"";
+        for (const char ch : name) {
+            out += ch == '"' ? std::string{"\"\""} : std::string(1, ch);
+        }
+        return out + "\"";
+    };
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    for (const FieldSpec& spec : fields) {
+        const int index = OGR_FD_GetFieldIndex(defn, spec.field.c_str());
+        if (spec.type == FieldType::string || index < 0) {
+            continue;
+        }
+        const OGRFieldType declared = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, index));
+        if (declared != OFTInteger && declared != OFTInteger64 && declared != OFTReal) {
+            continue; // a text column: its values are parsed, and refused, as they are read
+        }
+        const std::string column = quoted(spec.field);
+        // integers stored as 3.5 and booleans stored as 2 are caught as they are read; text is not
+        const std::string wrong = "typeof(" + column + ") NOT IN ('null', 'integer', 'real')";
+        // computed columns, so that GDAL does not take the first one as the result's FID
+        const std::string sql = "SELECT " + quoted(fid_column) + " + 0 AS bad_fid, CAST(" + column +
+                                " AS TEXT) AS bad_value FROM " +
+                                quoted(OGR_L_GetName(layer)) + " WHERE " + column + " IS NOT NULL AND (" + wrong +
+                                ") ORDER BY 1 LIMIT 1";
+        detail::quiet_gdal_errors quiet;
+        OGRLayerH result = GDALDatasetExecuteSQL(ds, sql.c_str(), nullptr, nullptr);
+        if (!result) {
+            continue; // not a plain table (a view, for example): the values are checked as read
+        }
+        std::string message;
+        if (detail::feature_ptr f{OGR_L_GetNextFeature(result)}) {
+            const char* expected = spec.type == FieldType::boolean ? "a boolean (0/1/true/false)"
+                                   : spec.type == FieldType::integer ? "an integer"
+                                                                     : "a finite number";
+            message = where_layer + ", feature fid=" + std::to_string(OGR_F_GetFieldAsInteger64(f.get(), 0)) +
+                      ": field '" + spec.field + "' = '" + OGR_F_GetFieldAsString(f.get(), 1) + "' is not " +
+                      expected + " (the file stores text where the field's type says " +
+                      OGR_GetFieldTypeName(declared) + ")";
+        }
+        GDALDatasetReleaseResultSet(ds, result);
+        if (!message.empty()) {
+            throw input_error(message);
+        }
+    }
+}
+
 } // namespace
 
 std::vector<std::string> layer_names(const std::string& path) {
@@ -331,10 +416,22 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
     }
     const Transformer transformer{table.source_crs, options.target_crs};
 
-    // --- features
+    check_stored_types(ds.get(), layer, fields, where_layer);
+
+    // --- features. A damaged file makes GDAL report an error and stop early: that is an error here, never a
+    // silently shorter layer.
+    detail::quiet_gdal_errors quiet;
     OGR_L_ResetReading(layer);
     while (true) {
+        CPLErrorReset();
         detail::feature_ptr feature{OGR_L_GetNextFeature(layer)};
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            throw io_error(where_layer + ": cannot read the feature after " +
+                           (table.fids.empty() ? std::string{"the start of the layer"}
+                                               : "fid=" + std::to_string(table.fids.back())) +
+                           " (" + std::to_string(table.fids.size()) + " read): " + detail::last_gdal_error() +
+                           "; the file may be damaged");
+        }
         if (!feature) {
             break;
         }
@@ -462,7 +559,23 @@ void write_layer(GDALDatasetH ds, const LayerData& layer, const std::string& pat
 
 } // namespace
 
-void write_gpkg(const std::string& path, const std::vector<LayerData>& layers) {
+void check_output_path(const std::string& path, const std::vector<std::string>& inputs) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        throw input_error("output '" + path + "' is a folder");
+    }
+    if (!fs::exists(path, ec)) {
+        return; // a new file cannot be an existing input
+    }
+    for (const std::string& input : inputs) {
+        if (!input.empty() && fs::exists(input, ec) && fs::equivalent(path, input, ec)) {
+            throw input_error("output '" + path + "' is the input file '" + input +
+                              "' (the same file on disk); inputs are never overwritten: write to another path");
+        }
+    }
+}
+
+void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, const std::vector<std::string>& inputs) {
     detail::gdal_init();
     if (layers.empty()) {
         throw input_error("write_gpkg: no layer to write to '" + path + "'");
@@ -474,6 +587,7 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers) {
     if (target.extension() != ".gpkg") {
         throw input_error("write_gpkg: '" + path + "' must end in .gpkg");
     }
+    check_output_path(path, inputs);
     std::error_code ec;
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
     fs::create_directories(folder, ec);

@@ -1,12 +1,16 @@
 // io.hpp: reading layers through GDAL (field mapping, CRS, repair, errors) and atomic GeoPackage writing.
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <iomanip>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include <gdal.h>
 #include <gtest/gtest.h>
 
 #include <tierslieux/errors.hpp>
@@ -15,6 +19,7 @@
 #include "support.hpp"
 
 using namespace tierslieux;
+namespace fs = std::filesystem;
 using tierslieux::test::any_contains_all;
 using tierslieux::test::contains_all;
 using tierslieux::test::message_of;
@@ -396,6 +401,110 @@ TEST(WriteGpkg, RefusesBadArguments) {
     unnamed.name.clear();
     EXPECT_THROW(write_gpkg(dir.file("out.gpkg"), {unnamed}), input_error);
     EXPECT_TRUE(dir.listing().empty());
+}
+
+/** The bytes of a file, to show that a refused write left it untouched. */
+std::string bytes_of(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// An output that is an input, whatever the spelling, is refused before anything is written.
+TEST(WriteGpkg, NeverOverwritesAnInputWhateverThePathSpells) {
+    TempDir dir;
+    const std::string input = gpkg_with_layers(dir, "territory.gpkg", {"communes"});
+    const std::string before = bytes_of(input);
+    fs::create_directories(dir.path() / "o");
+    fs::create_symlink(input, dir.file("link.gpkg"));
+    fs::create_hard_link(input, dir.file("hard.gpkg"));
+    LayerData d;
+    d.name = "sites";
+    d.columns = {Column::of_strings("k", {"a"})};
+    for (const std::string& alias : {input, dir.file("o/../territory.gpkg"), dir.file("link.gpkg"),
+                                     dir.file("hard.gpkg")}) {
+        const std::string message = message_of<input_error>([&] { write_gpkg(alias, {d}, {input}); });
+        EXPECT_TRUE(contains_all(message, {"is the input file", "territory.gpkg"})) << alias << ": " << message;
+        EXPECT_EQ(bytes_of(input), before) << alias;
+    }
+    EXPECT_THROW(check_output_path(dir.file("o"), {}), input_error); // a folder
+    EXPECT_NO_THROW(check_output_path(dir.file("new.gpkg"), {input}));
+    EXPECT_NO_THROW(write_gpkg(dir.file("other.gpkg"), {d}, {input}));
+}
+
+// SQLite keeps whatever a tool stores: text in an INTEGER or REAL column reads as 0 through GDAL. The reader
+// refuses it, naming the feature, instead of reading 0.
+TEST(ReadLayer, TextStoredInANumericGeoPackageColumnIsRefused) {
+    TempDir dir;
+    LayerData d;
+    d.name = "places";
+    d.geometry_type = GeometryType::point;
+    d.crs = "EPSG:2154";
+    d.wkb = {wkb("POINT (870000 6360000)"), wkb("POINT (871000 6360000)")};
+    d.columns = {Column::of_strings("code", {"a", "b"}), Column::of_reals("pop", {1.0, 2.0}),
+                 Column::of_integers("count", {1, 2}), Column::of_booleans("open", {true, false})};
+    const std::string path = dir.file("places.gpkg");
+    write_gpkg(path, {d});
+    const std::vector<FieldSpec> fields{{"code", FieldType::string, true}, {"pop", FieldType::real, true},
+                                        {"count", FieldType::integer, true}, {"open", FieldType::boolean, true}};
+    EXPECT_EQ(read_layer(path, "places", fields).size(), 2u);
+    for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+             {"pop", "abc"}, {"count", "3 people"}, {"open", "yes"}}) {
+        const std::string copy = dir.file(field + ".gpkg");
+        fs::copy_file(path, copy);
+        {
+            GDALAllRegister(); // GDAL itself, as an independent tool, stores the bad value
+            GDALDatasetH ds = GDALOpenEx(copy.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
+            ASSERT_NE(ds, nullptr);
+            const std::string sql = "UPDATE places SET \"" + field + "\" = '" + value + "' WHERE fid = 2";
+            GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql.c_str(), nullptr, nullptr));
+            GDALClose(ds);
+        }
+        const std::string message = message_of<input_error>([&] { read_layer(copy, "places", fields); });
+        EXPECT_TRUE(contains_all(message, {"layer 'places'", "fid=2", "'" + field + "'", "'" + value + "'"}))
+            << message;
+    }
+}
+
+// A damaged page in the middle of a layer: GDAL stops reading with an error. That is an error here, naming the
+// layer and the last feature read, never a layer with rows silently missing.
+TEST(ReadLayer, ADamagedGeoPackageIsAnErrorNotAShorterLayer) {
+    TempDir dir;
+    LayerData d;
+    d.name = "places";
+    d.geometry_type = GeometryType::point;
+    d.crs = "EPSG:2154";
+    std::vector<std::string> codes;
+    for (int i = 0; i < 3000; ++i) {
+        d.wkb.push_back(wkb("POINT (" + std::to_string(870000 + i) + " 6360000)"));
+        codes.push_back("code-" + std::to_string(i) + std::string(40, 'x'));
+    }
+    d.columns = {Column::of_strings("code", codes)};
+    const std::string path = dir.file("places.gpkg");
+    write_gpkg(path, {d});
+    const std::vector<FieldSpec> fields{{"code", FieldType::string, true}};
+    ASSERT_EQ(read_layer(path, "places", fields).size(), 3000u);
+    // overwrite the middle of the file, past the schema pages, with garbage
+    std::string bytes = bytes_of(path);
+    ASSERT_GT(bytes.size(), 200000u);
+    for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3000; ++i) {
+        bytes[i] = '\xff';
+    }
+    write_text(path, bytes);
+    const auto message = message_of<io_error>([&] { read_layer(path, "places", fields); });
+    EXPECT_TRUE(contains_all(message, {"layer 'places'", "may be damaged"})) << message;
+}
+
+// A NaN coordinate is refused with the feature named (it used to surface as a bare GEOS message).
+TEST(ReadLayer, NonFiniteCoordinateNamesTheFeature) {
+    TempDir dir;
+    const std::string path = write_text(dir.file("places.geojson"),
+                                        feature_collection({point_feature(R"("code": "a")"),
+                                                            R"({"type": "Feature", "properties": {"code": "b"}, )"
+                                                            R"("geometry": {"type": "Polygon", "coordinates": )"
+                                                            R"([[[5.1, 44.3], [5.2, NaN], [5.2, 44.4], [5.1, 44.3]]]}})"}));
+    const std::vector<FieldSpec> fields{{"code", FieldType::string, true}};
+    const auto message = message_of<input_error>([&] { read_layer(path, "places", fields); });
+    EXPECT_TRUE(contains_all(message, {"layer 'places'", "fid=1", "not a finite number"})) << message;
 }
 
 /** A layer that cannot be written, after a good one: write_gpkg fails and leaves the folder as it was. */

@@ -64,6 +64,11 @@ class ScoreRun:
     def __deepcopy__(self, memo):
         return self
 
+    def input_paths(self) -> list:
+        """The files this run read (territory, roads, weights file): outputs may never be written over them."""
+        p = self.parameters or {}
+        return [str(x) for x in (self.territory_path, p.get("roads"), p.get("weights_file")) if x]
+
 
 class DataWarning(UserWarning):
     """Something in the data or the run a planner should know about (the message says what and why)."""
@@ -320,7 +325,8 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
     """Write a score result to a GeoPackage (layers sites, communes, network_edges, catchments; docs/outputs.md).
 
     The file is written to a temporary file in the same folder and renamed into place only once complete: a
-    failure leaves no partial file and any previous file untouched. Columns you added to ``result`` are written
+    failure leaves no partial file and any previous file untouched. A path that is one of the run's input files
+    (territory, roads, weights file), however it is spelled, is refused. Columns you added to ``result`` are written
     too. ``extra_layers`` adds more (name -> (Geo)DataFrame). Returns the path written.
     """
     meta = result.attrs.get("tierslieux")
@@ -332,5 +338,5 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
     for name, frame in (extra_layers or {}).items():
         layers.append(to_layer(name, frame))
     out = Path(os.fspath(path))
-    _core.write_gpkg(str(out), layers)
+    _core.write_gpkg(str(out), layers, meta.input_paths())
     return out

@@ -120,9 +120,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _outputs(args: argparse.Namespace) -> dict:
+    """The files a command will write, checked before any work: a GeoPackage path, a map path that can be
+    written, and neither of them one of the command's input files (territory, roads, weights, scenario), however
+    the path spells it."""
+    from tierslieux import InputError
+    from tierslieux._api import default_territory_path
+    from tierslieux.plot import check_output
+
+    territory = Path(args.territory) if args.territory else default_territory_path()
+    inputs = [str(territory)] + [str(p) for p in (args.roads, args.weights, getattr(args, "scenario", None)) if p]
+    out = Path(args.out) if args.out else Path("out") / (territory.stem + ".gpkg")
+    if out.suffix != ".gpkg":
+        raise InputError(f"--out '{out}' must end in .gpkg (the results are a GeoPackage)")
+    paths = {"out": check_output(out, inputs)}
+    if getattr(args, "command", None) == "run" and not args.no_map:
+        map_path = Path(args.map) if args.map else out.with_name(out.stem + "_sites.png")
+        if check_output(map_path, inputs).resolve() == out.resolve():
+            raise InputError(f"--map '{map_path}' is the --out GeoPackage")
+        paths["map"] = map_path
+    return paths
+
+
 def _compare(args: argparse.Namespace) -> int:
     import tierslieux as tl
 
+    out = _outputs(args)["out"]
     scenario = tl.Scenario.from_file(args.scenario)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
@@ -131,7 +154,6 @@ def _compare(args: argparse.Namespace) -> int:
         result = tl.run_scenario(base, scenario, progress=False)
         frame = tl.compare(base, result, k=args.k, minutes=args.minutes)
     coverage = frame.attrs["coverage"]
-    out = Path(args.out)
     extra = {"comparison": frame, "coverage_comparison": coverage}
     if "portfolio_curve" in frame.attrs:
         extra["portfolio_comparison"] = frame.attrs["portfolio_curve"]
@@ -173,6 +195,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _portfolio(args: argparse.Namespace) -> int:
     import tierslieux as tl
 
+    out = _outputs(args)["out"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
         territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
@@ -180,7 +203,6 @@ def _portfolio(args: argparse.Namespace) -> int:
         chosen = tl.choose_sites(result, args.k, args.minutes, fixed=args.fixed, min_spacing_m=args.min_spacing_m,
                                  score_floor=args.score_floor, demand=args.demand, objective=args.objective)
     curve = chosen.attrs["coverage_curve"]
-    out = Path(args.out)
     tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve})
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
@@ -219,6 +241,7 @@ def _run(args: argparse.Namespace) -> int:
     import tierslieux as tl
     from tierslieux import _weights
 
+    outputs = _outputs(args)
     timings = {}
     t0 = time.perf_counter()
     progress = not args.quiet and sys.stderr.isatty()
@@ -255,13 +278,13 @@ def _run(args: argparse.Namespace) -> int:
     for stage, seconds in meta.stage_seconds.items():
         timings[f"  engine: {stage}"] = seconds
 
-    out = Path(args.out) if args.out else Path("out") / (Path(territory.path).stem + ".gpkg")
+    out = outputs["out"]
     t1 = time.perf_counter()
     tl.write_gpkg(result, out)
     timings["write GeoPackage"] = time.perf_counter() - t1
     map_path = None
     if not args.no_map:
-        map_path = Path(args.map) if args.map else out.with_name(out.stem + "_sites.png")
+        map_path = outputs["map"]
         t1 = time.perf_counter()
         import matplotlib
 

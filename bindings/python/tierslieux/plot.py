@@ -11,6 +11,26 @@ from . import _core
 from ._core import InputError
 
 
+def check_output(path, inputs) -> Path:
+    """The checks every output path gets before anything is computed or written: the engine's check_output_path
+    (not a folder, not one of the input files, however spelled) and a folder that exists or can be created."""
+    out = Path(os.fspath(path))
+    _core.check_output_path(str(out), [str(i) for i in inputs if i])
+    for parent in [out.parent, *out.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise _core.IoError(f"cannot write '{out}': '{parent}' is a file, not a folder")
+            break
+    return out
+
+
+def output_path(path, inputs) -> Path:
+    """check_output, then the folder is created when missing."""
+    out = check_output(path, inputs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[str]"]] = None, *, top: int = 10,
                column: Optional[str] = None, figsize=(12, 8.5)):
     """Map a score result: communes shaded by population reachable, sites sized and coloured by score, the
@@ -82,8 +102,7 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     ax.set_aspect("equal")
     ax.set_axis_off()
     if path is not None:
-        out = Path(os.fspath(path))
-        out.parent.mkdir(parents=True, exist_ok=True)
+        out = output_path(path, meta.input_paths())
         tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
         try:
             fig.savefig(tmp, dpi=150)

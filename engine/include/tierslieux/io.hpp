@@ -108,8 +108,17 @@ struct LayerData {
 /**
  * Writes the layers to a new GeoPackage at `path`: everything goes to a temporary file in the same folder, which
  * is renamed over `path` only once complete, so a failed run leaves any previous file untouched and no partial
- * file behind. Throws input_error for inconsistent layers (column lengths, bad WKB), io_error for GDAL failures.
+ * file behind. Throws input_error for inconsistent layers (column lengths, bad WKB), for a path that ends not in
+ * .gpkg, or that is one of `inputs` (check_output_path); io_error for GDAL failures.
  */
-void write_gpkg(const std::string& path, const std::vector<LayerData>& layers);
+void write_gpkg(const std::string& path, const std::vector<LayerData>& layers,
+                const std::vector<std::string>& inputs = {});
+
+/**
+ * The one check of an output path, made by write_gpkg and by every front end before it starts working: throws
+ * input_error when `path` is a folder, or names the same file as one of `inputs` (whatever the spelling: another
+ * relative path, `..`, a symbolic or a hard link), so that an input is never overwritten. Empty inputs are skipped.
+ */
+void check_output_path(const std::string& path, const std::vector<std::string>& inputs);
 
 } // namespace tierslieux
