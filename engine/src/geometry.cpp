@@ -217,6 +217,15 @@ Geometry union_of(const std::vector<Geometry>& geometries) {
     return Geometry{u};
 }
 
+double distance_to(const Geometry& geometry, const Point& p) {
+    const Geometry point = Geometry::from_point(p);
+    double d = 0.0;
+    if (!GEOSDistance_r(geos(), checked(geometry, "distance_to"), point.get(), &d)) {
+        detail::throw_geos("distance failed");
+    }
+    return d;
+}
+
 Geometry buffer(const Geometry& geometry, double distance_m) {
     GEOSGeometry* g = GEOSBuffer_r(geos(), checked(geometry, "buffer"), distance_m, 8);
     if (!g) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 
 namespace tierslieux {
 
@@ -37,6 +38,26 @@ bool has_layer(const std::vector<std::string>& names, const std::string& name) {
 }
 
 /** A point layer of places (id, name, commune_code), sorted by id; the communes must be loaded. */
+/**
+ * A point more than this far outside the polygon of the commune it names is refused: coordinates with longitude
+ * and latitude swapped, a point on another continent, or the wrong commune_code. Real data put a building up to
+ * a couple of kilometres off (a village-centre geocode); 5 km leaves room for that (docs/inputs.md).
+ */
+constexpr double max_outside_commune_m = 5000.0;
+
+void check_in_commune(const Territory& t, const std::string& commune_code, const Point& p, const std::string& who) {
+    const Commune& c = t.communes[t.commune_index(commune_code)];
+    const double outside = distance_to(c.geometry, p);
+    if (outside > max_outside_commune_m) {
+        std::ostringstream km;
+        km.precision(1);
+        km << std::fixed << outside / 1000.0;
+        throw input_error(who + ": the point lies " + km.str() + " km outside its commune '" + commune_code + "' (" +
+                          c.name + "), more than the 5 km allowed: check its coordinates (longitude and latitude "
+                          "swapped? another CRS?) or its commune_code");
+    }
+}
+
 std::vector<Place> read_places(const Territory& t, const std::string& layer, const ReadOptions& read) {
     const FeatureTable table = read_layer(t.path, layer, {text("id"), text("name", false), text("commune_code")}, read);
     const auto& id = table.column("id").strings();
@@ -55,6 +76,7 @@ std::vector<Place> read_places(const Territory& t, const std::string& layer, con
                               "' is not in the communes layer");
         }
         out.push_back({id[i], name[i], code[i], point_of(table, i), table.fids[i]});
+        check_in_commune(t, code[i], out.back().location, table.where(i) + " (id=" + id[i] + ")");
     }
     std::sort(out.begin(), out.end(), [](const Place& a, const Place& b) { return a.id < b.id; });
     return out;
@@ -177,6 +199,7 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
             }
             seen[k] = true;
             t.communes[k].town_hall = point_of(halls, i);
+            check_in_commune(t, code[i], t.communes[k].town_hall, halls.where(i) + " (commune_code=" + code[i] + ")");
         }
         for (std::size_t k = 0; k < t.communes.size(); ++k) {
             if (!seen[k]) {
@@ -211,6 +234,7 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
                                   "' is not in the communes layer");
             }
             t.sites.push_back(Site{id[i], name[i], kind[i], code[i], services[i], point_of(sites, i), sites.fids[i]});
+            check_in_commune(t, code[i], t.sites.back().location, sites.where(i) + " (site_id=" + id[i] + ")");
         }
     }
     if (t.sites.empty()) {

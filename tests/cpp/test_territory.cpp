@@ -20,6 +20,7 @@ using tierslieux::test::column;
 using tierslieux::test::contains_all;
 using tierslieux::test::hall_km;
 using tierslieux::test::layer;
+using tierslieux::test::point_wkb;
 using tierslieux::test::message_of;
 using tierslieux::test::TempDir;
 using tierslieux::test::tiny_territory_layers;
@@ -234,6 +235,15 @@ void broadband_duplicate_commune(std::vector<LayerData>& l) {
     std::get<std::vector<std::string>>(column(layer(l, "broadband"), "commune_code").values)[2] = "05001"; // fid=3
 }
 
+void site_far_outside_its_commune(std::vector<LayerData>& l) {
+    // s2 (commune C, [20, 30] km) placed 50 km north of the row: swapped axes, another CRS or a wrong code
+    layer(l, "sites").wkb[2] = point_wkb({hall_km(20).x_m, hall_km(20).y_m + 50000.0});
+}
+
+void town_hall_far_outside_its_commune(std::vector<LayerData>& l) {
+    layer(l, "town_halls").wkb[3] = point_wkb(hall_km(60)); // Delta's town hall, 25 km east of Delta
+}
+
 void commune_as_point(std::vector<LayerData>& l) {
     LayerData& communes = layer(l, "communes");
     communes.geometry_type = GeometryType::point;
@@ -269,7 +279,11 @@ INSTANTIATE_TEST_SUITE_P(
                    {"'broadband'", "fid=1", "ftth_share"}},
         DefectCase{"broadband_duplicate_commune", broadband_duplicate_commune,
                    {"'broadband'", "fid=3", "'05001'", "twice"}},
-        DefectCase{"commune_as_point", commune_as_point, {"'communes'", "Polygon", "Point"}}),
+        DefectCase{"commune_as_point", commune_as_point, {"'communes'", "Polygon", "Point"}},
+        DefectCase{"site_far_outside_its_commune", site_far_outside_its_commune,
+                   {"'sites'", "fid=3", "site_id=s2", "45.0 km outside its commune '05003' (Charlie)", "swapped"}},
+        DefectCase{"town_hall_far_outside_its_commune", town_hall_far_outside_its_commune,
+                   {"'town_halls'", "fid=4", "commune_code=05004", "km outside its commune '05004'"}}),
     [](const ::testing::TestParamInfo<DefectCase>& param_info) { return std::string{param_info.param.label}; });
 
 TEST(Territory, ToLayersRoundTrip) {

@@ -1,6 +1,8 @@
 """The public Python API: load a territory, score its sites, write a GeoPackage."""
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import warnings
 from dataclasses import dataclass
@@ -242,7 +244,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     graph.speed_kmh = float(speed_kmh)
     graph.access_speed_kmh = float(access_speed_kmh)
     options.graph = graph
-    options.thresholds_min = [_whole_minutes(t) for t in thresholds]
+    options.thresholds_min = [whole_number(t, "thresholds (minutes)", 1, 1440) for t in thresholds]
     options.gravity_decay_min = float(gravity_decay_min)
     options.gravity_max_minutes = float(gravity_max_minutes)
     options.adjacency_tolerance_m = float(adjacency_tolerance_m)
@@ -252,13 +254,13 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     options.max_snap_m = float(max_snap_m)
     options.catchment_buffer_m = float(catchment_buffer_m)
     options.normalisation = str(normalisation)
-    if isinstance(stability_draws, bool) or int(stability_draws) != stability_draws or int(stability_draws) < 0:
-        raise InputError(f"stability_draws must be a whole number >= 0 (got {stability_draws!r})")
-    seed_ok = not isinstance(stability_seed, bool) and int(stability_seed) == stability_seed
-    if not seed_ok or not 0 <= int(stability_seed) < 2**64:
+    options.stability_draws = whole_number(stability_draws, "stability_draws", 0, MAX_STABILITY_DRAWS)
+    whole = isinstance(stability_seed, numbers.Integral) or (isinstance(stability_seed, float) and
+                                                              stability_seed.is_integer())
+    if whole and not isinstance(stability_seed, bool) and 0 <= int(stability_seed) < 2**64:
+        options.stability_seed = int(stability_seed)  # int(), not float(): seeds above 2**53 stay exact
+    else:
         raise InputError(f"stability_seed must be a whole number in [0, 2**64) (got {stability_seed!r})")
-    options.stability_draws = int(stability_draws)
-    options.stability_seed = int(stability_seed)
     options.stability_concentration = float(stability_concentration)
     options.weights, fit, assumptions, weights_file = _weights.resolve(weights)
     fit.update(_weights.numbers(building_fit, "building_fit"))
@@ -314,10 +316,19 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     return sites
 
 
-def _whole_minutes(t) -> int:
-    if isinstance(t, bool) or float(t) != int(float(t)):
-        raise InputError(f"thresholds: {t!r} is not a whole number of minutes")
-    return int(t)
+MAX_STABILITY_DRAWS = 1_000_000  # the default is 1 000; a million already takes minutes on the default territory
+
+
+def whole_number(value, name: str, lo: int, hi: int) -> int:
+    """The one range check of a whole-number argument, made before it is converted to one of the engine's
+    fixed-size integers (which would fail with a bare TypeError): an InputError naming the argument and the range."""
+    try:
+        ok = not isinstance(value, bool) and math.isfinite(float(value)) and float(value) == int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or not lo <= int(float(value)) <= hi:
+        raise InputError(f"{name} must be a whole number in [{lo}, {hi}] (got {value!r})")
+    return int(float(value))
 
 
 def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None

@@ -134,6 +134,11 @@ def choose_sites(result: gpd.GeoDataFrame, k: int, minutes: float, *, fixed: Ite
             why.append(f"score_floor {float(score_floor):g} (best score {result['score'].max():.1f})")
         raise InputError(f"no site may be chosen besides the {sum(fixed_flags)} fixed one(s) "
                          f"({'; '.join(why) or 'every site is fixed'}): lower score_floor or k")
+    possible = int((eligible | np.asarray(fixed_flags, dtype=bool)).sum())
+    if k > possible:
+        # never one solve per impossible k: the coverage curve stops at the number of sites that may be chosen
+        raise InputError(f"k = {k} is more than the {possible} sites that may be chosen (of {len(site_ids)}; "
+                         f"sites not snapped to the graph or below score_floor are left out): give k <= {possible}")
     conflicts = []
     if min_spacing_m is not None:
         if not np.isfinite(min_spacing_m) or min_spacing_m < 0:

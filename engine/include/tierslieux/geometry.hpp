@@ -92,6 +92,9 @@ Geometry union_of(const std::vector<Geometry>& geometries);
 /** The geometry grown by distance_m (GEOS buffer, 8 segments per quarter circle). */
 Geometry buffer(const Geometry& geometry, double distance_m);
 
+/** Straight-line distance in metres from p to the geometry (0 inside a polygon). */
+double distance_to(const Geometry& geometry, const Point& p);
+
 /** A point guaranteed to lie inside the geometry (GEOSPointOnSurface). */
 Point point_on_surface(const Geometry& geometry);
 
