@@ -133,12 +133,22 @@ void bind_io(py::module_& m) {
             for (const auto& l : layers) {
                 data.push_back(layer_from_python(l.cast<py::dict>()));
             }
+            // a Ctrl-C or SIGTERM that arrives while the engine writes cancels the write (KeyboardInterrupt)
+            const auto check_signals = [] {
+                py::gil_scoped_acquire gil;
+                if (PyErr_CheckSignals() != 0) {
+                    throw py::error_already_set();
+                }
+            };
             py::gil_scoped_release release;
-            write_gpkg(path, data, inputs);
+            write_gpkg(path, data, inputs, check_signals);
         },
         py::arg("path"), py::arg("layers"), py::arg("inputs") = std::vector<std::string>{},
         "Write layers (dicts: name, geometry_type, crs, wkb, columns) to a GeoPackage, atomically; never over one "
         "of `inputs`.");
+    m.def("temporary_path", &temporary_path, py::arg("path"), "Where an output is written before its rename.");
+    m.def("remove_stale_temporaries", &remove_stale_temporaries, py::arg("path"),
+          "Remove the temporaries of `path` left by killed runs; returns how many files were removed.");
     m.def("check_output_path", &check_output_path, py::arg("path"), py::arg("inputs"),
           "Refuse an output path that is a folder or the same file as one of `inputs` (InputError).");
     m.def(

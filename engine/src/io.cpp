@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 
+#include <signal.h>
 #include <unistd.h>
 
 namespace tierslieux {
@@ -575,7 +576,64 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
     }
 }
 
-void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, const std::vector<std::string>& inputs) {
+std::string temporary_path(const std::string& path) {
+    const fs::path target{path};
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
+    return (folder / ("." + target.stem().string() + "." + std::to_string(::getpid()) + ".tmp" +
+                      target.extension().string()))
+        .string();
+}
+
+namespace {
+
+/** Removes a temporary file and the journals SQLite may have left beside it. */
+void remove_with_journals(const fs::path& tmp) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+        fs::remove(tmp.string() + suffix, ec);
+    }
+}
+
+} // namespace
+
+std::size_t remove_stale_temporaries(const std::string& path) {
+    const fs::path target{path};
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
+    const std::string prefix = "." + target.stem().string() + ".";
+    const std::string tail = ".tmp" + target.extension().string();
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it{folder, ec}, end; !ec && it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+            const std::string s{suffix};
+            if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+                name.resize(name.size() - s.size());
+            }
+        }
+        if (name.size() <= prefix.size() + tail.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+            name.compare(name.size() - tail.size(), tail.size(), tail) != 0) {
+            continue;
+        }
+        const std::string pid = name.substr(prefix.size(), name.size() - prefix.size() - tail.size());
+        if (pid.empty() || !std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            pid.size() > 9) {
+            continue;
+        }
+        const long number = std::stol(pid);
+        if (::kill(static_cast<pid_t>(number), 0) == 0 || errno != ESRCH) {
+            continue; // that process still runs (or is not ours to judge): its temporary is in use
+        }
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) {
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, const std::vector<std::string>& inputs,
+                const std::function<void()>& check_interrupt) {
     detail::gdal_init();
     if (layers.empty()) {
         throw input_error("write_gpkg: no layer to write to '" + path + "'");
@@ -597,8 +655,14 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, c
     if (fs::is_directory(target, ec)) {
         throw io_error("'" + path + "' is a folder");
     }
-    const fs::path tmp = folder / ("." + target.stem().string() + "." + std::to_string(::getpid()) + ".tmp.gpkg");
-    fs::remove(tmp, ec);
+    remove_stale_temporaries(path);
+    const fs::path tmp{temporary_path(path)};
+    remove_with_journals(tmp);
+    auto interrupted = [&] {
+        if (check_interrupt) {
+            check_interrupt();
+        }
+    };
 
     detail::quiet_gdal_errors quiet;
     GDALDriverH driver = GDALGetDriverByName("GPKG");
@@ -614,6 +678,7 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, c
             throw io_error("cannot create '" + tmp.string() + "': " + detail::last_gdal_error());
         }
         for (const auto& l : layers) {
+            interrupted();
             write_layer(ds.get(), l, path);
         }
         CPLErrorReset();
@@ -621,12 +686,13 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, c
         if (CPLGetLastErrorType() >= CE_Failure) {
             throw io_error("cannot finish writing '" + tmp.string() + "': " + detail::last_gdal_error());
         }
+        interrupted();
         fs::rename(tmp, target, ec);
         if (ec) {
             throw io_error("cannot move '" + tmp.string() + "' to '" + path + "': " + ec.message());
         }
     } catch (...) {
-        fs::remove(tmp, ec);
+        remove_with_journals(tmp);
         throw;
     }
 }

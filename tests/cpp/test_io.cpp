@@ -1,5 +1,6 @@
 // io.hpp: reading layers through GDAL (field mapping, CRS, repair, errors) and atomic GeoPackage writing.
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,9 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gdal.h>
 #include <gtest/gtest.h>
@@ -505,6 +509,50 @@ TEST(ReadLayer, NonFiniteCoordinateNamesTheFeature) {
     const std::vector<FieldSpec> fields{{"code", FieldType::string, true}};
     const auto message = message_of<input_error>([&] { read_layer(path, "places", fields); });
     EXPECT_TRUE(contains_all(message, {"layer 'places'", "fid=1", "not a finite number"})) << message;
+}
+
+// An interruption (Ctrl-C, SIGTERM: the check throws) cancels the write: the previous file stays, and neither the
+// temporary file nor its journal is left behind.
+TEST(WriteGpkg, AnInterruptedWriteLeavesThePreviousFileAndNoLitter) {
+    TempDir dir;
+    const std::string path = gpkg_with_layers(dir, "out.gpkg", {"old"});
+    const std::string before = bytes_of(path);
+    LayerData d;
+    d.name = "new";
+    d.columns = {Column::of_strings("k", {"a"})};
+    for (int stop_at : {1, 2, 3}) {
+        int calls = 0;
+        const auto check = [&] {
+            if (++calls == stop_at) {
+                throw std::runtime_error("interrupted");
+            }
+        };
+        EXPECT_THROW(write_gpkg(path, {d, d}, {}, check), std::runtime_error) << stop_at;
+        EXPECT_EQ(bytes_of(path), before) << stop_at;
+        EXPECT_EQ(dir.listing(), (std::vector<std::string>{"out.gpkg"})) << stop_at;
+    }
+}
+
+// What a killed run (SIGKILL) leaves, its temporary and journal, is removed by the next write of the same output;
+// a temporary of a process that still runs is not touched.
+TEST(WriteGpkg, StaleTemporariesOfKilledRunsAreRemoved) {
+    TempDir dir;
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    ASSERT_GT(child, 0);
+    ::waitpid(child, nullptr, 0); // a process that no longer runs
+    const std::string dead = dir.file(".out." + std::to_string(child) + ".tmp.gpkg");
+    const std::string alive = dir.file(".out." + std::to_string(::getppid()) + ".tmp.gpkg");
+    for (const std::string& f : {dead, dead + "-journal", alive, dir.file(".other.1.tmp.gpkg")}) {
+        write_text(f, "partial");
+    }
+    EXPECT_EQ(temporary_path(dir.file("out.gpkg")), dir.file(".out." + std::to_string(::getpid()) + ".tmp.gpkg"));
+    gpkg_with_layers(dir, "out.gpkg", {"new"});
+    std::vector<std::string> kept{fs::path(alive).filename().string(), ".other.1.tmp.gpkg", "out.gpkg"};
+    std::sort(kept.begin(), kept.end());
+    EXPECT_EQ(dir.listing(), kept);
 }
 
 /** A layer that cannot be written, after a good one: write_gpkg fails and leaves the folder as it was. */

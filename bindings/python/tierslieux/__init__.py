@@ -8,15 +8,49 @@ Quick use::
     tl.write_gpkg(result, "out/baronnies.gpkg")
     tl.plot_sites(result, "out/baronnies_sites.png")
 """
-from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError
-from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, criteria, default_building_fit,
-                   default_territory_path, load_territory, score, write_gpkg)
-from ._explain import Explanation, explain
-from ._network import Network
-from ._portfolio import choose_sites
-from ._scenario import Scenario, compare, run_scenario
-from ._weights import load_weights
-from .plot import plot_sites
+import importlib
+from typing import TYPE_CHECKING
+
+# Names are imported on first use (PEP 562), so that `tierslieux --help` and a Ctrl-C during start-up are quick
+# and clean: the command line catches the interruption while geopandas and the engine load.
+_EXPORTS = {
+    "GeometryError": "_core", "InputError": "_core", "IoError": "_core", "NotFound": "_core",
+    "ProjectionError": "_core",
+    "CRITERIA": "_api", "DataWarning": "_api", "ScoreRun": "_api", "Territory": "_api", "criteria": "_api",
+    "default_building_fit": "_api", "default_territory_path": "_api", "load_territory": "_api", "score": "_api",
+    "write_gpkg": "_api",
+    "Explanation": "_explain", "explain": "_explain",
+    "Network": "_network",
+    "choose_sites": "_portfolio",
+    "Scenario": "_scenario", "compare": "_scenario", "run_scenario": "_scenario",
+    "load_weights": "_weights",
+    "plot_sites": "plot",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tierslieux' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, criteria, default_building_fit,  # noqa: F401
+                       default_territory_path, load_territory, score, write_gpkg)
+    from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError  # noqa: F401
+    from ._explain import Explanation, explain  # noqa: F401
+    from ._network import Network  # noqa: F401
+    from ._portfolio import choose_sites  # noqa: F401
+    from ._scenario import Scenario, compare, run_scenario  # noqa: F401
+    from ._weights import load_weights  # noqa: F401
+    from .plot import plot_sites  # noqa: F401
 
 __version__ = "0.1.0"
 

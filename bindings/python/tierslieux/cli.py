@@ -3,12 +3,14 @@
 ``tierslieux run`` scores a territory and writes a GeoPackage and a map; ``portfolio`` chooses k sites together;
 ``compare`` compares a scenario with the base run.
 
-Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 1 anything else.
+Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM), 1 anything else.
 """
 from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 import time
 import warnings
@@ -331,9 +333,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the write in progress is cancelled and cleaned up."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:  # the command itself, not a caller's process: SIGTERM interrupts like Ctrl-C
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         import tierslieux as tl
 
@@ -343,9 +355,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _portfolio(args)
         if args.command == "compare":
             return _compare(args)
-    except KeyboardInterrupt:
-        print("tierslieux: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, _Terminated)
+        print(f"tierslieux: interrupted{' (SIGTERM)' if terminated else ''}; no output was left half-written",
+              file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
     except (tl.InputError, tl.GeometryError, tl.ProjectionError) as e:
         print(f"tierslieux: error: {e}", file=sys.stderr)
         return EXIT_INPUT

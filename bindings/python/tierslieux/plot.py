@@ -103,7 +103,8 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     ax.set_axis_off()
     if path is not None:
         out = output_path(path, meta.input_paths())
-        tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+        _core.remove_stale_temporaries(str(out))
+        tmp = Path(_core.temporary_path(str(out)))
         try:
             fig.savefig(tmp, dpi=150)
             os.replace(tmp, out)

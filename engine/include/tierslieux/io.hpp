@@ -8,6 +8,7 @@
 #include <tierslieux/geometry.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -109,10 +110,26 @@ struct LayerData {
  * Writes the layers to a new GeoPackage at `path`: everything goes to a temporary file in the same folder, which
  * is renamed over `path` only once complete, so a failed run leaves any previous file untouched and no partial
  * file behind. Throws input_error for inconsistent layers (column lengths, bad WKB), for a path that ends not in
- * .gpkg, or that is one of `inputs` (check_output_path); io_error for GDAL failures.
+ * .gpkg, or that is one of `inputs` (check_output_path); io_error for GDAL failures. `check_interrupt`, when
+ * given, is called between layers and before the rename: whatever it throws (a Ctrl-C, a SIGTERM) cancels the
+ * write, removes the temporary file and its journal, and leaves the previous file. Stale temporaries of killed
+ * runs are removed first (remove_stale_temporaries).
  */
 void write_gpkg(const std::string& path, const std::vector<LayerData>& layers,
-                const std::vector<std::string>& inputs = {});
+                const std::vector<std::string>& inputs = {}, const std::function<void()>& check_interrupt = {});
+
+/**
+ * The temporary file an output `path` is written to by this process before it is renamed into place:
+ * ".<stem>.<pid>.tmp<extension>" in the same folder (write_gpkg, and the Python maps).
+ */
+std::string temporary_path(const std::string& path);
+
+/**
+ * Removes what an interrupted write of `path` left when its process was killed (SIGKILL, power loss): the
+ * temporaries of temporary_path() whose process no longer runs, with their SQLite journals (-journal, -wal,
+ * -shm). A temporary of a running process is left alone. Returns the number of files removed.
+ */
+std::size_t remove_stale_temporaries(const std::string& path);
 
 /**
  * The one check of an output path, made by write_gpkg and by every front end before it starts working: throws
