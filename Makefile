@@ -5,7 +5,7 @@ BUILD   ?= build/cpp
 OUT     ?= out
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup engine python build demo test test-cpp test-python geodata clean
+.PHONY: all setup engine python build demo test test-cpp test-python test-sanitize geodata clean
 
 all: build
 
@@ -33,6 +33,17 @@ test-python: python
 	@$(PY) -m pytest
 
 test: test-cpp test-python
+
+# The C++ suite again, built with AddressSanitizer + UndefinedBehaviorSanitizer (leaks too), in its own folder;
+# any report fails the run (.ci/run runs it after `make test`)
+SAN_BUILD ?= build/sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-sanitize: setup
+	@cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIERSLIEUX_BUILD_TESTS=ON \
+		-DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS)
 
 # Rebuild geodata/baronnies.gpkg from geodata/raw/ (deterministic)
 geodata: setup
