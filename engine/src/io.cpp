@@ -322,8 +322,12 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
             continue; // a text column: its values are parsed, and refused, as they are read
         }
         const std::string column = quoted(spec.field);
-        // integers stored as 3.5 and booleans stored as 2 are caught as they are read; text is not
-        const std::string wrong = "typeof(" + column + ") NOT IN ('null', 'integer', 'real')";
+        // GDAL reads text as 0 and 20.5 as 20 in an integer column, without a word; booleans stored as 2 and
+        // non-finite reals are caught as they are read
+        std::string wrong = "typeof(" + column + ") NOT IN ('null', 'integer', 'real')";
+        if (declared != OFTReal) { // GDAL converts by the declared type: a real in an integer column is cut
+            wrong += " OR (typeof(" + column + ") = 'real' AND " + column + " <> CAST(" + column + " AS INTEGER))";
+        }
         // computed columns, so that GDAL does not take the first one as the result's FID
         const std::string sql = "SELECT " + quoted(fid_column) + " + 0 AS bad_fid, CAST(" + column +
                                 " AS TEXT) AS bad_value FROM " +
@@ -341,7 +345,7 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
                                                                      : "a finite number";
             message = where_layer + ", feature fid=" + std::to_string(OGR_F_GetFieldAsInteger64(f.get(), 0)) +
                       ": field '" + spec.field + "' = '" + OGR_F_GetFieldAsString(f.get(), 1) + "' is not " +
-                      expected + " (the file stores text where the field's type says " +
+                      expected + " (the file stores a value of another type in a column of type " +
                       OGR_GetFieldTypeName(declared) + ")";
         }
         GDALDatasetReleaseResultSet(ds, result);
