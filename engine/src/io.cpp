@@ -358,6 +358,7 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
 } // namespace
 
 std::vector<std::string> layer_names(const std::string& path) {
+    detail::quiet_gdal_errors quiet; // GDAL's own messages say nothing the error thrown does not
     const auto ds = open_vector(path);
     return names_of(ds.get());
 }
@@ -367,6 +368,7 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
     if (!is_metric_crs(options.target_crs)) {
         throw input_error("target CRS '" + options.target_crs + "' is not a projected CRS in metres");
     }
+    detail::quiet_gdal_errors quiet; // until the dataset is closed: no "ERROR 1: …" on stderr for a damaged file
     const auto ds = open_vector(path);
     OGRLayerH layer = GDALDatasetGetLayerByName(ds.get(), layer_name.c_str());
     if (!layer) {
@@ -425,7 +427,6 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
 
     // --- features. A damaged file makes GDAL report an error and stop early: that is an error here, never a
     // silently shorter layer.
-    detail::quiet_gdal_errors quiet;
     OGR_L_ResetReading(layer);
     while (true) {
         CPLErrorReset();

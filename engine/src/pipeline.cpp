@@ -601,7 +601,7 @@ RunResult run(const Territory& territory, const RunOptions& options, const progr
     }
     for (const auto& [name, w] : options.weights) {
         const auto skipped = std::find_if(r.skipped.begin(), r.skipped.end(),
-                                          [&](const SkippedCriterion& k) { return k.name == name; });
+                                          [&, &n = name](const SkippedCriterion& k) { return k.name == n; });
         if (skipped != r.skipped.end()) {
             if (w > 0.0) {
                 throw input_error("a weight is given for " + name + ", but that criterion is skipped: " +

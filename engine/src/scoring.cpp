@@ -131,8 +131,8 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
     }
     ScoreResult r;
     for (const auto& [name, w] : weights) {
-        const bool known = std::any_of(criteria.begin(), criteria.end(), [&](const Criterion& c) {
-            return c.name == name;
+        const bool known = std::any_of(criteria.begin(), criteria.end(), [&n = name](const Criterion& c) {
+            return c.name == n; // an init-capture: Clang 14 (make fuzz) cannot capture a structured binding
         });
         if (!known) {
             throw input_error("unknown criterion '" + name + "' in weights (valid: " + names_of(criteria) + ")");

@@ -376,7 +376,7 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
                               std::to_string(share) + ")");
         }
         auto row = std::find_if(t.broadband.begin(), t.broadband.end(),
-                                [&](const Broadband& b) { return b.commune_code == code; });
+                                [&c = code](const Broadband& b) { return b.commune_code == c; });
         if (row == t.broadband.end()) {
             t.broadband.push_back({code, std::nan(""), share, "scenario " + scenario});
         } else {
