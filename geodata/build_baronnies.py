@@ -24,7 +24,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("OGR_CURRENT_DATE", "2025-11-28T00:00:00Z")
 
 RAW = Path(__file__).resolve().parent / "raw"
 CRS = "EPSG:2154"
@@ -541,6 +540,7 @@ def main() -> None:
     import shapely
     from shapely.geometry import Point, Polygon
 
+    os.environ.setdefault("OGR_CURRENT_DATE", "2025-11-28T00:00:00Z")  # pinned timestamps: a byte-identical file
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "baronnies.gpkg"))
     args = ap.parse_args()

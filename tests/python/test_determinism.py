@@ -47,8 +47,9 @@ def _dump(path) -> list:
 
 def test_two_writes_differ_only_in_gpkg_contents_last_change(two_runs, tmp_path):
     a, _ = two_runs
+    assert "OGR_CURRENT_DATE" not in os.environ
     tl.write_gpkg(a, tmp_path / "1.gpkg")
-    time.sleep(0.01)
+    time.sleep(0.05)
     tl.write_gpkg(a, tmp_path / "2.gpkg")
     d1, d2 = _dump(tmp_path / "1.gpkg"), _dump(tmp_path / "2.gpkg")
     differing = [(x, y) for x, y in zip(d1, d2) if x != y]
