@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <sstream>
 
 #include <signal.h>
@@ -330,7 +333,7 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
         }
         // computed columns, so that GDAL does not take the first one as the result's FID
         const std::string sql = "SELECT " + quoted(fid_column) + " + 0 AS bad_fid, CAST(" + column +
-                                " AS TEXT) AS bad_value FROM " +
+                                " AS TEXT) AS bad_value, typeof(" + column + ") AS bad_type FROM " +
                                 quoted(OGR_L_GetName(layer)) + " WHERE " + column + " IS NOT NULL AND (" + wrong +
                                 ") ORDER BY 1 LIMIT 1";
         detail::quiet_gdal_errors quiet;
@@ -340,13 +343,14 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
         }
         std::string message;
         if (detail::feature_ptr f{OGR_L_GetNextFeature(result)}) {
-            const char* expected = spec.type == FieldType::boolean ? "a boolean (0/1/true/false)"
-                                   : spec.type == FieldType::integer ? "an integer"
-                                                                     : "a finite number";
+            const std::string stored = OGR_F_GetFieldAsString(f.get(), 2);
+            const char* expected = spec.type == FieldType::boolean ? "0 or 1"
+                                   : spec.type == FieldType::integer || declared != OFTReal ? "a whole number"
+                                                                                            : "a number";
             message = where_layer + ", feature fid=" + std::to_string(OGR_F_GetFieldAsInteger64(f.get(), 0)) +
-                      ": field '" + spec.field + "' = '" + OGR_F_GetFieldAsString(f.get(), 1) + "' is not " +
-                      expected + " (the file stores a value of another type in a column of type " +
-                      OGR_GetFieldTypeName(declared) + ")";
+                      ": field '" + spec.field + "' = '" + OGR_F_GetFieldAsString(f.get(), 1) + "' is stored as " +
+                      stored + " in a column of type " + OGR_GetFieldTypeName(declared) + ", which GDAL would read " +
+                      (stored == "text" ? "as 0" : "cut to an integer") + ": store " + expected;
         }
         GDALDatasetReleaseResultSet(ds, result);
         if (!message.empty()) {
@@ -432,9 +436,11 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
         CPLErrorReset();
         detail::feature_ptr feature{OGR_L_GetNextFeature(layer)};
         if (CPLGetLastErrorType() >= CE_Failure) {
-            throw io_error(where_layer + ": cannot read the feature after " +
-                           (table.fids.empty() ? std::string{"the start of the layer"}
-                                               : "fid=" + std::to_string(table.fids.back())) +
+            // GDAL may still return the feature it failed on (a bad geometry): name it, else the one before
+            throw io_error(where_layer + ": cannot read " +
+                           (feature ? "feature fid=" + std::to_string(OGR_F_GetFID(feature.get()))
+                            : table.fids.empty() ? std::string{"the first feature"}
+                                                 : "the feature after fid=" + std::to_string(table.fids.back())) +
                            " (" + std::to_string(table.fids.size()) + " read): " + detail::last_gdal_error() +
                            "; the file may be damaged");
         }
@@ -581,11 +587,27 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
     }
 }
 
+namespace {
+
+/** Random hex, drawn once per process: with the pid, it keeps temporaries of processes that share a folder
+ * but not a pid namespace (containers, network folders) apart. */
+const std::string& process_token() {
+    static const std::string token = [] {
+        std::random_device device;
+        std::ostringstream out;
+        out << std::hex << (static_cast<std::uint64_t>(device()) << 32 | device());
+        return out.str();
+    }();
+    return token;
+}
+
+} // namespace
+
 std::string temporary_path(const std::string& path) {
     const fs::path target{path};
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
-    return (folder / ("." + target.stem().string() + "." + std::to_string(::getpid()) + ".tmp" +
-                      target.extension().string()))
+    return (folder / ("." + target.stem().string() + "." + std::to_string(::getpid()) + "-" + process_token() +
+                      ".tmp" + target.extension().string()))
         .string();
 }
 
@@ -602,6 +624,7 @@ void remove_with_journals(const fs::path& tmp) {
 } // namespace
 
 std::size_t remove_stale_temporaries(const std::string& path) {
+    constexpr auto stale_after = std::chrono::minutes{10};
     const fs::path target{path};
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path{"."};
     const std::string prefix = "." + target.stem().string() + ".";
@@ -620,7 +643,8 @@ std::size_t remove_stale_temporaries(const std::string& path) {
             name.compare(name.size() - tail.size(), tail.size(), tail) != 0) {
             continue;
         }
-        const std::string pid = name.substr(prefix.size(), name.size() - prefix.size() - tail.size());
+        std::string pid = name.substr(prefix.size(), name.size() - prefix.size() - tail.size());
+        pid = pid.substr(0, pid.find('-')); // "<pid>-<token>"
         if (pid.empty() || !std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
             pid.size() > 9) {
             continue;
@@ -628,6 +652,12 @@ std::size_t remove_stale_temporaries(const std::string& path) {
         const long number = std::stol(pid);
         if (::kill(static_cast<pid_t>(number), 0) == 0 || errno != ESRCH) {
             continue; // that process still runs (or is not ours to judge): its temporary is in use
+        }
+        // a process of another pid namespace sharing the folder looks dead from here: leave recent files alone
+        std::error_code age;
+        const auto written = fs::last_write_time(it->path(), age);
+        if (age || fs::file_time_type::clock::now() - written < stale_after) {
+            continue;
         }
         std::error_code rm;
         if (fs::remove(it->path(), rm)) {

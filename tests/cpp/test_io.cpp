@@ -1,6 +1,7 @@
 // io.hpp: reading layers through GDAL (field mapping, CRS, repair, errors) and atomic GeoPackage writing.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -533,8 +534,9 @@ TEST(WriteGpkg, AnInterruptedWriteLeavesThePreviousFileAndNoLitter) {
     }
 }
 
-// What a killed run (SIGKILL) leaves, its temporary and journal, is removed by the next write of the same output;
-// a temporary of a process that still runs is not touched.
+// What a killed run (SIGKILL) leaves, its temporary and journal, is removed by the next write of the same output
+// once it is 10 minutes old; a temporary of a process that still runs, a recent one (a writer in another pid
+// namespace looks dead) and another output's are not touched.
 TEST(WriteGpkg, StaleTemporariesOfKilledRunsAreRemoved) {
     TempDir dir;
     const pid_t child = ::fork();
@@ -543,14 +545,26 @@ TEST(WriteGpkg, StaleTemporariesOfKilledRunsAreRemoved) {
     }
     ASSERT_GT(child, 0);
     ::waitpid(child, nullptr, 0); // a process that no longer runs
-    const std::string dead = dir.file(".out." + std::to_string(child) + ".tmp.gpkg");
-    const std::string alive = dir.file(".out." + std::to_string(::getppid()) + ".tmp.gpkg");
-    for (const std::string& f : {dead, dead + "-journal", alive, dir.file(".other.1.tmp.gpkg")}) {
+    const std::string dead = std::to_string(child);
+    const std::string old_dead = dir.file(".out." + dead + "-0a1b.tmp.gpkg");
+    const std::string recent_dead = dir.file(".out." + dead + "-2c3d.tmp.gpkg");
+    const std::string alive = dir.file(".out." + std::to_string(::getppid()) + "-4e5f.tmp.gpkg");
+    const std::string other = dir.file(".other." + dead + "-0a1b.tmp.gpkg");
+    for (const std::string& f : {old_dead, old_dead + "-journal", recent_dead, alive, other}) {
         write_text(f, "partial");
+        if (f != recent_dead) {
+            fs::last_write_time(f, fs::file_time_type::clock::now() - std::chrono::hours{1});
+        }
     }
-    EXPECT_EQ(temporary_path(dir.file("out.gpkg")), dir.file(".out." + std::to_string(::getpid()) + ".tmp.gpkg"));
+    const std::string own = fs::path(temporary_path(dir.file("out.gpkg"))).filename().string();
+    EXPECT_EQ(own.rfind(".out." + std::to_string(::getpid()) + "-", 0), 0u) << own;
+    EXPECT_EQ(own.substr(own.size() - 9), ".tmp.gpkg") << own;
     gpkg_with_layers(dir, "out.gpkg", {"new"});
-    std::vector<std::string> kept{fs::path(alive).filename().string(), ".other.1.tmp.gpkg", "out.gpkg"};
+    std::vector<std::string> kept;
+    for (const std::string& f : {recent_dead, alive, other}) {
+        kept.push_back(fs::path(f).filename().string());
+    }
+    kept.push_back("out.gpkg");
     std::sort(kept.begin(), kept.end());
     EXPECT_EQ(dir.listing(), kept);
 }

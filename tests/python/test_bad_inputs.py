@@ -193,7 +193,7 @@ CASES = [
                           ("existing_tiers_lieux", "id"), ("existing_tiers_lieux", "commune_code")]],
     # --- wrong types: text that a GeoPackage column stores but that is no number
     Case("type", "text_population", RUN, EXIT_INPUT,
-         ["layer 'communes'", "fid=5", "'population' = 'abc'", "not a finite number"],
+         ["layer 'communes'", "fid=5", "'population' = 'abc'", "stored as text", "would read as 0"],
          update("UPDATE communes SET population = 'abc' WHERE fid = 5")),
     Case("type", "text_in_territory", RUN, EXIT_INPUT, ["layer 'communes'", "fid=6", "'in_territory' = 'yes'"],
          update("UPDATE communes SET in_territory = 'yes' WHERE fid = 6")),
@@ -205,7 +205,8 @@ CASES = [
          update("UPDATE communes SET aav2020_category = 'belt' WHERE fid = 8")),
     Case("type", "boolean_two", RUN, EXIT_INPUT, ["layer 'communes'", "'in_territory' = '2'", "boolean"],
          update("UPDATE communes SET in_territory = 2 WHERE fid = 9")),
-    Case("type", "fractional_category", RUN, EXIT_INPUT, ["layer 'communes'", "'aav2020_category'", "integer"],
+    Case("type", "fractional_category", RUN, EXIT_INPUT,
+         ["layer 'communes'", "fid=10", "'aav2020_category' = '20.5'", "cut to an integer"],
          update("UPDATE communes SET aav2020_category = 20.5 WHERE fid = 10")),
     # --- values out of range
     Case("value", "negative_population", RUN, EXIT_INPUT, ["layer 'communes'", "population", "negative"],
@@ -240,7 +241,8 @@ CASES = [
          site_geometry(point_blob(math.nan, 6360000.0))),
     Case("geometry", "infinite_site_coordinate", RUN, EXIT_INPUT, ["layer 'sites'", "not a finite number"],
          site_geometry(point_blob(math.inf, 6360000.0))),
-    Case("geometry", "garbage_geometry_blob", RUN, EXIT_IO, ["layer 'sites'", "Unable to read geometry"],
+    Case("geometry", "garbage_geometry_blob", RUN, EXIT_IO,
+         ["layer 'sites'", "feature fid=", "Unable to read geometry"],
          site_geometry(b"GP\x00\x01garbage")),
     Case("geometry", "site_as_polygon", RUN, EXIT_INPUT, ["layer 'sites'", "Point"],
          lambda t, d: sql(t, "UPDATE sites SET geom = (SELECT geom FROM communes WHERE fid = 1) WHERE fid = 2")),
@@ -438,3 +440,27 @@ def test_a_signal_during_a_run_leaves_the_old_output_and_no_litter(sig, pristine
         assert sorted(x.name for x in out.parent.iterdir()) in (["r.gpkg"], ["r.gpkg", "r_sites.png"])
         assert sha256(territory) == before
         out.write_bytes(b"the previous output")
+
+
+def test_a_ctrl_c_while_the_engine_writes_cancels_the_write(tmp_path):
+    """The interruption check inside the engine's write (not only between Python steps): a SIGINT that arrives
+    while a large layer is being written cancels it; the previous file stays and nothing is left beside it."""
+    import threading
+
+    from tierslieux import _core
+
+    out = tmp_path / "big.gpkg"
+    out.write_bytes(b"the previous output")
+    n = 1_500_000
+    layer = {"name": "points", "geometry_type": "Point", "crs": "EPSG:2154",
+             "wkb": [struct.pack("<BIdd", 1, 1, 870000.0 + i % 1000, 6360000.0) for i in range(n)],
+             "columns": []}
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        _core.write_gpkg(str(out), [layer, {**layer, "name": "points2"}])
+    timer.join()
+    assert time.perf_counter() - started > 0.3  # the signal came during the write, not before it
+    assert out.read_bytes() == b"the previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.gpkg"]

@@ -31,7 +31,13 @@ _EXPORTS = {
 def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'tierslieux' has no attribute {name!r}")
+        # a submodule (tl._core, tl.plot, tl.cli…), as an eager package would have it after its imports
+        if name.startswith("__"):
+            raise AttributeError(f"module 'tierslieux' has no attribute {name!r}")
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'tierslieux' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

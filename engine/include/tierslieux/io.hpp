@@ -120,14 +120,15 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers,
 
 /**
  * The temporary file an output `path` is written to by this process before it is renamed into place:
- * ".<stem>.<pid>.tmp<extension>" in the same folder (write_gpkg, and the Python maps).
+ * ".<stem>.<pid>-<random token of the process>.tmp<extension>" in the same folder (write_gpkg, the Python maps).
  */
 std::string temporary_path(const std::string& path);
 
 /**
  * Removes what an interrupted write of `path` left when its process was killed (SIGKILL, power loss): the
- * temporaries of temporary_path() whose process no longer runs, with their SQLite journals (-journal, -wal,
- * -shm). A temporary of a running process is left alone. Returns the number of files removed.
+ * temporaries of temporary_path() whose process no longer runs and that are more than 10 minutes old (a writer
+ * in another pid namespace sharing the folder looks dead from here), with their SQLite journals (-journal,
+ * -wal, -shm). Returns the number of files removed.
  */
 std::size_t remove_stale_temporaries(const std::string& path);
 
