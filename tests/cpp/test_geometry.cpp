@@ -171,46 +171,10 @@ TEST(Geometry, AdjacencyEdgeCases) {
     EXPECT_THROW(adjacent_pairs(one, std::numeric_limits<double>::infinity()), input_error);
 }
 
-TEST(PointIndex, NearestOnAHandMadeSet) {
-    const PointIndex index({{0, 0}, {100, 0}, {0, 100}, {1000, 1000}});
-    EXPECT_EQ(index.size(), 4u);
-    EXPECT_EQ(index.nearest({90, 10}), 1u);
-    EXPECT_EQ(index.nearest({-5, 60}), 2u);
-    EXPECT_EQ(index.nearest({5000, 5000}), 3u);
-    EXPECT_EQ(index.nearest({0, 0}), 0u);
-    EXPECT_EQ(index.nearest({10, -10}), 0u);
-}
-
-TEST(PointIndex, NearestMatchesBruteForce) {
-    std::uint64_t state = 12345;
-    auto next = [&state] { // a small linear congruential generator: same points on every platform
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return static_cast<double>(state >> 11) / 9007199254740992.0 * 10000.0;
-    };
-    std::vector<Point> points(500);
-    for (auto& p : points) {
-        p = {next(), next()};
-    }
-    const PointIndex index(points);
-    for (int q = 0; q < 200; ++q) {
-        const Point query{next() * 1.2 - 1000.0, next() * 1.2 - 1000.0};
-        double best = std::numeric_limits<double>::infinity();
-        for (const auto& p : points) {
-            best = std::min(best, distance_m(p, query));
-        }
-        const std::size_t found = index.nearest(query);
-        ASSERT_LT(found, points.size());
-        EXPECT_DOUBLE_EQ(distance_m(points[found], query), best) << "query " << q;
-    }
-}
-
-TEST(PointIndex, EmptySetIsRefused) {
-    EXPECT_THROW(PointIndex(std::vector<Point>{}), input_error);
-}
-
-TEST(PointIndex, MovedIndexStillAnswers) {
-    PointIndex a({{0, 0}, {10, 0}});
-    PointIndex b(std::move(a));
-    EXPECT_EQ(b.nearest({9, 0}), 1u);
-    EXPECT_EQ(b.size(), 2u);
+TEST(Geometry, DistanceToAPolygonIsZeroInsideAndMetresOutside) {
+    const Geometry square = Geometry::from_wkt("POLYGON ((0 0, 1000 0, 1000 1000, 0 1000, 0 0))");
+    EXPECT_EQ(distance_to(square, {500, 500}), 0.0);
+    EXPECT_EQ(distance_to(square, {1000, 500}), 0.0);
+    EXPECT_DOUBLE_EQ(distance_to(square, {4000, 500}), 3000.0);
+    EXPECT_DOUBLE_EQ(distance_to(square, {1300, 1400}), 500.0);
 }

@@ -106,24 +106,4 @@ Point point_on_surface(const Geometry& geometry);
 std::vector<std::pair<std::size_t, std::size_t>> adjacent_pairs(const std::vector<Geometry>& polygons,
                                                                 double tolerance_m = 0.0);
 
-/** Nearest-point queries over a fixed set of points (GEOS STRtree). */
-class PointIndex {
-public:
-    /** Indexes the points; throws input_error when the set is empty. */
-    explicit PointIndex(std::vector<Point> points);
-    ~PointIndex();
-    PointIndex(const PointIndex&) = delete;
-    PointIndex& operator=(const PointIndex&) = delete;
-    PointIndex(PointIndex&&) noexcept;
-    PointIndex& operator=(PointIndex&&) noexcept;
-
-    /** Index of a point nearest to p (with ties, any one of them). */
-    std::size_t nearest(const Point& p) const;
-    std::size_t size() const noexcept;
-
-private:
-    struct impl;
-    std::unique_ptr<impl> m_impl;
-}; // class PointIndex
-
 } // namespace tierslieux
