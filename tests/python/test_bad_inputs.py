@@ -464,3 +464,18 @@ def test_a_ctrl_c_while_the_engine_writes_cancels_the_write(tmp_path):
     assert time.perf_counter() - started > 0.3  # the signal came during the write, not before it
     assert out.read_bytes() == b"the previous output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.gpkg"]
+
+
+def test_a_signal_during_an_extension_import_is_an_interruption_not_a_bug():
+    """A SIGTERM that lands while a C extension initialises surfaces as "ImportError: initialization failed" with
+    the interruption as its context (seen once in CI at 0.3 s): the command says "interrupted", exit 143."""
+    try:
+        try:
+            raise cli._Terminated()
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed")
+    except ImportError as e:
+        chained = e
+    assert isinstance(cli._interruption_in(chained), cli._Terminated)
+    assert cli._interruption_in(ValueError("a bug")) is None
+    assert cli._interrupted(cli._interruption_in(chained)) == 143

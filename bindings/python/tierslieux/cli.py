@@ -341,6 +341,24 @@ def _on_sigterm(signum, frame):
     raise _Terminated()
 
 
+def _interruption_in(e: BaseException) -> Optional[KeyboardInterrupt]:
+    """The Ctrl-C or SIGTERM behind an exception, if any (its cause or context, at any depth)."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _interrupted(e: KeyboardInterrupt) -> int:
+    terminated = isinstance(e, _Terminated)
+    print(f"tierslieux: interrupted{' (SIGTERM)' if terminated else ''}; no output was left half-written",
+          file=sys.stderr)
+    return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -356,10 +374,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "compare":
             return _compare(args)
     except KeyboardInterrupt as e:
-        terminated = isinstance(e, _Terminated)
-        print(f"tierslieux: interrupted{' (SIGTERM)' if terminated else ''}; no output was left half-written",
-              file=sys.stderr)
-        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+        return _interrupted(e)
     except (tl.InputError, tl.GeometryError, tl.ProjectionError) as e:
         print(f"tierslieux: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -367,6 +382,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"tierslieux: error: {e}", file=sys.stderr)
         return EXIT_IO
     except Exception as e:  # noqa: BLE001 - a bug of ours: say so, with the traceback in verbose mode
+        cause = _interruption_in(e)
+        if cause is not None:  # a signal during an extension's import surfaces as "ImportError: initialization failed"
+            return _interrupted(cause)
         if getattr(args, "verbose", False):
             import traceback
 
