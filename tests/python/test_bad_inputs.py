@@ -429,9 +429,11 @@ def test_a_signal_during_a_run_leaves_the_old_output_and_no_litter(sig, pristine
         time.sleep(delay)
         p.send_signal(sig)
         _, err = p.communicate(timeout=120)
-        assert p.returncode in (0, 128 + sig), err
+        # 128 + sig: interrupted and cleaned up; -sig: the signal ended the process after that (interpreter
+        # shutdown), or before Python set its handlers; 0: it came after the run
+        assert p.returncode in (0, 128 + sig, -sig), err
         assert "Traceback" not in err
-        if p.returncode:
+        if p.returncode == 128 + sig:
             assert "interrupted" in err
         # each output is the previous one or a complete new one, never a part; nothing else is left
         if out.read_bytes() != b"the previous output":
