@@ -1,6 +1,6 @@
-// Contraction hierarchy and RPHAST many-to-many matrix (see detail/hierarchy.hpp).
+// Contraction hierarchy and RPHAST many-to-many matrix (see graph/hierarchy.hpp).
 
-#include "detail/hierarchy.hpp"
+#include "graph/hierarchy.hpp"
 
 #include <tierslieux/errors.hpp>
 
@@ -558,7 +558,7 @@ void ContractionHierarchy::for_each_batch(const std::vector<node_id>& origins,
     };
     const std::size_t batches = (origins.size() + lanes - 1) / lanes;
     parallel_for(
-        batches, options, [&] { return Workspace{n, selected.size()}; },
+        batches, options.threads, options.progress, [&] { return Workspace{n, selected.size()}; },
         [&](std::size_t b, Workspace& ws) {
             ws.hits.clear();
             const std::size_t begin = b * lanes;

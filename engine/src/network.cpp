@@ -1,9 +1,9 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/network.hpp>
 
-#include "detail/grouping.hpp"
-#include "detail/hierarchy.hpp"
+#include "detail/csr.hpp"
 #include "detail/parallel.hpp"
+#include "graph/hierarchy.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
@@ -15,6 +15,7 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <string>
 
 namespace tierslieux {
@@ -84,9 +85,13 @@ public:
     }; // struct entry
 
     std::vector<double> dist;
+    /** Two-label searches only (with_length): metres of the path to each node, and whether it is settled. */
+    std::vector<double> metres;
+    std::vector<std::uint8_t> done;
 
-    workspace(std::size_t n, const bucket_layout& layout)
-        : dist(n, inf), m_ring(layout.mask + 1), m_inv_width(layout.inv_width), m_mask(layout.mask) {}
+    workspace(std::size_t n, const bucket_layout& layout, bool with_length = false)
+        : dist(n, inf), metres(with_length ? n : 0, inf), done(with_length ? n : 0, 0), m_ring(layout.mask + 1),
+          m_inv_width(layout.inv_width), m_mask(layout.mask) {}
 
     /** Sets v's tentative time to t (smaller than before) and queues it. */
     void push(node_id v, double t) {
@@ -152,6 +157,12 @@ public:
         for (const node_id v : m_touched) {
             dist[v] = inf;
         }
+        if (!metres.empty()) {
+            for (const node_id v : m_touched) {
+                metres[v] = inf;
+                done[v] = 0;
+            }
+        }
         m_touched.clear();
         if (m_pending > 0) {
             for (const std::uint64_t i : m_used) {
@@ -196,6 +207,7 @@ struct Network::impl {
     // compressed sparse row: arcs of node v are [first[v], first[v + 1])
     std::vector<std::uint32_t> first;
     std::vector<arc> arc_list;
+    std::vector<double> arc_metres; ///< length of each arc of arc_list (read by the two-label search only)
     bucket_layout layout;
     // contraction hierarchy, built on first use (or by prepare_hierarchy) and kept
     mutable std::mutex hierarchy_mutex;
@@ -249,6 +261,43 @@ struct Network::impl {
             }
         }
         ws.reset();
+    }
+
+    /**
+     * Dijkstra on two labels from `source`: least minutes, and among paths as fast to a relative 1e-9, the least
+     * metres. settle(v, minutes, metres) is called once per settled node, in order of minutes, and returns false to
+     * stop (v is then left unsettled). ws (made with_length) keeps the labels until ws.reset().
+     */
+    template <typename Settle>
+    void search_with_length(node_id source, workspace& ws, Settle&& settle) const {
+        ws.push(source, 0.0);
+        ws.metres[source] = 0.0;
+        workspace::entry e;
+        while (ws.pop(e)) {
+            const node_id v = e.node;
+            if (ws.done[v] || e.key > ws.dist[v]) {
+                continue; // settled, or stale: v was reached sooner since
+            }
+            const double t = ws.dist[v];
+            const double d = ws.metres[v];
+            if (!settle(v, t, d)) {
+                break;
+            }
+            ws.done[v] = 1;
+            for (std::uint32_t a = first[v]; a < first[v + 1]; ++a) {
+                const node_id w = arc_list[a].head;
+                const double tw = t + arc_list[a].minutes;
+                const double dw = d + arc_metres[a];
+                const double slack = 1e-9 * std::max(1.0, tw);
+                const bool faster = tw < ws.dist[w] - slack;
+                const bool as_fast_shorter = std::abs(tw - ws.dist[w]) <= slack && dw < ws.metres[w];
+                if (!ws.done[w] && (faster || as_fast_shorter)) {
+                    const double key = faster ? tw : std::min(tw, ws.dist[w]);
+                    ws.metres[w] = dw;
+                    ws.push(w, key);
+                }
+            }
+        }
     }
 
     std::shared_ptr<const detail::ContractionHierarchy> built_hierarchy() const {
@@ -327,7 +376,7 @@ struct Network::impl {
         if (saving_per_source <= 0.0) {
             return false;
         }
-        const double build = 300.0 * n * detail::thread_count(options, count);
+        const double build = 300.0 * n * detail::thread_count(options.threads, count);
         return built_hierarchy() != nullptr || static_cast<double>(count) * saving_per_source > build;
     }
 
@@ -351,7 +400,7 @@ namespace {
 template <typename Fn>
 void parallel_for(std::size_t count, std::size_t node_count, const bucket_layout& layout, const SearchOptions& options,
                   Fn&& fn) {
-    detail::parallel_for(count, options, [node_count, &layout] { return workspace{node_count, layout}; }, fn);
+    detail::parallel_for(count, options.threads, options.progress, [node_count, &layout] { return workspace{node_count, layout}; }, fn);
 }
 
 } // namespace
@@ -394,23 +443,26 @@ void Network::build(std::vector<Point> nodes, std::vector<Edge> edges, const std
     if (arcs >= std::numeric_limits<std::uint32_t>::max()) {
         throw input_error("Network: too many arcs (" + std::to_string(arcs) + ")");
     }
+    struct full_arc {
+        arc a;
+        double metres;
+    };
+    detail::csr<full_arc> grouped = detail::group_by_key<full_arc>(n, [&](auto&& emit) {
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+            const Edge& e = edges[i];
+            emit(e.from, full_arc{{e.minutes, e.to}, e.length_m});
+            if (twoway[i]) {
+                emit(e.to, full_arc{{e.minutes, e.from}, e.length_m});
+            }
+        }
+    });
     impl& m = *m_impl;
-    m.first.assign(n + 1, 0);
-    for (std::size_t i = 0; i < edges.size(); ++i) {
-        ++m.first[edges[i].from + 1];
-        if (twoway[i]) {
-            ++m.first[edges[i].to + 1];
-        }
-    }
-    std::partial_sum(m.first.begin(), m.first.end(), m.first.begin());
+    m.first = std::move(grouped.first);
     m.arc_list.resize(arcs);
-    std::vector<std::uint32_t> fill(m.first.begin(), m.first.end() - 1);
-    for (std::size_t i = 0; i < edges.size(); ++i) {
-        const Edge& e = edges[i];
-        m.arc_list[fill[e.from]++] = {e.minutes, e.to};
-        if (twoway[i]) {
-            m.arc_list[fill[e.to]++] = {e.minutes, e.from};
-        }
+    m.arc_metres.resize(arcs);
+    for (std::size_t a = 0; a < arcs; ++a) {
+        m.arc_list[a] = grouped.items[a].a;
+        m.arc_metres[a] = grouped.items[a].metres;
     }
     m.layout = bucket_layout::for_arcs(m.arc_list);
     m.all_twoway = std::all_of(twoway.begin(), twoway.end(), [](std::uint8_t t) { return t != 0; });
@@ -637,6 +689,41 @@ std::vector<double> Network::travel_times(const std::vector<node_id>& origins,
     }
     const auto [hierarchy, sweep_options] = m_impl->sweep_for(options, origins.size());
     return hierarchy->many_to_many(origins, destinations, max_minutes, sweep_options);
+}
+
+double Network::PathLengths::infinity() noexcept { return inf; }
+
+void Network::fastest_paths(const std::vector<node_id>& sources, const std::vector<double>& bounds,
+                            const std::vector<std::vector<node_id>>& targets,
+                            const std::function<void(std::size_t, const PathLengths&)>& visit,
+                            const SearchOptions& options) const {
+    m_impl->check_nodes(sources, "fastest_paths: sources");
+    if (bounds.size() != sources.size() || targets.size() != sources.size()) {
+        throw input_error("fastest_paths: " + std::to_string(sources.size()) + " sources, " +
+                          std::to_string(bounds.size()) + " bounds and " + std::to_string(targets.size()) +
+                          " target lists (one each)");
+    }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        check_bound(bounds[i], "fastest_paths");
+        m_impl->check_nodes(targets[i], "fastest_paths: targets");
+    }
+    const std::size_t n = node_count();
+    const bucket_layout& layout = m_impl->layout;
+    detail::parallel_for(
+        sources.size(), options.threads, options.progress, [n, &layout] { return workspace{n, layout, true}; },
+        [&](std::size_t i, workspace& ws) {
+            std::set<node_id> wanted(targets[i].begin(), targets[i].end());
+            const double bound = bounds[i];
+            m_impl->search_with_length(sources[i], ws, [&](node_id v, double t, double) {
+                if (t > bound && wanted.empty()) {
+                    return false;
+                }
+                wanted.erase(v);
+                return true;
+            });
+            visit(i, PathLengths{ws.dist.data(), ws.metres.data(), ws.done.data()});
+            ws.reset();
+        });
 }
 
 void Network::prepare_hierarchy(const work_progress& progress) const { m_impl->get_hierarchy(progress, node_count()); }

@@ -2,7 +2,7 @@
 #include <tierslieux/pipeline.hpp>
 
 #include "detail/attach.hpp"
-#include "detail/grouping.hpp"
+#include "detail/csr.hpp"
 #include "detail/site_criteria.hpp"
 #include "detail/text.hpp"
 

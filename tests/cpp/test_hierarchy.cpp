@@ -1,4 +1,4 @@
-// detail/hierarchy.hpp: the contraction hierarchy's many-to-many matrix, compared with a plain heap Dijkstra
+// graph/hierarchy.hpp: the contraction hierarchy's many-to-many matrix, compared with a plain heap Dijkstra
 // written here, on random directed graphs (synthetic, seeded) and a small grid.
 
 #include <cmath>
@@ -16,7 +16,7 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/network.hpp>
 
-#include "detail/hierarchy.hpp"
+#include "graph/hierarchy.hpp"
 
 using namespace tierslieux;
 using tierslieux::detail::ContractionHierarchy;

@@ -140,6 +140,34 @@ public:
     std::vector<double> nearest_source_minutes(const std::vector<node_id>& sources,
                                                const std::vector<double>& start_minutes, double max_minutes) const;
 
+    /** Minutes and metres of the fastest paths found by fastest_paths, valid during its visit call only. */
+    class PathLengths {
+    public:
+        PathLengths(const double* minutes, const double* metres, const std::uint8_t* settled) noexcept
+            : m_minutes(minutes), m_metres(metres), m_settled(settled) {}
+        /** Minutes of the fastest path to v; infinity when v was not settled. */
+        double minutes(node_id v) const noexcept { return m_settled[v] ? m_minutes[v] : infinity(); }
+        /** Metres of that path (the shortest among paths as fast to a relative 1e-9); infinity when not settled. */
+        double metres(node_id v) const noexcept { return m_settled[v] ? m_metres[v] : infinity(); }
+
+    private:
+        static double infinity() noexcept;
+        const double* m_minutes;
+        const double* m_metres;
+        const std::uint8_t* m_settled;
+    }; // class PathLengths
+
+    /**
+     * For each source i: one Dijkstra carrying metres beside minutes (least minutes first, then least metres), that
+     * settles every node within bounds[i] minutes and goes on until each node of targets[i] is settled (or cannot
+     * be reached). visit(i, paths) is called once per source, on one of options.threads threads; calls for
+     * different sources may run at the same time. Throws input_error for a bad source, target or bound.
+     */
+    void fastest_paths(const std::vector<node_id>& sources, const std::vector<double>& bounds,
+                       const std::vector<std::vector<node_id>>& targets,
+                       const std::function<void(std::size_t, const PathLengths&)>& visit,
+                       const SearchOptions& options = {}) const;
+
     /**
      * Builds the contraction hierarchy now (single-threaded; progress: nodes contracted / all) unless it exists.
      * aggregate and travel_times build it on first use when they choose it; call this to pay that cost up front.

@@ -1,33 +1,34 @@
 #pragma once
-// Work sharing over std::thread for the many-source searches. Only src/ includes this.
-
-#include <tierslieux/network.hpp>
+// Work sharing over std::thread: the one thread pool of the engine (many-source searches, hierarchy sweeps,
+// commute interception). Lowest layer: standard library only. Only src/ includes this.
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace tierslieux::detail {
 
-/** Number of worker threads for `count` units of work: options.threads (0: all hardware threads), at most count. */
-inline unsigned thread_count(const SearchOptions& options, std::size_t count) {
-    const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    return static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));
+/** Number of worker threads for `count` units of work: `threads` (0: all hardware threads), at most count. */
+inline unsigned thread_count(unsigned threads, std::size_t count) {
+    const unsigned wanted = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<unsigned>(std::min<std::size_t>(wanted, std::max<std::size_t>(count, 1)));
 }
 
 /**
- * Runs fn(i, state) for i in [0, count) on thread_count(options, count) threads (the calling thread included);
- * each thread makes its own state with make_state() once. Progress is reported from the calling thread; an
- * exception from fn or from progress stops every thread and is rethrown.
+ * Runs fn(i, state) for i in [0, count) on thread_count(threads, count) threads (the calling thread included);
+ * each thread makes its own state with make_state() once. Progress (units done, count) is reported from the
+ * calling thread; an exception from fn or from progress stops every thread and is rethrown.
  */
 template <typename MakeState, typename Fn>
-void parallel_for(std::size_t count, const SearchOptions& options, MakeState&& make_state, Fn&& fn) {
-    const unsigned threads = thread_count(options, count);
-    const std::size_t chunk = std::max<std::size_t>(1, count / (std::size_t{threads} * 32));
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t, std::size_t)>& progress,
+                  MakeState&& make_state, Fn&& fn) {
+    const unsigned workers = thread_count(threads, count);
+    const std::size_t chunk = std::max<std::size_t>(1, count / (std::size_t{workers} * 32));
     std::atomic<std::size_t> next{0};
     std::atomic<std::size_t> done{0};
     std::atomic<bool> stop{false};
@@ -53,8 +54,8 @@ void parallel_for(std::size_t count, const SearchOptions& options, MakeState&& m
                     fn(i, state);
                 }
                 done += end - begin;
-                if (report && options.progress) {
-                    options.progress(done.load(), count);
+                if (report && progress) {
+                    progress(done.load(), count);
                 }
             }
         } catch (...) {
@@ -62,8 +63,8 @@ void parallel_for(std::size_t count, const SearchOptions& options, MakeState&& m
         }
     };
     std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t) {
+    pool.reserve(workers - 1);
+    for (unsigned t = 1; t < workers; ++t) {
         pool.emplace_back(work, false);
     }
     work(true);
@@ -73,8 +74,8 @@ void parallel_for(std::size_t count, const SearchOptions& options, MakeState&& m
     if (error) {
         std::rethrow_exception(error);
     }
-    if (options.progress) {
-        options.progress(count, count);
+    if (progress) {
+        progress(count, count);
     }
 }
 

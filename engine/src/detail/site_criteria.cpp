@@ -1,21 +1,17 @@
 #include "detail/site_criteria.hpp"
 
 #include "detail/attach.hpp"
-#include "detail/grouping.hpp"
+#include "detail/csr.hpp"
 #include "detail/text.hpp"
 
 #include <tierslieux/errors.hpp>
 #include <tierslieux/geometry.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <thread>
 #include <tuple>
 #include <limits>
 #include <map>
-#include <queue>
 #include <set>
 
 namespace tierslieux::detail {
@@ -26,107 +22,6 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 std::string counted(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-/** The graph's arcs in CSR form with both minutes and metres (Network searches carry minutes only). */
-struct forward_arcs {
-    std::vector<std::uint32_t> first;
-    std::vector<node_id> head;
-    std::vector<double> minutes, metres;
-
-    explicit forward_arcs(const Network& network) : first(network.node_count() + 1, 0) {
-        const auto& edges = network.edges();
-        const auto& twoway = network.twoway();
-        for (std::size_t k = 0; k < edges.size(); ++k) {
-            ++first[edges[k].from + 1];
-            if (twoway[k]) {
-                ++first[edges[k].to + 1];
-            }
-        }
-        for (std::size_t v = 0; v + 1 < first.size(); ++v) {
-            first[v + 1] += first[v];
-        }
-        head.resize(first.back());
-        minutes.resize(first.back());
-        metres.resize(first.back());
-        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
-        auto add = [&](node_id from, node_id to, const Edge& e) {
-            const std::uint32_t a = fill[from]++;
-            head[a] = to;
-            minutes[a] = e.minutes;
-            metres[a] = e.length_m;
-        };
-        for (std::size_t k = 0; k < edges.size(); ++k) {
-            add(edges[k].from, edges[k].to, edges[k]);
-            if (twoway[k]) {
-                add(edges[k].to, edges[k].from, edges[k]);
-            }
-        }
-    }
-}; // struct forward_arcs
-
-/**
- * Fastest paths from one node, with the length of each (the shortest among equally fast paths). Settles every
- * node within `bound` minutes and goes on until each of `targets` is settled (or cannot be reached).
- */
-class length_search {
-public:
-    explicit length_search(const forward_arcs& arcs)
-        : m_arcs(arcs), m_minutes(arcs.first.size() - 1, inf), m_metres(arcs.first.size() - 1, inf),
-          m_done(arcs.first.size() - 1, 0) {}
-
-    void run(node_id source, double bound, const std::vector<node_id>& targets) {
-        for (const node_id v : m_touched) {
-            m_minutes[v] = m_metres[v] = inf;
-            m_done[v] = 0;
-        }
-        m_touched.clear();
-        std::set<node_id> wanted(targets.begin(), targets.end());
-        using item = std::tuple<double, double, node_id>;
-        std::priority_queue<item, std::vector<item>, std::greater<item>> queue;
-        m_minutes[source] = 0.0;
-        m_metres[source] = 0.0;
-        m_touched.push_back(source);
-        queue.emplace(0.0, 0.0, source);
-        while (!queue.empty()) {
-            const auto [t, d, v] = queue.top();
-            queue.pop();
-            if (m_done[v] || t > m_minutes[v] || (t == m_minutes[v] && d > m_metres[v])) {
-                continue;
-            }
-            if (t > bound && wanted.empty()) {
-                break;
-            }
-            m_done[v] = 1;
-            wanted.erase(v);
-            for (std::uint32_t a = m_arcs.first[v]; a < m_arcs.first[v + 1]; ++a) {
-                const node_id w = m_arcs.head[a];
-                const double tw = t + m_arcs.minutes[a];
-                const double dw = d + m_arcs.metres[a];
-                const double slack = 1e-9 * std::max(1.0, tw);
-                const bool faster = tw < m_minutes[w] - slack;
-                const bool as_fast_shorter = std::abs(tw - m_minutes[w]) <= slack && dw < m_metres[w];
-                if (!m_done[w] && (faster || as_fast_shorter)) {
-                    if (std::isinf(m_minutes[w])) {
-                        m_touched.push_back(w);
-                    }
-                    m_minutes[w] = faster ? tw : std::min(tw, m_minutes[w]);
-                    m_metres[w] = dw;
-                    queue.emplace(m_minutes[w], dw, w);
-                }
-            }
-        }
-    }
-
-    /** Minutes to v (inf when not settled). */
-    double minutes(node_id v) const { return m_done[v] ? m_minutes[v] : inf; }
-    double metres(node_id v) const { return m_done[v] ? m_metres[v] : inf; }
-
-private:
-    const forward_arcs& m_arcs;
-    std::vector<double> m_minutes, m_metres;
-    std::vector<std::uint8_t> m_done;
-    std::vector<node_id> m_touched;
-}; // class length_search
 
 /** Where the places of an optional layer join the graph (like sites); `far` lists those not snapped. */
 joined_points attach(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
@@ -279,7 +174,6 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     const double trips_per_year = 2.0 * assumptions.days_per_week * assumptions.weeks_per_year;
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
-    const forward_arcs arcs{at.network};
     const joined_points poles = attach(territory, at, territory.employment_poles);
     if (!poles.far.empty()) {
         out.warnings.push_back(
@@ -316,33 +210,46 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
         i = end;
     }
     std::vector<home_figures> figures(groups.size());
-    auto one_home = [&](std::size_t g, length_search& search) {
+    // one two-label search (minutes, then metres) per home commune whose town hall is snapped
+    std::vector<node_id> sources;
+    std::vector<double> bounds;
+    std::vector<std::vector<node_id>> targets;
+    std::vector<std::size_t> searched; // group of each search
+    for (std::size_t g = 0; g < groups.size(); ++g) {
         const auto [begin, end] = groups[g];
         const std::uint32_t h = commutes[begin].home;
         home_figures& f = figures[g];
         f.home = h;
-        std::vector<node_id> targets;
-        for (std::size_t i = begin; i < end; ++i) {
-            if (commutes[i].work == commute::nearest_pole) {
-                for (std::size_t p = 0; p < poles.node.size(); ++p) {
-                    if (!std::isnan(poles.access[p])) {
-                        targets.push_back(poles.node[p]);
-                    }
-                }
-            } else if (!std::isnan(at.commune_access[commutes[i].work])) {
-                targets.push_back(at.commune_node[commutes[i].work]);
-            }
-        }
-        const double home_access = at.commune_access[h];
-        if (std::isnan(home_access)) { // a town hall not snapped: its commutes are unknown (NaN), not zero
+        if (std::isnan(at.commune_access[h])) { // a town hall not snapped: its commutes are unknown (NaN), not zero
             f.unknown = true;
             for (std::size_t i = begin; i < end; ++i) {
                 f.unplaced.push_back(label(h, commutes[i].work));
                 f.unplaced_commuters += commutes[i].commuters;
             }
-            return;
+            continue;
         }
-        search.run(at.commune_node[h], std::max(0.0, local_minutes - home_access), targets);
+        std::vector<node_id> wanted;
+        for (std::size_t i = begin; i < end; ++i) {
+            if (commutes[i].work == commute::nearest_pole) {
+                for (std::size_t p = 0; p < poles.node.size(); ++p) {
+                    if (!std::isnan(poles.access[p])) {
+                        wanted.push_back(poles.node[p]);
+                    }
+                }
+            } else if (!std::isnan(at.commune_access[commutes[i].work])) {
+                wanted.push_back(at.commune_node[commutes[i].work]);
+            }
+        }
+        sources.push_back(at.commune_node[h]);
+        bounds.push_back(std::max(0.0, local_minutes - at.commune_access[h]));
+        targets.push_back(std::move(wanted));
+        searched.push_back(g);
+    }
+    auto one_home = [&](std::size_t k, const Network::PathLengths& search) {
+        const auto [begin, end] = groups[searched[k]];
+        home_figures& f = figures[searched[k]];
+        const std::uint32_t h = f.home;
+        const double home_access = at.commune_access[h];
         for (std::size_t i = begin; i < end; ++i) {
             const commute& c = commutes[i];
             // the place of work: its node and access leg
@@ -388,36 +295,9 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             }
         }
     };
-    {
-        const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-        const std::size_t workers = std::min<std::size_t>(threads == 0 ? hardware : threads, groups.size());
-        std::atomic<std::size_t> next{0};
-        std::vector<std::exception_ptr> errors(std::max<std::size_t>(workers, 1));
-        auto work = [&](std::size_t w) {
-            try {
-                length_search search{arcs};
-                for (std::size_t g = next++; g < groups.size(); g = next++) {
-                    one_home(g, search);
-                }
-            } catch (...) {
-                errors[w] = std::current_exception();
-                next = groups.size();
-            }
-        };
-        std::vector<std::thread> pool;
-        for (std::size_t w = 1; w < workers; ++w) {
-            pool.emplace_back(work, w);
-        }
-        work(0);
-        for (auto& t : pool) {
-            t.join();
-        }
-        for (const auto& e : errors) {
-            if (e) {
-                std::rethrow_exception(e);
-            }
-        }
-    }
+    SearchOptions search_options;
+    search_options.threads = threads;
+    at.network.fastest_paths(sources, bounds, targets, one_home, search_options);
     std::vector<std::string> unplaced;
     double unplaced_commuters = 0.0;
     std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);

@@ -6,7 +6,7 @@
  * Internal to the engine; the pipeline calls them.
  */
 
-#include "detail/grouping.hpp"
+#include "detail/csr.hpp"
 
 #include <tierslieux/criteria.hpp>
 #include <tierslieux/network.hpp>

@@ -6,7 +6,7 @@
  * selected once; then for each batch of 8 origins, one upward Dijkstra per origin (with stall-on-demand) and one
  * vectorised linear sweep over the selection in decreasing level for the whole batch (nodes of a level in id
  * order, so that the tails read for neighbouring nodes are near one another: PHAST, Delling et al. 2011).
- * Only src/ includes this.
+ * Private to the graph layer (network.cpp, hierarchy.cpp): it uses the Network's types.
  */
 
 #include <tierslieux/network.hpp>
