@@ -121,19 +121,23 @@ void bind_pipeline(py::module_& m) {
     py::class_<RunResult>(m, "RunResult")
         .def_readonly("warnings", &RunResult::warnings)
         .def_readonly("stage_seconds", &RunResult::stage_seconds)
-        .def_readonly("communes_unreachable", &RunResult::communes_unreachable)
-        .def_readonly("commute_source", &RunResult::commute_source)
+        .def_property_readonly("communes_unreachable", [](const RunResult& r) { return r.communes.unreachable; })
+        .def_property_readonly("commute_source",
+                               [](const RunResult& r) {
+                                   const auto it = r.criteria.sources.find("commute");
+                                   return it == r.criteria.sources.end() ? std::string{} : it->second;
+                               })
         .def_property_readonly("skipped",
                                [](const RunResult& r) {
                                    std::vector<std::pair<std::string, std::string>> out;
-                                   for (const auto& s : r.skipped) {
+                                   for (const auto& s : r.criteria.skipped) {
                                        out.emplace_back(s.name, s.reason);
                                    }
                                    return out;
                                })
-        .def_property_readonly("node_count", [](const RunResult& r) { return r.network.node_count(); })
-        .def_property_readonly("edge_count", [](const RunResult& r) { return r.network.edge_count(); })
-        .def_property_readonly("component_count", [](const RunResult& r) { return r.network.component_count(); })
+        .def_property_readonly("node_count", [](const RunResult& r) { return r.graph.network.node_count(); })
+        .def_property_readonly("edge_count", [](const RunResult& r) { return r.graph.network.edge_count(); })
+        .def_property_readonly("component_count", [](const RunResult& r) { return r.graph.network.component_count(); })
         .def_property_readonly("weights",
                                [](const RunResult& r) {
                                    std::map<std::string, double> w;
@@ -150,7 +154,7 @@ void bind_pipeline(py::module_& m) {
                                    }
                                    return w;
                                })
-        .def_readonly("graph_kind", &RunResult::graph_kind)
+        .def_property_readonly("graph_kind", [](const RunResult& r) { return r.graph.kind; })
         .def(
             "layers",
             [](const RunResult& r, const Territory& t, const RunOptions& o) {

@@ -2,6 +2,7 @@
 // computed values: active population, broadband across the catchment, commute interception (attraction areas and
 // flow table), building fit and hybridity, competition with existing tiers-lieux, and every "input missing" path.
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -15,7 +16,9 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/pipeline.hpp>
 
-#include "detail/site_criteria.hpp"
+#include "criteria/families.hpp"
+#include "criteria/registry.hpp"
+#include "run/context.hpp"
 #include "support.hpp"
 #include "tiny_territory.hpp"
 
@@ -77,7 +80,7 @@ protected:
     }
 
     static const Criterion* find(const RunResult& r, const std::string& name) {
-        for (const auto& c : r.criteria) {
+        for (const auto& c : r.criteria.values) {
             if (c.name == name) {
                 return &c;
             }
@@ -94,7 +97,7 @@ protected:
     }
 
     static bool is_skipped(const RunResult& r, const std::string& name, const std::string& reason_part) {
-        for (const auto& s : r.skipped) {
+        for (const auto& s : r.criteria.skipped) {
             if (s.name == name) {
                 return s.reason.find(reason_part) != std::string::npos;
             }
@@ -207,11 +210,11 @@ TEST_F(Criteria, CommuteInterceptionFromAttractionAreas) {
                                  (7.5 * (30.0 - 10.0) + 15.0 * (20.0 - 0.0)) * f};
     expect_values(values(r, "commute_km_avoided"), km);
     expect_values(values(r, "commute_co2_avoided"), {km[0] * 193e-6, km[1] * 193e-6, km[2] * 193e-6});
-    EXPECT_EQ(r.commute_source, "aav2020");
+    EXPECT_EQ(r.criteria.sources.at("commute"), "aav2020");
     // communes layer: commuters leaving each (E D C B A order is A B C D E here) and their minutes to work
-    expect_values(r.commune_commuters, {7.5, 15.0, 30.0, 0.0, 0.0});
-    expect_values(r.commune_commute_minutes, {30.0, 20.0, 10.0, NaN, NaN});
-    expect_values(r.commune_commute_km, {30.0, 20.0, 10.0, NaN, NaN});
+    expect_values(r.communes.column("commuters"), {7.5, 15.0, 30.0, 0.0, 0.0});
+    expect_values(r.communes.column("commute_minutes"), {30.0, 20.0, 10.0, NaN, NaN});
+    expect_values(r.communes.column("commute_km"), {30.0, 20.0, 10.0, NaN, NaN});
 }
 
 TEST_F(Criteria, CommuteFiguresDoNotDependOnTheThreads) {
@@ -220,11 +223,11 @@ TEST_F(Criteria, CommuteFiguresDoNotDependOnTheThreads) {
                                                                                "05003"}, {10.0, 5.0, 2.5, 1.25, 3.0}));
     const Territory t = load(layers);
     const RunResult r = run(t, km_is_minute());
-    const detail::Attachment at{r.network, r.network, r.commune_node, r.commune_access_minutes, r.site_node,
-                                r.site_access_minutes, 60.0, false, 1000.0, 1.0};
-    const detail::CommuteInterception one = detail::commute_interception(t, at, 15.0, CommuteAssumptions{}, 1);
+    const Attachment at{r.graph.network, r.graph.network, r.graph.communes.node, r.graph.communes.access_minutes, r.graph.sites.node,
+                                r.graph.sites.access_minutes, 60.0, false, 1000.0, 1.0};
+    const CommuteInterception one = commute_interception(t, at, 15.0, CommuteAssumptions{}, 1);
     for (const unsigned threads : {2u, 3u, 8u}) {
-        const detail::CommuteInterception many = detail::commute_interception(t, at, 15.0, CommuteAssumptions{},
+        const CommuteInterception many = commute_interception(t, at, 15.0, CommuteAssumptions{},
                                                                               threads);
         EXPECT_EQ(many.km_per_year, one.km_per_year) << threads; // bit for bit: merged in home order
         EXPECT_EQ(many.commuters, one.commuters) << threads;
@@ -263,7 +266,7 @@ TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
     const Territory t = load(layers);
     EXPECT_TRUE(any_contains_all(t.warnings, {"commute_flows", "1 flow(s)", "7 workers"}));
     const RunResult r = run(t, km_is_minute());
-    EXPECT_EQ(r.commute_source, "commute_flows");
+    EXPECT_EQ(r.criteria.sources.at("commute"), "commute_flows");
     // A->D 10 (30 min): s1 1, s3 10;  C->A 5 (20 min, half 10): s2 4, s3 10;  E->D 3: no path;  B->B: not a commute
     expect_values(values(r, "commuters_intercepted"), {10.0, 5.0, 15.0});
     const double f = 2.0 * 1.9 * 43.6 * 0.9;
@@ -291,18 +294,18 @@ TEST_F(Criteria, CommuteInterceptionToTheNearestEmploymentPole) {
     add_attraction_areas(layers); // a pole layer wins over the attraction areas
     layers.push_back(poles_layer({"05001", "05004"}, {0.0, 30.0}));
     const RunResult r = run(load(layers), km_is_minute());
-    EXPECT_EQ(r.commute_source, "employment_poles");
+    EXPECT_EQ(r.criteria.sources.at("commute"), "employment_poles");
     // 15 % of the actives go to the nearest pole: A and D work at home; B 15 -> A (10 min), C 30 -> D (10 min);
     // E's active population is unknown. Half of 10 minutes: B is intercepted by s3 (0), C by s2 (4)
     expect_values(values(r, "commuters_intercepted"), {0.0, 30.0, 15.0});
     const double f = 2.0 * 1.9 * 43.6 * 0.9;
     expect_values(values(r, "commute_km_avoided"), {0.0, 30.0 * (10.0 - 4.0) * f, 15.0 * 10.0 * f});
-    expect_values(r.commune_commuters, {0.0, 15.0, 30.0, 0.0, 0.0});
-    expect_values(r.commune_commute_minutes, {NaN, 10.0, 10.0, NaN, NaN});
+    expect_values(r.communes.column("commuters"), {0.0, 15.0, 30.0, 0.0, 0.0});
+    expect_values(r.communes.column("commute_minutes"), {NaN, 10.0, 10.0, NaN, NaN});
     EXPECT_TRUE(any_contains_all(r.warnings, {"1 commune(s) have no active_population", "05005"}));
     // a flow table wins over the poles
     layers.push_back(flows_layer({"05001"}, {"05004"}, {10.0}));
-    EXPECT_EQ(run(load(layers), km_is_minute()).commute_source, "commute_flows");
+    EXPECT_EQ(run(load(layers), km_is_minute()).criteria.sources.at("commute"), "commute_flows");
 }
 
 TEST_F(Criteria, PolesThatCannotBePlacedSkipCommutes) {
@@ -311,9 +314,9 @@ TEST_F(Criteria, PolesThatCannotBePlacedSkipCommutes) {
     const Territory t = load(layers);
     const RunResult r = run(t, km_is_minute());
     // the detail function with a road-graph attachment whose snap distance no pole meets
-    const detail::Attachment far{r.network, r.network, r.commune_node, r.commune_access_minutes, r.site_node,
-                                 r.site_access_minutes, 60.0, true, 1e-6, 1.0};
-    const detail::CommuteInterception c = detail::commute_interception(t, far, 15.0, CommuteAssumptions{}, 1);
+    const Attachment far{r.graph.network, r.graph.network, r.graph.communes.node, r.graph.communes.access_minutes, r.graph.sites.node,
+                                 r.graph.sites.access_minutes, 60.0, true, 1e-6, 1.0};
+    const CommuteInterception c = commute_interception(t, far, 15.0, CommuteAssumptions{}, 1);
     EXPECT_TRUE(contains_all(c.skipped, {"no employment pole", "could be placed"}));
     EXPECT_TRUE(c.commuters.empty());
     EXPECT_TRUE(any_contains_all(c.warnings, {"1 employment pole(s) lie(s) more than 0 m", "p1"}));
@@ -357,7 +360,7 @@ TEST_F(Criteria, CompetitionWithExistingTiersLieux) {
     // communes within 15 min of it: D (0) and C (10). Each commune's people are shared with the places they reach:
     // s1: A 100 + B 200;  s2: B 200 + C 400 / 2 + D 800 / 2;  s3: A 100 + B 200 + C 400 / 2
     expect_values(values(r, "demand_share"), {300.0, 800.0, 500.0});
-    expect_values(r.commune_existing_within, {0.0, 0.0, 1.0, 1.0, 0.0});
+    expect_values(r.communes.column("existing_tiers_lieux_within"), {0.0, 0.0, 1.0, 1.0, 0.0});
 }
 
 TEST_F(Criteria, BadExistingTiersLieuxAreRefused) {
@@ -386,11 +389,11 @@ TEST_F(Criteria, MissingInputsSkipTheirCriteriaWithAReason) {
     EXPECT_TRUE(is_skipped(r, "hybridity", "lists any service"));
     EXPECT_TRUE(is_skipped(r, "minutes_to_existing_tiers_lieu", "no existing_tiers_lieux layer"));
     EXPECT_TRUE(is_skipped(r, "demand_share", "no existing_tiers_lieux layer"));
-    for (const auto& s : r.skipped) {
+    for (const auto& s : r.criteria.skipped) {
         EXPECT_EQ(find(r, s.name), nullptr) << s.name << " is both skipped and computed";
         EXPECT_TRUE(any_contains_all(r.warnings, {"criterion '" + s.name + "' is skipped"})) << s.name;
     }
-    EXPECT_EQ(r.skipped.size(), 11u);
+    EXPECT_EQ(r.criteria.skipped.size(), 11u);
     // a positive weight for a skipped criterion is an error that says why; a zero weight is accepted
     RunOptions o = km_is_minute();
     o.weights = {{"commute_km_avoided", 0.3}};
@@ -469,11 +472,67 @@ TEST_F(Criteria, NewCriteriaAreInTheSitesLayer) {
         EXPECT_TRUE(communes.count(name)) << name;
     }
     // default weights of the criteria computed: commute_km 0.15, building_fit 0.10, demand_share 0.10
-    EXPECT_EQ(r.scores.weights.size(), r.criteria.size());
-    for (std::size_t k = 0; k < r.criteria.size(); ++k) {
+    EXPECT_EQ(r.scores.weights.size(), r.criteria.values.size());
+    for (std::size_t k = 0; k < r.criteria.values.size(); ++k) {
         const auto defaults = default_weights(o.thresholds_min);
-        const auto it = defaults.find(r.criteria[k].name);
-        EXPECT_DOUBLE_EQ(r.scores.weights[k], it == defaults.end() ? 0.0 : it->second) << r.criteria[k].name;
+        const auto it = defaults.find(r.criteria.values[k].name);
+        EXPECT_DOUBLE_EQ(r.scores.weights[k], it == defaults.end() ? 0.0 : it->second) << r.criteria.values[k].name;
+    }
+}
+
+// Adding a criterion is one registry entry (docs/architecture.md): with no other change it is computed in registry
+// order, scored with its default weight, in the catalogue's place, in the sites layer with its contribution, and
+// its communes column reaches the communes layer; a skipped one is said, and a weight for it is refused.
+TEST_F(Criteria, ACriterionAddedToTheRegistryFlowsThroughTheRun) {
+    std::vector<CriterionDef> registry = criteria_registry();
+    registry.push_back(
+        {{"dummy_east_km", "test", "km", Direction::less_is_better, "kilometres east of the origin", "sites",
+          "cannot be missing"},
+         0.2,
+         [](RunContext& ctx, int) {
+             ctx.result.communes.columns.emplace_back("dummy_column",
+                                                      std::vector<double>(ctx.territory.communes.size(), 7.0));
+             return Computed{ctx.per_site([&](std::size_t i) { return ctx.territory.sites[i].location.x_m / 1000.0; }),
+                             {}};
+         }});
+    registry.push_back({{"dummy_<T>_skipped", "test", "people", Direction::more_is_better, "never computed", "none",
+                         "always skipped"},
+                        0.0,
+                        [](RunContext&, int) { return Computed::skip("the test says so"); }});
+    const Territory t = load(tierslieux::test::tiny_territory_layers());
+    RunOptions o = km_is_minute();
+    const RunResult r = run(t, o, {}, registry);
+    ASSERT_EQ(r.criteria.values.back().name, "dummy_east_km");
+    EXPECT_EQ(r.criteria.values.back().direction, Direction::less_is_better);
+    std::vector<double> east;
+    for (const auto& site : t.sites) {
+        east.push_back(site.location.x_m / 1000.0);
+    }
+    expect_values(values(r, "dummy_east_km"), east);
+    const auto w = std::find(r.scores.criteria.begin(), r.scores.criteria.end(), "dummy_east_km");
+    ASSERT_NE(w, r.scores.criteria.end());
+    const std::size_t k = static_cast<std::size_t>(w - r.scores.criteria.begin());
+    EXPECT_DOUBLE_EQ(r.scores.weights[k], 0.2);
+    EXPECT_EQ(default_weights(registry, o.thresholds_min).at("dummy_east_km"), 0.2);
+    for (const int T : o.thresholds_min) {
+        const std::string name = "dummy_" + std::to_string(T) + "_skipped";
+        EXPECT_TRUE(is_skipped(r, name, "the test says so")) << name;
+        EXPECT_TRUE(any_contains_all(r.warnings, {"'" + name + "' is skipped", "the test says so"})) << name;
+    }
+    const std::vector<LayerData> out = to_layers(t, r, o);
+    const auto site_columns = tierslieux::test::column_names(out[0]);
+    for (const char* name : {"dummy_east_km", "contrib_dummy_east_km"}) {
+        EXPECT_NE(std::find(site_columns.begin(), site_columns.end(), name), site_columns.end()) << name;
+    }
+    const auto commune_columns = tierslieux::test::column_names(out[1]);
+    EXPECT_EQ(commune_columns.back(), "dummy_column");
+    o.weights["dummy_15_skipped"] = 1.0;
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { run(t, o, {}, registry); }),
+                             {"dummy_15_skipped", "skipped", "the test says so"}));
+    // the engine's own registry is the catalogue, in order
+    ASSERT_EQ(criteria_catalogue().size(), criteria_registry().size());
+    for (std::size_t i = 0; i < criteria_registry().size(); ++i) {
+        EXPECT_EQ(criteria_catalogue()[i].name, criteria_registry()[i].info.name);
     }
 }
 

@@ -74,9 +74,9 @@ TEST_F(DefaultTerritory, ScoresAreInRangeAndContributionsAddUp) {
 }
 
 TEST_F(DefaultTerritory, CommuneGraphIsConnected) {
-    EXPECT_EQ(s_result->network.node_count(), 431u);
-    EXPECT_EQ(s_result->network.component_count(), 1u);
-    EXPECT_EQ(s_result->communes_unreachable, 0u);
+    EXPECT_EQ(s_result->graph.network.node_count(), 431u);
+    EXPECT_EQ(s_result->graph.network.component_count(), 1u);
+    EXPECT_EQ(s_result->communes.unreachable, 0u);
 }
 
 // The 2024 broadband varies between sites, and so do the services each building hosts: neither is warned about.
@@ -84,7 +84,7 @@ TEST_F(DefaultTerritory, BroadbandAndHybridityVary) {
     EXPECT_FALSE(any_contains_all(s_result->warnings, {"'ftth_share'", "same value"}));
     EXPECT_FALSE(any_contains_all(s_result->warnings, {"'hybridity'", "same value"}));
     for (const char* name : {"ftth_share", "hybridity"}) {
-        const auto& criteria = s_result->criteria;
+        const auto& criteria = s_result->criteria.values;
         const auto c = std::find_if(criteria.begin(), criteria.end(), [&](const Criterion& k) { return k.name == name; });
         ASSERT_NE(c, criteria.end()) << name;
         EXPECT_GT(*std::max_element(c->values.begin(), c->values.end()),
@@ -96,7 +96,7 @@ TEST_F(DefaultTerritory, BroadbandAndHybridityVary) {
 // Competition with the existing tiers-lieux runs (not skipped), and the only commute warning names the five
 // attraction-area centres outside the file once, with no study-area commune among their belts.
 TEST_F(DefaultTerritory, CompetitionRunsAndTheCommuteGapIsNamedOnce) {
-    for (const SkippedCriterion& k : s_result->skipped) {
+    for (const SkippedCriterion& k : s_result->criteria.skipped) {
         ADD_FAILURE() << "criterion '" << k.name << "' is skipped: " << k.reason;
     }
     const auto aav = std::count_if(s_result->warnings.begin(), s_result->warnings.end(), [](const std::string& w) {

@@ -50,7 +50,7 @@ protected:
     static const Territory& territory() { return *s_territory; }
 
     static const Criterion& criterion(const RunResult& r, const std::string& name) {
-        for (const auto& c : r.criteria) {
+        for (const auto& c : r.criteria.values) {
             if (c.name == name) {
                 return c;
             }
@@ -73,7 +73,7 @@ void expect_equal_with_nan(const std::vector<double>& actual, const std::vector<
 
 TEST_F(Pipeline, GraphLinksNeighbouringCommunes) {
     const RunResult r = run(territory(), km_is_minute());
-    const Network& n = r.network;
+    const Network& n = r.graph.network;
     EXPECT_EQ(n.node_count(), 5u);
     ASSERT_EQ(n.edge_count(), 3u); // A-B, B-C, C-D
     for (const Edge& e : n.edges()) {
@@ -83,9 +83,9 @@ TEST_F(Pipeline, GraphLinksNeighbouringCommunes) {
     }
     EXPECT_EQ(n.component_count(), 2u);
     EXPECT_TRUE(any_contains_all(r.warnings, {"2 separate parts"}));
-    EXPECT_EQ(r.commune_node, (std::vector<node_id>{0, 1, 2, 3, 4}));
-    EXPECT_EQ(r.site_node, (std::vector<node_id>{0, 2, 1}));
-    expect_equal_with_nan(r.site_access_minutes, {1.0, 4.0, 0.0});
+    EXPECT_EQ(r.graph.communes.node, (std::vector<node_id>{0, 1, 2, 3, 4}));
+    EXPECT_EQ(r.graph.sites.node, (std::vector<node_id>{0, 2, 1}));
+    expect_equal_with_nan(r.graph.sites.access_minutes, {1.0, 4.0, 0.0});
 }
 
 TEST_F(Pipeline, SiteCatchmentsMatchHandComputedValues) {
@@ -127,13 +127,13 @@ TEST_F(Pipeline, CatchmentThresholdsAreOptions) {
 TEST_F(Pipeline, CommuneResultsMatchHandComputedValues) {
     const RunResult r = run(territory(), km_is_minute());
     // best of (access + graph minutes) over the sites; E reaches none
-    expect_equal_with_nan(r.commune_minutes_to_nearest_site, {1.0, 0.0, 4.0, 14.0, std::nan("")});
-    EXPECT_EQ(r.communes_unreachable, 1u);
+    expect_equal_with_nan(r.communes.minutes_to_nearest_site, {1.0, 0.0, 4.0, 14.0, std::nan("")});
+    EXPECT_EQ(r.communes.unreachable, 1u);
     EXPECT_TRUE(any_contains_all(r.warnings, {"1 commune(s) cannot reach any site"}));
     // population within T minutes of each town hall (graph only)
-    ASSERT_EQ(r.commune_pop.size(), 2u);
-    expect_equal_with_nan(r.commune_pop[0], {300.0, 700.0, 1400.0, 1200.0, 1600.0});
-    expect_equal_with_nan(r.commune_pop[1], {1500.0, 1500.0, 1500.0, 1500.0, 1600.0});
+    ASSERT_EQ(r.communes.pop.size(), 2u);
+    expect_equal_with_nan(r.communes.pop[0], {300.0, 700.0, 1400.0, 1200.0, 1600.0});
+    expect_equal_with_nan(r.communes.pop[1], {1500.0, 1500.0, 1500.0, 1500.0, 1600.0});
 }
 
 TEST_F(Pipeline, ScoresAreConsistent) {
@@ -346,7 +346,7 @@ TEST_F(Pipeline, WithoutBroadbandTheFtthCriterionIsSkipped) {
     Territory t = load_territory(s_dir->file("tiny.gpkg"));
     t.broadband.clear();
     const RunResult r = run(t, km_is_minute());
-    for (const auto& c : r.criteria) {
+    for (const auto& c : r.criteria.values) {
         EXPECT_NE(c.name, "ftth_share");
     }
     EXPECT_TRUE(any_contains_all(r.warnings, {"criterion 'ftth_share' is skipped", "no broadband layer"}));

@@ -14,7 +14,9 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tierslieux {
@@ -65,8 +67,9 @@ struct RunOptions {
 }; // struct RunOptions
 
 /**
- * Default weights for the given thresholds (docs/criteria.md). Criteria absent from the map (active_<T>min,
- * poor_broadband_pop, commuters_intercepted, commute_co2_avoided) are computed and shown with weight 0.
+ * Default weights for the given thresholds (docs/criteria.md), from the criteria registry. Criteria with no
+ * default weight (active_<T>min, poor_broadband_pop, commuters_intercepted, commute_co2_avoided) are computed and
+ * shown with weight 0.
  */
 std::map<std::string, double> default_weights(const std::vector<int>& thresholds_min);
 
@@ -79,39 +82,65 @@ struct SkippedCriterion {
 /** Called as work advances: stage name, units done, units in the stage. Must not throw. */
 using progress_callback = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
 
+/** Where points (town halls, or sites) join the commute graph, one entry per point in territory order. */
+struct PlacesOnGraph {
+    std::vector<node_id> node;
+    std::vector<double> access_minutes; ///< point to its node (0 for town halls on the commune graph; NaN: not snapped)
+    std::vector<double> snap_m;         ///< straight metres from the point to its node
+    /** Per point: true when it was snapped (its access minutes are a number). */
+    std::vector<bool> snapped() const;
+}; // struct PlacesOnGraph
+
+/** The commute graph of a run and where communes and sites join it. */
+struct CommuteGraph {
+    Network network{{}, {}, true};
+    std::string kind;                              ///< "commune" or "osm"
+    std::vector<std::vector<Point>> edge_geometry; ///< road geometry per edge (commune graph: empty)
+    PlacesOnGraph communes;                        ///< by their town hall
+    PlacesOnGraph sites;
+}; // struct CommuteGraph
+
+/** What a run computes per commune (columns of the communes layer, docs/outputs.md). */
+struct CommuneResults {
+    std::vector<double> minutes_to_nearest_site; ///< NaN when no site is reachable
+    /** [threshold][commune]: population of the communes whose town hall is within T minutes of this one's. */
+    std::vector<std::vector<double>> pop;
+    std::size_t unreachable = 0; ///< communes with no site reachable
+    /**
+     * Columns added by criteria, in registry order (commute interception: commuters, commute_minutes,
+     * commute_km; competition: existing_tiers_lieux_within); absent when the criterion is skipped.
+     */
+    std::vector<std::pair<std::string, std::vector<double>>> columns;
+    /** The column of that name from `columns`; empty when there is none. */
+    std::vector<double> column(const std::string& name) const;
+}; // struct CommuneResults
+
+/** The criteria of a run: raw values per site, and those left out. */
+struct CriteriaResults {
+    std::vector<Criterion> values; ///< raw criterion values per site, in registry order
+    /** Criteria of the catalogue left out because their input is missing (each also in the warnings). */
+    std::vector<SkippedCriterion> skipped;
+    /** Per family, where its input came from (commute: "commute_flows", "employment_poles" or "aav2020"). */
+    std::map<std::string, std::string> sources;
+}; // struct CriteriaResults
+
+/** Indexes a run builds once and its outputs reuse (opaque; defined in the engine's sources). */
+struct RunIndexes;
+
 /** Everything a run computes. */
 struct RunResult {
-    Network network;
-    std::string graph_kind;                      ///< "commune" or "osm"
-    std::vector<std::vector<Point>> edge_geometry; ///< road geometry per edge (commune graph: empty)
-    std::vector<node_id> commune_node;           ///< per commune (territory order)
-    std::vector<double> commune_access_minutes;  ///< town hall to its node (0 on the commune graph; NaN: not snapped)
-    std::vector<double> commune_snap_m;          ///< straight metres from the town hall to its node
-    std::vector<node_id> site_node;              ///< per site
-    std::vector<double> site_access_minutes;     ///< site to its node (NaN: not snapped)
-    std::vector<double> site_snap_m;             ///< straight metres from the site to its node
+    CommuteGraph graph;
+    std::vector<int> thresholds_min; ///< as in RunOptions
     /** Per site: nodes whose people reach the site within the largest threshold, with those minutes. */
     std::vector<Reach> catchment_reach;
-    std::vector<Criterion> criteria;             ///< raw criterion values per site
+    CommuneResults communes;
+    CriteriaResults criteria;
     ScoreResult scores;
-    Stability stability;                         ///< empty when options.stability.draws == 0
-    std::vector<double> commune_minutes_to_nearest_site; ///< NaN when no site reachable
-    std::vector<int> thresholds_min;             ///< as in RunOptions
-    /** [threshold][commune]: population of the communes whose town hall is within T minutes of this one's. */
-    std::vector<std::vector<double>> commune_pop;
-    std::size_t communes_unreachable = 0;        ///< communes with no site reachable
-    /** Criteria of the catalogue left out because their input is missing (each also in warnings). */
-    std::vector<SkippedCriterion> skipped;
-    /** Per commune, from commute interception (empty when skipped): commuters leaving, their mean minutes and
-     * km (one way) to work; NaN minutes/km when no commuter is known. */
-    std::vector<double> commune_commuters, commune_commute_minutes, commune_commute_km;
-    std::string commute_source;                  ///< "commute_flows", "aav2020" or "" (skipped)
-    /** Per commune: existing tiers-lieux within local_minutes (empty without the layer). */
-    std::vector<double> commune_existing_within;
+    Stability stability; ///< empty when options.stability.draws == 0
     std::vector<std::string> warnings;
+    /** Seconds per named step of the run (and per sub-step: adjacency, read roads, snap, commutes). */
     std::map<std::string, double> stage_seconds;
-
-    explicit RunResult(Network n) : network(std::move(n)) {}
+    std::shared_ptr<const RunIndexes> indexes;
 }; // struct RunResult
 
 /** Runs the job on a loaded territory. Throws input_error for invalid options. */

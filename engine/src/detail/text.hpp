@@ -1,8 +1,9 @@
 #pragma once
-// Lists of names in messages. Only src/ includes this.
+// Text in messages: lists of names, numbers. Lowest layer: standard library only. Only src/ includes this.
 
 #include <cstddef>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,13 @@ inline std::string join_names(const std::vector<std::string>& names,
         out += (i ? ", " : "") + names[i];
     }
     return out + (names.size() > limit ? ", …" : "");
+}
+
+/** A number as a person would write it (shortest of the default stream format: 0.5, 20, 1e-06). */
+inline std::string number(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
 }
 
 } // namespace tierslieux::detail

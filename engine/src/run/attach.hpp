@@ -1,5 +1,5 @@
 #pragma once
-// Where points join the commute graph: snapped to the nearest road node (road graphs) or joined at their commune's
+// Run layer. Where points join the commute graph: snapped to the nearest road node (road graphs) or joined at their commune's
 // town hall (commune graph). Shared by the pipeline (town halls, sites) and the catalogue criteria (existing
 // tiers-lieux, employment poles). Only src/ includes this.
 
@@ -56,6 +56,39 @@ inline std::string not_snapped_warning(const std::vector<std::string>& far, cons
     return std::to_string(far.size()) + " " + what + " lie(s) more than " +
            std::to_string(static_cast<long long>(std::lround(max_snap_m))) + " m from the road graph and " + effect +
            ": " + join_names(far, 5);
+}
+
+/** Where communes and sites join the graph, as the pipeline attached them. */
+struct Attachment {
+    const Network& network;
+    const Network& towards;                    ///< network with every edge reversed (people travel to places)
+    const std::vector<node_id>& commune_node;
+    const std::vector<double>& commune_access; ///< minutes; NaN: not snapped
+    const std::vector<node_id>& site_node;
+    const std::vector<double>& site_access;    ///< minutes; NaN: not snapped
+    double access_speed_kmh;                   ///< access legs are driven at this speed
+    bool road_graph;        ///< places are snapped by location (else joined at their commune's town hall)
+    double max_snap_m;      ///< road graph: places farther from a road node are not snapped
+    double detour_factor;   ///< commune graph: access leg = straight distance × this at access_speed_kmh
+}; // struct Attachment
+
+/** Where the places of an optional layer join the graph (like sites); `far` lists those not snapped. */
+inline joined_points attach_places(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
+    std::vector<Point> points;
+    std::vector<std::string> ids;
+    for (const auto& p : places) {
+        points.push_back(p.location);
+        ids.push_back(p.id);
+    }
+    if (at.road_graph) {
+        return snap_to_roads(at.network, points, ids, at.max_snap_m, at.access_speed_kmh);
+    }
+    joined_points out;
+    for (const auto& p : places) {
+        join_at_town_hall(territory, p.location, p.commune_code, at.detour_factor, at.access_speed_kmh, out);
+        out.node.back() = at.commune_node[out.node.back()]; // commune index -> its node
+    }
+    return out;
 }
 
 } // namespace tierslieux::detail

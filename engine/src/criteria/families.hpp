@@ -1,12 +1,13 @@
 #pragma once
 /**
- * @file site_criteria.hpp
- * Criteria of the catalogue (tierslieux/criteria.hpp) that need more than one catchment search per site: commute
- * interception (searches from the communes with their path lengths) and competition with existing tiers-lieux.
- * Internal to the engine; the pipeline calls them.
+ * @file families.hpp
+ * Criteria that need more than one catchment search per site: commute interception (searches from the communes
+ * with their path lengths) and competition with existing tiers-lieux. Their registry entries are in commute.cpp
+ * and competition.cpp; these functions are declared here so that tests can call them alone. Criteria layer.
  */
 
 #include "detail/csr.hpp"
+#include "run/attach.hpp"
 
 #include <tierslieux/criteria.hpp>
 #include <tierslieux/network.hpp>
@@ -16,21 +17,13 @@
 #include <string>
 #include <vector>
 
-namespace tierslieux::detail {
+namespace tierslieux {
 
-/** Where communes and sites join the graph, as the pipeline attached them. */
-struct Attachment {
-    const Network& network;
-    const Network& towards;                    ///< network with every edge reversed (people travel to places)
-    const std::vector<node_id>& commune_node;
-    const std::vector<double>& commune_access; ///< minutes; NaN: not snapped
-    const std::vector<node_id>& site_node;
-    const std::vector<double>& site_access;    ///< minutes; NaN: not snapped
-    double access_speed_kmh;                   ///< access legs are driven at this speed
-    bool road_graph;        ///< places are snapped by location (else joined at their commune's town hall)
-    double max_snap_m;      ///< road graph: places farther from a road node are not snapped
-    double detour_factor;   ///< commune graph: access leg = straight distance × this at access_speed_kmh
-}; // struct Attachment
+struct RunContext;
+using detail::Attachment;
+
+/** Where communes and sites join the run's graph (the context after attach_graph). */
+Attachment attachment_of(const RunContext& ctx);
 
 /** Commute interception per site, and the commutes found per commune (for the communes layer). */
 struct CommuteInterception {
@@ -77,6 +70,6 @@ struct Competition {
  */
 Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
                         const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment,
-                        const grouped_by_node& at_node);
+                        const detail::grouped_by_node& at_node);
 
-} // namespace tierslieux::detail
+} // namespace tierslieux

@@ -1,20 +1,35 @@
-#include "detail/site_criteria.hpp"
-
-#include "detail/attach.hpp"
-#include "detail/csr.hpp"
+// Commute interception: commuters for whom a site is much closer than their place of work, the car kilometres and
+// CO2 they would avoid (docs/criteria.md, "Commute interception").
+#include "criteria/families.hpp"
+#include "criteria/registry.hpp"
 #include "detail/text.hpp"
+#include "run/attach.hpp"
+#include "run/context.hpp"
 
 #include <tierslieux/errors.hpp>
-#include <tierslieux/geometry.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 #include <limits>
 #include <map>
-#include <set>
+#include <tuple>
 
-namespace tierslieux::detail {
+namespace tierslieux {
+
+void validate(const CommuteAssumptions& a) {
+    auto check = [](double v, double lo, double hi, const char* name) {
+        if (!std::isfinite(v) || v < lo || v > hi) {
+            throw input_error(std::string{"commute assumption "} + name + " must be a number in [" +
+                              detail::number(lo) + ", " + detail::number(hi) + "] (got " + detail::number(v) + ")");
+        }
+    };
+    check(a.pole_commuter_share, 0.0, 1.0, "pole_commuter_share");
+    check(a.max_ratio, 0.0, 1.0, "max_ratio");
+    check(a.days_per_week, 0.0, 7.0, "days_per_week");
+    check(a.weeks_per_year, 0.0, 53.0, "weeks_per_year");
+    check(a.car_share, 0.0, 1.0, "car_share");
+    check(a.co2_g_per_km, 0.0, 10000.0, "co2_g_per_km");
+}
 
 namespace {
 
@@ -22,25 +37,6 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 std::string counted(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-/** Where the places of an optional layer join the graph (like sites); `far` lists those not snapped. */
-joined_points attach(const Territory& territory, const Attachment& at, const std::vector<Place>& places) {
-    std::vector<Point> points;
-    std::vector<std::string> ids;
-    for (const auto& p : places) {
-        points.push_back(p.location);
-        ids.push_back(p.id);
-    }
-    if (at.road_graph) {
-        return snap_to_roads(at.network, points, ids, at.max_snap_m, at.access_speed_kmh);
-    }
-    joined_points out;
-    for (const auto& p : places) {
-        join_at_town_hall(territory, p.location, p.commune_code, at.detour_factor, at.access_speed_kmh, out);
-        out.node.back() = at.commune_node[out.node.back()]; // commune index -> its node
-    }
-    return out;
-}
 
 /** A commute from a home commune to a place of work (a commune, or the nearest employment pole). */
 struct commute {
@@ -50,24 +46,27 @@ struct commute {
     double commuters;
 }; // struct commute
 
-} // namespace
-
-CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
-                                         const CommuteAssumptions& assumptions, unsigned threads) {
-    const std::size_t nc = territory.communes.size();
-    const std::size_t ns = territory.sites.size();
-    CommuteInterception out;
+/** The commutes of a territory, from the first source it has (docs/criteria.md), or why there are none. */
+struct known_commutes {
+    std::string source;
+    std::string skipped;
     std::vector<commute> commutes;
+    std::vector<std::string> warnings;
+}; // struct known_commutes
+
+known_commutes find_commutes(const Territory& territory, const CommuteAssumptions& assumptions) {
+    const std::size_t nc = territory.communes.size();
+    known_commutes out;
     if (territory.has_commute_flows_layer) {
         out.source = "commute_flows";
         for (const CommuteFlow& f : territory.commute_flows) {
             const auto h = static_cast<std::uint32_t>(territory.commune_index(f.home_code));
             const auto w = static_cast<std::uint32_t>(territory.commune_index(f.work_code));
             if (h != w && f.workers > 0.0) {
-                commutes.push_back({h, w, f.workers});
+                out.commutes.push_back({h, w, f.workers});
             }
         }
-        if (commutes.empty()) {
+        if (out.commutes.empty()) {
             out.skipped = "the commute_flows table of '" + territory.path +
                           "' holds no flow between two different communes of the communes layer";
             return out;
@@ -90,12 +89,12 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                 no_active.push_back(k.commune_code + " " + k.name);
                 continue;
             }
-            commutes.push_back({static_cast<std::uint32_t>(c), commute::nearest_pole,
+            out.commutes.push_back({static_cast<std::uint32_t>(c), commute::nearest_pole,
                                 k.active_population * assumptions.pole_commuter_share});
         }
         if (!no_active.empty()) {
             out.warnings.push_back("commute interception: " + counted(no_active.size(), "commune(s)") +
-                                   " have no active_population (" + join_names(no_active, 5) +
+                                   " have no active_population (" + detail::join_names(no_active, 5) +
                                    "): their commutes are left out");
         }
     } else if (!territory.has_aav) {
@@ -135,7 +134,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
                 no_active.push_back(k.commune_code + " " + k.name);
                 continue;
             }
-            commutes.push_back({static_cast<std::uint32_t>(c), p->second,
+            out.commutes.push_back({static_cast<std::uint32_t>(c), p->second,
                                 k.active_population * assumptions.pole_commuter_share});
         }
         if (!no_pole.empty()) {
@@ -145,17 +144,17 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             }
             out.warnings.push_back(
                 "commute interception: the commune-centre (aav2020_category 11) of " +
-                counted(no_pole.size(), "attraction area(s)") + " (" + join_names(areas, 5) +
+                counted(no_pole.size(), "attraction area(s)") + " (" + detail::join_names(areas, 5) +
                 ") is not in the communes layer, so the commutes of their " +
                 counted(no_pole_belt, "commuter-belt commune(s)") + " (" + std::to_string(no_pole_study) +
                 " in the study area) are left out; add those centres to the communes layer to count them");
         }
         if (!no_active.empty()) {
             out.warnings.push_back("commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +
-                                   " have no active_population (" + join_names(no_active, 5) +
+                                   " have no active_population (" + detail::join_names(no_active, 5) +
                                    "): their commutes are left out");
         }
-        if (commutes.empty()) {
+        if (out.commutes.empty()) {
             out.skipped = "no commuter-belt commune (aav2020_category 20) of '" + territory.path +
                           "' has its attraction area's pole and an active population in the communes layer, so "
                           "no commute is known";
@@ -163,7 +162,73 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
             return out;
         }
     }
+    return out;
+}
 
+/** Per home commune: what its commuters do (kept apart so that sums do not depend on the number of threads). */
+struct home_figures {
+    std::uint32_t home = 0;
+    bool unknown = false; ///< town hall not snapped
+    double commuters = 0.0, minutes_sum = 0.0, km_sum = 0.0;
+    std::vector<std::tuple<std::size_t, double, double>> intercepted; ///< (site, commuters, km a year)
+    std::vector<std::string> unplaced;
+    double unplaced_commuters = 0.0;
+}; // struct home_figures
+
+/** The per-home figures summed per site and per commune, in home order. */
+void sum_figures(const std::vector<home_figures>& figures, const CommuteAssumptions& assumptions,
+                 CommuteInterception& out) {
+    const std::size_t nc = out.commune_commuters.size();
+    std::vector<std::string> unplaced;
+    double unplaced_commuters = 0.0;
+    std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
+    for (const home_figures& f : figures) {
+        unplaced.insert(unplaced.end(), f.unplaced.begin(), f.unplaced.end());
+        unplaced_commuters += f.unplaced_commuters;
+        if (f.unknown) {
+            out.commune_commuters[f.home] = nan;
+            continue;
+        }
+        out.commune_commuters[f.home] += f.commuters;
+        placed[f.home] += f.commuters;
+        minutes_sum[f.home] += f.minutes_sum;
+        km_sum[f.home] += f.km_sum;
+        for (const auto& [site, commuters, km] : f.intercepted) {
+            out.commuters[site] += commuters;
+            out.km_per_year[site] += km;
+            out.co2_t_per_year[site] += km * assumptions.co2_g_per_km / 1e6;
+        }
+    }
+    for (std::size_t c = 0; c < nc; ++c) {
+        if (placed[c] > 0.0) {
+            out.commune_minutes[c] = minutes_sum[c] / placed[c];
+            out.commune_km[c] = km_sum[c] / placed[c];
+        }
+    }
+    if (!unplaced.empty()) {
+        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") + " (" +
+                               std::to_string(static_cast<long long>(std::lround(unplaced_commuters))) +
+                               " commuters) could not be placed on the graph (a town hall not snapped, or no "
+                               "path) and are left out: " + detail::join_names(unplaced, 5));
+    }
+}
+
+
+} // namespace
+
+CommuteInterception commute_interception(const Territory& territory, const Attachment& at, double local_minutes,
+                                         const CommuteAssumptions& assumptions, unsigned threads) {
+    const std::size_t nc = territory.communes.size();
+    const std::size_t ns = territory.sites.size();
+    CommuteInterception out;
+    known_commutes known = find_commutes(territory, assumptions);
+    out.source = known.source;
+    out.skipped = known.skipped;
+    out.warnings = std::move(known.warnings);
+    if (!out.skipped.empty()) {
+        return out;
+    }
+    std::vector<commute>& commutes = known.commutes;
     out.commuters.assign(ns, 0.0);
     out.km_per_year.assign(ns, 0.0);
     out.co2_t_per_year.assign(ns, 0.0);
@@ -174,10 +239,10 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     const double trips_per_year = 2.0 * assumptions.days_per_week * assumptions.weeks_per_year;
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
-    const joined_points poles = attach(territory, at, territory.employment_poles);
+    const detail::joined_points poles = detail::attach_places(territory, at, territory.employment_poles);
     if (!poles.far.empty()) {
         out.warnings.push_back(
-            not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));
+            detail::not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));
     }
     if (out.source == "employment_poles" &&
         std::all_of(poles.access.begin(), poles.access.end(), [](double a) { return std::isnan(a); })) {
@@ -192,14 +257,6 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     };
     // one search per home commune, on several threads; each home's figures are kept apart and summed in home
     // order afterwards, so the result does not depend on the number of threads
-    struct home_figures {
-        std::uint32_t home = 0;
-        bool unknown = false; ///< town hall not snapped
-        double commuters = 0.0, minutes_sum = 0.0, km_sum = 0.0;
-        std::vector<std::tuple<std::size_t, double, double>> intercepted; ///< (site, commuters, km a year)
-        std::vector<std::string> unplaced;
-        double unplaced_commuters = 0.0;
-    };
     std::vector<std::pair<std::size_t, std::size_t>> groups; // [begin, end) of each home's commutes
     for (std::size_t i = 0; i < commutes.size();) {
         std::size_t end = i;
@@ -298,115 +355,78 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     SearchOptions search_options;
     search_options.threads = threads;
     at.network.fastest_paths(sources, bounds, targets, one_home, search_options);
-    std::vector<std::string> unplaced;
-    double unplaced_commuters = 0.0;
-    std::vector<double> minutes_sum(nc, 0.0), km_sum(nc, 0.0), placed(nc, 0.0);
-    for (const home_figures& f : figures) {
-        unplaced.insert(unplaced.end(), f.unplaced.begin(), f.unplaced.end());
-        unplaced_commuters += f.unplaced_commuters;
-        if (f.unknown) {
-            out.commune_commuters[f.home] = nan;
-            continue;
-        }
-        out.commune_commuters[f.home] += f.commuters;
-        placed[f.home] += f.commuters;
-        minutes_sum[f.home] += f.minutes_sum;
-        km_sum[f.home] += f.km_sum;
-        for (const auto& [site, commuters, km] : f.intercepted) {
-            out.commuters[site] += commuters;
-            out.km_per_year[site] += km;
-            out.co2_t_per_year[site] += km * assumptions.co2_g_per_km / 1e6;
-        }
-    }
-    for (std::size_t c = 0; c < nc; ++c) {
-        if (placed[c] > 0.0) {
-            out.commune_minutes[c] = minutes_sum[c] / placed[c];
-            out.commune_km[c] = km_sum[c] / placed[c];
-        }
-    }
-    if (!unplaced.empty()) {
-        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") + " (" +
-                               std::to_string(static_cast<long long>(std::lround(unplaced_commuters))) +
-                               " commuters) could not be placed on the graph (a town hall not snapped, or no "
-                               "path) and are left out: " + join_names(unplaced, 5));
-    }
+    sum_figures(figures, assumptions, out);
     return out;
 }
 
-Competition competition(const Territory& territory, const Attachment& at, double local_minutes,
-                        const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment,
-                        const grouped_by_node& at_node) {
-    Competition out;
-    const auto& existing = territory.existing_tiers_lieux;
-    if (!territory.has_existing_tiers_lieux_layer || existing.empty()) {
-        out.skipped = territory.has_existing_tiers_lieux_layer
-                          ? "the existing_tiers_lieux layer of '" + territory.path + "' is empty"
-                          : "'" + territory.path + "' has no existing_tiers_lieux layer";
-        return out;
-    }
-    const std::size_t nc = territory.communes.size();
-    const std::size_t ns = territory.sites.size();
-    const joined_points places = attach(territory, at, existing);
-    if (!places.far.empty()) {
-        out.warnings.push_back(not_snapped_warning(places.far, "existing tiers-lieu(x)", at.max_snap_m,
-                                                   "are left out of the competition criteria"));
-    }
-    std::vector<node_id> sources;
-    std::vector<double> start;
-    for (std::size_t i = 0; i < existing.size(); ++i) {
-        if (!std::isnan(places.access[i])) {
-            sources.push_back(places.node[i]);
-            start.push_back(places.access[i]);
-        }
-    }
-    out.minutes_to_existing.assign(ns, nan);
-    out.demand_share.assign(ns, nan);
-    out.commune_existing_within.assign(nc, nan);
-    if (sources.empty()) {
-        out.skipped = "no existing tiers-lieu of '" + territory.path + "' could be placed on the graph";
-        return out;
-    }
-    const std::vector<double> from_existing = at.network.nearest_source_minutes(sources, start, inf);
-    for (std::size_t c = 0; c < nc; ++c) {
-        if (!std::isnan(at.commune_access[c])) {
-            out.commune_existing_within[c] = 0.0;
-        }
-    }
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        if (start[i] > local_minutes) {
-            continue;
-        }
-        const Reach reach = at.towards.reach(sources[i], local_minutes - start[i]);
-        for (const node_id v : reach.nodes) {
-            for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
-                out.commune_existing_within[at_node.item[a]] += 1.0;
-            }
-        }
-    }
-    std::vector<std::string> none;
-    for (std::size_t s = 0; s < ns; ++s) {
-        if (std::isnan(at.site_access[s])) {
-            continue; // not snapped: NaN, reported by the pipeline
-        }
-        const double t = from_existing[at.site_node[s]] + at.site_access[s];
-        if (std::isfinite(t)) {
-            out.minutes_to_existing[s] = t;
-        } else {
-            none.push_back(territory.sites[s].site_id);
-        }
-        double share = 0.0;
-        for (const auto& [c, minutes] : catchment[s]) {
-            if (minutes <= local_minutes) {
-                share += territory.communes[c].population / (1.0 + out.commune_existing_within[c]);
-            }
-        }
-        out.demand_share[s] = share;
-    }
-    if (!none.empty()) {
-        out.warnings.push_back(counted(none.size(), "site(s)") + " cannot be reached from any existing tiers-lieu "
-                               "(minutes_to_existing_tiers_lieu is NaN): " + join_names(none, 5));
-    }
-    return out;
+Attachment attachment_of(const RunContext& ctx) {
+    const CommuteGraph& g = ctx.result.graph;
+    return Attachment{g.network,
+                      ctx.towards(),
+                      g.communes.node,
+                      g.communes.access_minutes,
+                      g.sites.node,
+                      g.sites.access_minutes,
+                      ctx.options.graph.access_speed_kmh,
+                      g.kind == "osm",
+                      ctx.options.max_snap_m,
+                      ctx.options.graph.detour_factor};
 }
 
-} // namespace tierslieux::detail
+namespace {
+
+/** Commute interception for the run, computed once for its three criteria (warnings and communes columns too). */
+const CommuteInterception& interception(RunContext& ctx) {
+    return ctx.family<CommuteInterception>("commute", [&] {
+        stage_timer timer{ctx.result.stage_seconds, "commutes"};
+        CommuteInterception c =
+            commute_interception(ctx.territory, attachment_of(ctx), ctx.options.local_minutes, ctx.options.commute);
+        for (std::string& w : c.warnings) {
+            ctx.warn(std::move(w));
+        }
+        if (c.skipped.empty()) {
+            auto& columns = ctx.result.communes.columns;
+            columns.emplace_back("commuters", c.commune_commuters);
+            columns.emplace_back("commute_minutes", c.commune_minutes);
+            columns.emplace_back("commute_km", c.commune_km);
+            ctx.result.criteria.sources["commute"] = c.source;
+        }
+        return c;
+    });
+}
+
+/** One of the per-site figures of commute interception; NaN at sites not snapped. */
+template <std::vector<double> CommuteInterception::*figure>
+Computed per_site_figure(RunContext& ctx, int) {
+    const CommuteInterception& c = interception(ctx);
+    if (!c.skipped.empty()) {
+        return Computed::skip(c.skipped);
+    }
+    return {ctx.per_site([&](std::size_t i) { return (c.*figure)[i]; }), {}};
+}
+
+} // namespace
+
+std::vector<CriterionDef> commute_criteria() {
+    const std::string input = "commute_flows, or employment_poles + active_population, or "
+                              "communes.aav2020_code/aav2020_category + active_population";
+    return {
+        {{"commuters_intercepted", "commute", "people", Direction::more_is_better,
+          "commuters for whom it is much closer than their work commune", input,
+          "none of these (or no commute found in them): skipped"},
+         0.0,
+         per_site_figure<&CommuteInterception::commuters>},
+        {{"commute_km_avoided", "commute", "km per year", Direction::more_is_better,
+          "car kilometres a year its intercepted commuters would not drive", "as commuters_intercepted",
+          "as commuters_intercepted"},
+         0.15,
+         per_site_figure<&CommuteInterception::km_per_year>},
+        {{"commute_co2_avoided", "commute", "tonnes CO2 per year", Direction::more_is_better,
+          "tonnes of CO2 a year not emitted by those kilometres", "as commuters_intercepted",
+          "as commuters_intercepted"},
+         0.0,
+         per_site_figure<&CommuteInterception::co2_t_per_year>},
+    };
+}
+
+} // namespace tierslieux
