@@ -68,6 +68,7 @@ void bind_pipeline(py::module_& m) {
         d["description"] = c.description;
         d["input"] = c.input;
         d["when_missing"] = c.when_missing;
+        d["formula"] = c.formula;
         return d;
     };
     m.def(
@@ -79,7 +80,7 @@ void bind_pipeline(py::module_& m) {
             }
             return out;
         },
-        "Every criterion the engine computes: name, family, unit, direction, description, input, when_missing.");
+        "Every criterion the engine computes: name, family, unit, direction, description, input, when_missing, formula.");
     m.def(
         "criterion_info", [as_dict](const std::string& name) { return as_dict(criterion_info(name)); },
         py::arg("name"), "The catalogue entry of one criterion name (pop_15min: '<T>' filled in); NotFound else.");

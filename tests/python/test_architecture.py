@@ -93,3 +93,18 @@ def test_each_criterion_family_has_its_file_and_the_catalogue_comes_from_the_reg
     for family in sorted(families):
         names += re.findall(r'\{\{"([a-z_<>T0-9]+)", "', (SRC / "criteria" / f"{family}.cpp").read_text("utf-8"))
     assert sorted(names) == sorted(tl.criteria()["name"])
+
+
+def test_docs_criteria_tables_are_the_registry():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("criteria_tables", ROOT / "scripts" / "criteria_tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    text = (ROOT / "docs" / "criteria.md").read_text(encoding="utf-8")
+    generated = tables.tables()
+    assert tables.with_tables(text, generated) == text, "run scripts/criteria_tables.py --write"
+    assert sum(body.count("\n| `") for body in generated.values()) == 14
+    # the comparison can fail: a changed registry text is seen
+    changed = dict(generated, demand=generated["demand"].replace("people", "persons", 1))
+    assert tables.with_tables(text, changed) != text

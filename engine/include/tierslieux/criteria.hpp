@@ -23,6 +23,7 @@ struct CriterionInfo {
     std::string description;  ///< in words, for tl.explain and reports
     std::string input;        ///< layer and fields it is computed from
     std::string when_missing; ///< what happens without that input
+    std::string formula;      ///< how it is computed (docs/criteria.md's notation: P(c), t(s, c), L…)
 }; // struct CriterionInfo
 
 /** Every criterion the engine can compute, in output order. */

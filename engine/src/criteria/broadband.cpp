@@ -102,18 +102,26 @@ Computed without_fibre(RunContext& ctx, int) {
 std::vector<CriterionDef> broadband_criteria() {
     return {
         {{"ftth_share", "broadband", "share of premises", Direction::more_is_better,
-          "share of premises with fibre in its commune", "broadband.ftth_share",
-          "no broadband layer (or an empty one): skipped; a commune without a row: NaN for its sites"},
+          "share of premises with fibre in its commune",
+          "`broadband` layer",
+          "no layer, or an empty one: skipped. The site's commune has no row: NaN for that site (see "
+          "Scoring, step 2)",
+          "`broadband.ftth_share` of the site's commune (`sites.commune_code`)"},
          0.10,
          in_commune},
         {{"ftth_share_catchment", "broadband", "share of premises", Direction::more_is_better,
-          "share of premises with fibre across its catchment (population-weighted)", "broadband.ftth_share",
-          "no broadband layer: skipped; communes without a row are left out of the mean"},
+          "share of premises with fibre across its catchment (population-weighted)",
+          "`broadband` layer",
+          "no layer: skipped. Communes without a row are left out of both sums, with one warning listing "
+          "them",
+          "Σ P(c) · f(c) / Σ P(c) over communes with t(s, c) ≤ L that have a row, f = `ftth_share`"},
          0.05,
          across_catchment},
         {{"poor_broadband_pop", "broadband", "people", Direction::more_is_better,
-          "people without fibre at home within reach (demand booster)", "broadband.ftth_share, population",
-          "no broadband layer: skipped; communes without a row are left out"},
+          "people without fibre at home within reach (demand booster)",
+          "`broadband` layer, population",
+          "no layer: skipped. Communes without a row are left out, with one warning listing them",
+          "Σ P(c) · (1 − f(c)) over communes with t(s, c) ≤ L that have a row"},
          0.0,
          without_fibre},
     };

@@ -97,13 +97,19 @@ Computed services_hosted(RunContext& ctx, int) {
 std::vector<CriterionDef> building_criteria() {
     return {
         {{"building_fit", "building", "out of 1", Direction::more_is_better,
-          "how well its kind of building suits a tiers-lieu (planner's table)", "sites.kind, building fit table",
-          "cannot be missing: kind is required; a kind not in the table takes the 'other' value, with a warning"},
+          "how well its kind of building suits a tiers-lieu (planner's table)",
+          "`sites.kind`, building fit table",
+          "cannot be missing (`kind` is required). A kind not in the table takes the value of `other`, "
+          "with a warning naming the kinds",
+          "the table's value for the site's `kind`"},
          0.10,
          building_fit},
-        {{"hybridity", "building", "services", Direction::more_is_better, "services the building already hosts",
-          "sites.services",
-          "no site lists a service (no services field, empty, or only key=value attributes): skipped"},
+        {{"hybridity", "building", "services", Direction::more_is_better,
+          "services the building already hosts",
+          "`sites.services`",
+          "no site lists any service (no services field, empty, or only key=value attributes): skipped",
+          "number of distinct services in `sites.services` (\";\"-separated; entries written `key=value`, "
+          "such as `type=Principal`, are attributes, not services)"},
          0.05,
          services_hosted},
     };

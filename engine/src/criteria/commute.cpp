@@ -408,22 +408,28 @@ Computed per_site_figure(RunContext& ctx, int) {
 } // namespace
 
 std::vector<CriterionDef> commute_criteria() {
-    const std::string input = "commute_flows, or employment_poles + active_population, or "
-                              "communes.aav2020_code/aav2020_category + active_population";
     return {
         {{"commuters_intercepted", "commute", "people", Direction::more_is_better,
-          "commuters for whom it is much closer than their work commune", input,
-          "none of these (or no commute found in them): skipped"},
+          "commuters for whom it is much closer than their work commune",
+          "`commute_flows`, or `employment_poles` + `active_population`, or "
+          "`communes.aav2020_code`/`aav2020_category` + `active_population` (in this order)",
+          "none of these, or no commute found in them: skipped (never a column of zeros)",
+          "Σ n(h, w) over intercepted commutes"},
          0.0,
          per_site_figure<&CommuteInterception::commuters>},
         {{"commute_km_avoided", "commute", "km per year", Direction::more_is_better,
-          "car kilometres a year its intercepted commuters would not drive", "as commuters_intercepted",
-          "as commuters_intercepted"},
+          "car kilometres a year its intercepted commuters would not drive",
+          "as `commuters_intercepted`",
+          "as `commuters_intercepted`",
+          "Σ n(h, w) · 2 · (d(h, w) − d(h, s)) · `days_per_week` · `weeks_per_year` · `car_share` over "
+          "intercepted commutes (a negative difference counts 0)"},
          0.15,
          per_site_figure<&CommuteInterception::km_per_year>},
         {{"commute_co2_avoided", "commute", "tonnes CO2 per year", Direction::more_is_better,
-          "tonnes of CO2 a year not emitted by those kilometres", "as commuters_intercepted",
-          "as commuters_intercepted"},
+          "tonnes of CO2 a year not emitted by those kilometres",
+          "as `commuters_intercepted`",
+          "as `commuters_intercepted`",
+          "`commute_km_avoided` × `co2_g_per_km` / 10⁶"},
          0.0,
          per_site_figure<&CommuteInterception::co2_t_per_year>},
     };

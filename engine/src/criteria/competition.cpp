@@ -126,19 +126,30 @@ Computed competition_figure(RunContext& ctx, int) {
 std::vector<CriterionDef> competition_criteria() {
     return {
         {{"minutes_to_nearest_site", "gap filling", "minutes", Direction::more_is_better,
-          "minutes to the nearest other candidate site (gap filling)", "sites, commute graph",
-          "NaN when no other site can be reached"},
+          "minutes to the nearest other candidate site (gap filling)",
+          "graph, sites",
+          "NaN when no other site can be reached",
+          "min over other sites *o* of `access(s)` + path(s, o) + `access(o)`. On a road graph with "
+          "one-way edges the path runs from *o* to *s*"},
          0.10,
          [](RunContext& ctx, int) { return Computed{ctx.nearest_site, {}}; }},
         {{"minutes_to_existing_tiers_lieu", "competition", "minutes", Direction::more_is_better,
-          "minutes to the nearest existing tiers-lieu (gap filling)", "existing_tiers_lieux layer",
-          "no existing_tiers_lieux layer (or an empty one): skipped; NaN when none can be reached"},
+          "minutes to the nearest existing tiers-lieu (gap filling)",
+          "`existing_tiers_lieux` layer (docs/inputs.md)",
+          "no layer, an empty one, or one whose places are all farther than `max_snap_m` from the roads: "
+          "skipped. A site none can reach: NaN, with a warning (and, as for any NaN, the worst normalised "
+          "value, although no competition is the best case for gap filling; it happens only on a graph in "
+          "separate parts)",
+          "min over existing tiers-lieux *e* of `access(e)` + path(e, s) + `access(s)` (more is better: "
+          "gap filling)"},
          0.05,
          competition_figure<&Competition::minutes_to_existing>},
         {{"demand_share", "competition", "people", Direction::more_is_better,
           "people within reach, shared with the existing tiers-lieux they also reach (2SFCA)",
-          "existing_tiers_lieux layer, population",
-          "no existing_tiers_lieux layer (or an empty one): skipped (it would equal the population within reach)"},
+          "`existing_tiers_lieux` layer, population",
+          "as `minutes_to_existing_tiers_lieu`: skipped (it would equal the population within L)",
+          "Σ P(c) / (1 + N(c)) over communes with t(s, c) ≤ L, N(c) = number of existing tiers-lieux *e* "
+          "with path(c, e) + access(e) ≤ L"},
          0.10,
          competition_figure<&Competition::demand_share>},
     };

@@ -45,17 +45,27 @@ Computed active_within(RunContext& ctx, int threshold) {
 
 std::vector<CriterionDef> demand_criteria() {
     return {
-        {{"pop_<T>min", "demand", "people", Direction::more_is_better, "people within <T> minutes",
-          "communes.population, commute graph", "cannot be missing: population is required"},
+        {{"pop_<T>min", "demand", "people", Direction::more_is_better,
+          "people within <T> minutes",
+          "`communes.population`, graph",
+          "cannot be missing (population is required). Unreachable communes add nothing",
+          "Σ P(c) over communes with t(s, c) ≤ T"},
          0.30,
          [](RunContext& ctx, int t) { return Computed{ctx.pop[threshold_index(ctx, t)], {}}; }},
-        {{"active_<T>min", "demand", "people", Direction::more_is_better, "active residents within <T> minutes",
-          "communes.active_population", "no active_population field: skipped"},
+        {{"active_<T>min", "demand", "people", Direction::more_is_better,
+          "active residents within <T> minutes",
+          "`communes.active_population`",
+          "no such field: skipped. A commune in reach with no value: NaN for that site, with a warning "
+          "naming the sites",
+          "Σ A(c) over communes with t(s, c) ≤ T"},
          0.0,
          active_within},
         {{"gravity_access", "demand", "people (decay-weighted)", Direction::more_is_better,
-          "people reachable, nearer ones counting more (gravity)", "communes.population, commute graph",
-          "cannot be missing"},
+          "people reachable, nearer ones counting more (gravity)",
+          "`communes.population`, graph",
+          "cannot be missing",
+          "Σ P(c) · exp(−t(s, c) / `gravity_decay_min`) over communes with t(s, c) ≤ "
+          "`gravity_max_minutes`. Defaults: 20 minutes and 90 minutes"},
          0.15,
          [](RunContext& ctx, int) { return Computed{ctx.gravity, {}}; }},
     };
