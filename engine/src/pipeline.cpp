@@ -2,6 +2,7 @@
 #include <tierslieux/errors.hpp>
 #include <tierslieux/pipeline.hpp>
 
+#include "criteria/registry.hpp"
 #include "run/context.hpp"
 
 #include <cmath>

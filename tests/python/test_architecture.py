@@ -108,3 +108,9 @@ def test_docs_criteria_tables_are_the_registry():
     # the comparison can fail: a changed registry text is seen
     changed = dict(generated, demand=generated["demand"].replace("people", "persons", 1))
     assert tables.with_tables(text, changed) != text
+
+
+def test_run_headers_do_not_include_the_criteria():
+    for header in (SRC / "run").glob("*.hpp"):
+        for inc in _includes(header):
+            assert not inc.startswith("criteria/"), f"run/{header.name} includes {inc}"

@@ -9,7 +9,6 @@
 
 #include <tierslieux/pipeline.hpp>
 
-#include "criteria/registry.hpp"
 #include "detail/csr.hpp"
 
 #include <any>
@@ -23,6 +22,8 @@
 #include <vector>
 
 namespace tierslieux {
+
+struct CriterionDef; // criteria/registry.hpp: the criteria compute over this context
 
 /** Indexes built once per run (by attach_graph) and reused by the steps and by to_layers. */
 struct RunIndexes {

@@ -1,4 +1,5 @@
 // Steps compute_criteria, resolve_weights, score and rank_stability; the RunContext's helpers.
+#include "criteria/registry.hpp"
 #include "run/context.hpp"
 
 #include <tierslieux/errors.hpp>
