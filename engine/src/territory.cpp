@@ -6,18 +6,27 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
 namespace tierslieux {
 
-std::size_t Territory::commune_index(const std::string& commune_code) const {
+std::optional<std::size_t> Territory::find_commune(const std::string& commune_code) const {
     const auto it = std::lower_bound(communes.begin(), communes.end(), commune_code,
                                      [](const Commune& c, const std::string& code) { return c.commune_code < code; });
     if (it == communes.end() || it->commune_code != commune_code) {
-        throw not_found("no commune with commune_code '" + commune_code + "' in '" + path + "'");
+        return std::nullopt;
     }
     return static_cast<std::size_t>(it - communes.begin());
+}
+
+std::size_t Territory::commune_index(const std::string& commune_code) const {
+    const std::optional<std::size_t> k = find_commune(commune_code);
+    if (!k) {
+        throw not_found("no commune with commune_code '" + commune_code + "' in '" + path + "'");
+    }
+    return *k;
 }
 
 namespace {
@@ -37,7 +46,11 @@ bool has_layer(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-/** A point layer of places (id, name, commune_code), sorted by id; the communes must be loaded. */
+/** "file 'x', layer 'y'": the start of a message about a whole layer. */
+std::string layer_label(const std::string& path, const std::string& layer) {
+    return "file '" + path + "', layer '" + layer + "'";
+}
+
 /**
  * A point more than this far outside the polygon of the commune it names is refused: coordinates with longitude
  * and latitude swapped, a point on another continent, or the wrong commune_code. Real data put a building up to
@@ -45,19 +58,29 @@ bool has_layer(const std::vector<std::string>& names, const std::string& name) {
  */
 constexpr double max_outside_commune_m = 5000.0;
 
-void check_in_commune(const Territory& t, const std::string& commune_code, const Point& p, const std::string& who) {
-    const Commune& c = t.communes[t.commune_index(commune_code)];
+void check_in_commune(const Territory& t, std::size_t k, const Point& p, const std::string& who) {
+    const Commune& c = t.communes[k];
     const double outside = distance_to(c.geometry, p);
     if (outside > max_outside_commune_m) {
         std::ostringstream km;
         km.precision(1);
         km << std::fixed << outside / 1000.0;
-        throw input_error(who + ": the point lies " + km.str() + " km outside its commune '" + commune_code + "' (" +
-                          c.name + "), more than the 5 km allowed: check its coordinates (longitude and latitude "
-                          "swapped? another CRS?) or its commune_code");
+        throw input_error(who + ": the point lies " + km.str() + " km outside its commune '" + c.commune_code +
+                          "' (" + c.name + "), more than the 5 km allowed: check its coordinates (longitude and "
+                          "latitude swapped? another CRS?) or its commune_code");
     }
 }
 
+/** The commune of a feature's commune_code; an input_error naming the feature when the code is not a commune. */
+std::size_t commune_of(const Territory& t, const std::string& code, const std::string& who) {
+    const std::optional<std::size_t> k = t.find_commune(code);
+    if (!k) {
+        throw input_error(who + ": commune_code '" + code + "' is not in the communes layer");
+    }
+    return *k;
+}
+
+/** A point layer of places (id, name, commune_code), sorted by id; the communes must be loaded. */
 std::vector<Place> read_places(const Territory& t, const std::string& layer, const ReadOptions& read) {
     const FeatureTable table = read_layer(t.path, layer, {text("id"), text("name", false), text("commune_code")}, read);
     const auto& id = table.column("id").strings();
@@ -69,16 +92,221 @@ std::vector<Place> read_places(const Territory& t, const std::string& layer, con
         if (!ids.insert(id[i]).second) {
             throw input_error(table.where(i) + ": id '" + id[i] + "' appears twice");
         }
-        try {
-            t.commune_index(code[i]);
-        } catch (const not_found&) {
-            throw input_error(table.where(i) + " (id=" + id[i] + "): commune_code '" + code[i] +
-                              "' is not in the communes layer");
-        }
+        const std::string who = table.where(i) + " (id=" + id[i] + ")";
+        const std::size_t k = commune_of(t, code[i], who);
         out.push_back({id[i], name[i], code[i], point_of(table, i), table.fids[i]});
-        check_in_commune(t, code[i], out.back().location, table.where(i) + " (id=" + id[i] + ")");
+        check_in_commune(t, k, out.back().location, who);
     }
     std::sort(out.begin(), out.end(), [](const Place& a, const Place& b) { return a.id < b.id; });
+    return out;
+}
+
+/** One feature of the communes layer, checked (fields are those of read_communes). */
+Commune commune_at(const FeatureTable& communes, std::size_t i, bool has_aav,
+                   std::map<std::string, std::string>& centre) {
+    const auto& code = communes.column("commune_code").strings();
+    const auto& pop = communes.column("population").reals();
+    const Column& active = communes.column("active_population");
+    const Column& aav_code = communes.column("aav2020_code");
+    const Column& aav_category = communes.column("aav2020_category");
+    const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
+    if (code[i].empty()) {
+        throw input_error(communes.where(i) + ": commune_code is empty");
+    }
+    if (pop[i] < 0.0) {
+        throw input_error(where + ": population = " + std::to_string(pop[i]) + " is negative");
+    }
+    if (!active.null[i] && active.reals()[i] < 0.0) {
+        throw input_error(where + ": active_population = " + std::to_string(active.reals()[i]) + " is negative");
+    }
+    const std::string type = communes.geometries[i].type_name();
+    if (type != "Polygon" && type != "MultiPolygon") {
+        throw input_error(where + " must be a Polygon or MultiPolygon, got " + type);
+    }
+    Commune c;
+    c.commune_code = code[i];
+    c.name = communes.column("name").strings()[i];
+    c.population = pop[i];
+    c.has_active_population = !active.null[i];
+    c.active_population = c.has_active_population ? active.reals()[i] : 0.0;
+    c.in_territory = communes.column("in_territory").integers()[i] != 0;
+    if (has_aav && !aav_code.null[i] && !aav_category.null[i]) {
+        const std::int64_t cat = aav_category.integers()[i];
+        if (cat != 11 && cat != 12 && cat != 13 && cat != 20 && cat != 30) {
+            throw input_error(where + ": aav2020_category = " + std::to_string(cat) +
+                              " is not an INSEE AAV 2020 category (11, 12, 13: pole; 20: commuter belt; 30: outside "
+                              "any attraction area)");
+        }
+        c.aav_code = aav_code.strings()[i];
+        c.aav_category = static_cast<int>(cat);
+        if (communes.has_field("aav2020_name") && !communes.column("aav2020_name").null[i]) {
+            c.aav_name = communes.column("aav2020_name").strings()[i];
+        }
+        if (cat == 11 && !centre.emplace(c.aav_code, code[i]).second) {
+            throw input_error(where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
+                              c.aav_code + "' (the first is commune_code " + centre[c.aav_code] + ")");
+        }
+    }
+    c.geometry = communes.geometries[i].clone();
+    c.fid = communes.fids[i];
+    return c;
+}
+
+/** Layer communes: sorted by commune_code, codes unique, at least one in the study area. */
+void read_communes(Territory& t, const ReadOptions& read) {
+    const FeatureTable communes =
+        read_layer(t.path, "communes",
+                   {text("commune_code"), text("name"), {"population", FieldType::real, true},
+                    {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true},
+                    text("aav2020_code", false), {"aav2020_category", FieldType::integer, false},
+                    text("aav2020_name", false)},
+                   read);
+    t.has_active_population = communes.has_field("active_population");
+    t.has_aav = communes.has_field("aav2020_code") && communes.has_field("aav2020_category");
+    t.warnings.insert(t.warnings.end(), communes.warnings.begin(), communes.warnings.end());
+    std::vector<std::string> half_aav;
+    std::map<std::string, std::string> centre; // AAV code -> its commune-centre (category 11)
+    for (std::size_t i = 0; i < communes.size(); ++i) {
+        if (t.has_aav && communes.column("aav2020_code").null[i] != communes.column("aav2020_category").null[i]) {
+            half_aav.push_back(communes.column("commune_code").strings()[i]);
+        }
+        t.communes.push_back(commune_at(communes, i, t.has_aav, centre));
+    }
+    if (!half_aav.empty()) {
+        t.warnings.push_back(layer_label(t.path, "communes") + ": " + std::to_string(half_aav.size()) +
+                             " commune(s) have only one of aav2020_code and aav2020_category, so no attraction "
+                             "area: " + detail::join_names(half_aav, 5));
+    }
+    std::sort(t.communes.begin(), t.communes.end(),
+              [](const Commune& a, const Commune& b) { return a.commune_code < b.commune_code; });
+    for (std::size_t i = 1; i < t.communes.size(); ++i) {
+        if (t.communes[i].commune_code == t.communes[i - 1].commune_code) {
+            throw input_error(layer_label(t.path, "communes") + ": commune_code '" + t.communes[i].commune_code +
+                              "' appears twice (fid=" + std::to_string(t.communes[i - 1].fid) + " and fid=" +
+                              std::to_string(t.communes[i].fid) + ")");
+        }
+    }
+    if (std::none_of(t.communes.begin(), t.communes.end(), [](const Commune& c) { return c.in_territory; })) {
+        throw input_error(layer_label(t.path, "communes") + ": no commune has in_territory = true");
+    }
+}
+
+/** Layer town_halls: exactly one per commune, inside it. */
+void read_town_halls(Territory& t, const ReadOptions& read) {
+    const FeatureTable halls = read_layer(t.path, "town_halls", {text("commune_code")}, read);
+    std::vector<bool> seen(t.communes.size(), false);
+    const auto& code = halls.column("commune_code").strings();
+    for (std::size_t i = 0; i < halls.size(); ++i) {
+        const std::size_t k = commune_of(t, code[i], halls.where(i));
+        if (seen[k]) {
+            throw input_error(halls.where(i) + ": a second town hall for commune_code '" + code[i] + "'");
+        }
+        seen[k] = true;
+        t.communes[k].town_hall = point_of(halls, i);
+        check_in_commune(t, k, t.communes[k].town_hall, halls.where(i) + " (commune_code=" + code[i] + ")");
+    }
+    for (std::size_t k = 0; k < t.communes.size(); ++k) {
+        if (!seen[k]) {
+            throw input_error(layer_label(t.path, "town_halls") + ": no town hall for commune_code '" +
+                              t.communes[k].commune_code + "' (" + t.communes[k].name + ")");
+        }
+    }
+}
+
+/** Layer sites: ids unique, each in a commune of the layer, at least one; sorted by site_id. */
+void read_sites(Territory& t, const ReadOptions& read) {
+    const FeatureTable sites = read_layer(
+        t.path, "sites", {text("site_id"), text("name"), text("kind"), text("commune_code"), text("services", false)},
+        read);
+    const auto& id = sites.column("site_id").strings();
+    const auto& code = sites.column("commune_code").strings();
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        if (id[i].empty()) {
+            throw input_error(sites.where(i) + ": site_id is empty");
+        }
+        if (!ids.insert(id[i]).second) {
+            throw input_error(sites.where(i) + ": site_id '" + id[i] + "' appears twice");
+        }
+        const std::string who = sites.where(i) + " (site_id=" + id[i] + ")";
+        const std::size_t k = commune_of(t, code[i], who);
+        t.sites.push_back(Site{id[i], sites.column("name").strings()[i], sites.column("kind").strings()[i], code[i],
+                               sites.column("services").strings()[i], point_of(sites, i), sites.fids[i]});
+        check_in_commune(t, k, t.sites.back().location, who);
+    }
+    if (t.sites.empty()) {
+        throw input_error(layer_label(t.path, "sites") + " holds no site");
+    }
+    std::sort(t.sites.begin(), t.sites.end(), [](const Site& a, const Site& b) { return a.site_id < b.site_id; });
+}
+
+/** Optional table broadband: shares in [0, 1], one row per commune; rows of other communes left out, said. */
+void read_broadband(Territory& t, ReadOptions read) {
+    read.read_geometry = false;
+    const FeatureTable bb = read_layer(t.path, "broadband",
+                                       {text("commune_code"), {"ftth_premises", FieldType::real, false},
+                                        {"ftth_share", FieldType::real, true}, text("vintage", false)},
+                                       read);
+    const auto& code = bb.column("commune_code").strings();
+    const auto& share = bb.column("ftth_share").reals();
+    const Column& premises = bb.column("ftth_premises");
+    const auto& vintage = bb.column("vintage").strings();
+    std::set<std::string> seen;
+    std::vector<std::string> unknown;
+    for (std::size_t i = 0; i < bb.size(); ++i) {
+        if (share[i] < 0.0 || share[i] > 1.0) {
+            throw input_error(bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
+                              std::to_string(share[i]) + " is not in [0, 1]");
+        }
+        if (!seen.insert(code[i]).second) {
+            throw input_error(bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
+        }
+        if (!t.find_commune(code[i])) {
+            unknown.push_back(code[i]);
+            continue;
+        }
+        t.broadband.push_back({code[i], premises.null[i] ? std::nan("") : premises.reals()[i], share[i], vintage[i]});
+    }
+    if (!unknown.empty()) {
+        t.warnings.push_back(layer_label(t.path, "broadband") + ": " + std::to_string(unknown.size()) +
+                             " row(s) for communes not in the communes layer were ignored (first: " + unknown.front() +
+                             ")");
+    }
+}
+
+/** Optional table commute_flows: workers finite and >= 0, pairs unique; flows with another commune left out, said. */
+std::vector<CommuteFlow> read_commute_flows(Territory& t, ReadOptions read) {
+    read.read_geometry = false;
+    const FeatureTable flows = read_layer(
+        t.path, "commute_flows", {text("home_code"), text("work_code"), {"workers", FieldType::real, true}}, read);
+    const auto& home = flows.column("home_code").strings();
+    const auto& work = flows.column("work_code").strings();
+    const auto& workers = flows.column("workers").reals();
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<CommuteFlow> out;
+    std::size_t outside = 0;
+    double outside_workers = 0.0;
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+        const std::string where = flows.where(i) + " (" + home[i] + " -> " + work[i] + ")";
+        if (!std::isfinite(workers[i]) || workers[i] < 0.0) {
+            throw input_error(where + ": workers = " + std::to_string(workers[i]) + " is not a finite number >= 0");
+        }
+        if (!seen.insert({home[i], work[i]}).second) {
+            throw input_error(where + ": this home -> work pair appears twice");
+        }
+        if (!t.find_commune(home[i]) || !t.find_commune(work[i])) {
+            ++outside;
+            outside_workers += workers[i];
+            continue;
+        }
+        out.push_back({home[i], work[i], workers[i]});
+    }
+    if (outside > 0) {
+        t.warnings.push_back(layer_label(t.path, "commute_flows") + ": " + std::to_string(outside) + " flow(s) (" +
+                             std::to_string(static_cast<long long>(std::lround(outside_workers))) +
+                             " workers) have a home or work commune outside the communes layer: they cannot be "
+                             "placed on the graph and are left out of commute interception");
+    }
     return out;
 }
 
@@ -92,247 +320,20 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
     read.target_crs = options.target_crs;
     read.assume_source_crs = options.assume_source_crs;
     const auto layers = layer_names(path);
-
-    // --- communes
-    const FeatureTable communes =
-        read_layer(path, "communes",
-                   {text("commune_code"), text("name"), {"population", FieldType::real, true},
-                    {"active_population", FieldType::real, false}, {"in_territory", FieldType::boolean, true},
-                    text("aav2020_code", false), {"aav2020_category", FieldType::integer, false},
-                    text("aav2020_name", false)},
-                   read);
-    t.has_active_population = communes.has_field("active_population");
-    t.has_aav = communes.has_field("aav2020_code") && communes.has_field("aav2020_category");
-    t.warnings.insert(t.warnings.end(), communes.warnings.begin(), communes.warnings.end());
-    {
-        const auto& code = communes.column("commune_code").strings();
-        const auto& name = communes.column("name").strings();
-        const auto& pop = communes.column("population").reals();
-        const Column& active = communes.column("active_population");
-        const auto& inside = communes.column("in_territory").integers();
-        const Column& aav_code = communes.column("aav2020_code");
-        const Column& aav_category = communes.column("aav2020_category");
-        const Column* aav_name = communes.has_field("aav2020_name") ? &communes.column("aav2020_name") : nullptr;
-        std::vector<std::string> half_aav;
-        std::map<std::string, std::string> centre; // AAV code -> its commune-centre (category 11)
-        for (std::size_t i = 0; i < communes.size(); ++i) {
-            const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
-            if (code[i].empty()) {
-                throw input_error(communes.where(i) + ": commune_code is empty");
-            }
-            if (pop[i] < 0.0) {
-                throw input_error(where + ": population = " + std::to_string(pop[i]) + " is negative");
-            }
-            if (!active.null[i] && active.reals()[i] < 0.0) {
-                throw input_error(where + ": active_population = " + std::to_string(active.reals()[i]) +
-                                  " is negative");
-            }
-            const std::string type = communes.geometries[i].type_name();
-            if (type != "Polygon" && type != "MultiPolygon") {
-                throw input_error(where + " must be a Polygon or MultiPolygon, got " + type);
-            }
-            Commune c;
-            c.commune_code = code[i];
-            c.name = name[i];
-            c.population = pop[i];
-            c.has_active_population = !active.null[i];
-            c.active_population = c.has_active_population ? active.reals()[i] : 0.0;
-            c.in_territory = inside[i] != 0;
-            if (t.has_aav && aav_code.null[i] != aav_category.null[i]) {
-                half_aav.push_back(code[i]);
-            }
-            if (t.has_aav && !aav_code.null[i] && !aav_category.null[i]) {
-                const std::int64_t cat = aav_category.integers()[i];
-                if (cat != 11 && cat != 12 && cat != 13 && cat != 20 && cat != 30) {
-                    throw input_error(where + ": aav2020_category = " + std::to_string(cat) +
-                                      " is not an INSEE AAV 2020 category (11, 12, 13: pole; 20: commuter belt; "
-                                      "30: outside any attraction area)");
-                }
-                c.aav_code = aav_code.strings()[i];
-                c.aav_category = static_cast<int>(cat);
-                if (aav_name != nullptr && !aav_name->null[i]) {
-                    c.aav_name = aav_name->strings()[i];
-                }
-                if (cat == 11 && !centre.emplace(c.aav_code, code[i]).second) {
-                    throw input_error(where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
-                                      c.aav_code + "' (the first is commune_code " + centre[c.aav_code] + ")");
-                }
-            }
-            c.geometry = communes.geometries[i].clone();
-            c.fid = communes.fids[i];
-            t.communes.push_back(std::move(c));
-        }
-        if (!half_aav.empty()) {
-            t.warnings.push_back("file '" + path + "', layer 'communes': " + std::to_string(half_aav.size()) +
-                                 " commune(s) have only one of aav2020_code and aav2020_category, so no attraction "
-                                 "area: " + detail::join_names(half_aav, 5));
-        }
-    }
-    std::sort(t.communes.begin(), t.communes.end(),
-              [](const Commune& a, const Commune& b) { return a.commune_code < b.commune_code; });
-    for (std::size_t i = 1; i < t.communes.size(); ++i) {
-        if (t.communes[i].commune_code == t.communes[i - 1].commune_code) {
-            throw input_error("file '" + path + "', layer 'communes': commune_code '" + t.communes[i].commune_code +
-                              "' appears twice (fid=" + std::to_string(t.communes[i - 1].fid) + " and fid=" +
-                              std::to_string(t.communes[i].fid) + ")");
-        }
-    }
-    if (std::none_of(t.communes.begin(), t.communes.end(), [](const Commune& c) { return c.in_territory; })) {
-        throw input_error("file '" + path + "', layer 'communes': no commune has in_territory = true");
-    }
-
-    // --- town halls
-    const FeatureTable halls = read_layer(path, "town_halls", {text("commune_code")}, read);
-    {
-        std::vector<bool> seen(t.communes.size(), false);
-        const auto& code = halls.column("commune_code").strings();
-        for (std::size_t i = 0; i < halls.size(); ++i) {
-            std::size_t k = 0;
-            try {
-                k = t.commune_index(code[i]);
-            } catch (const not_found&) {
-                throw input_error(halls.where(i) + ": commune_code '" + code[i] +
-                                  "' is not in the communes layer");
-            }
-            if (seen[k]) {
-                throw input_error(halls.where(i) + ": a second town hall for commune_code '" + code[i] + "'");
-            }
-            seen[k] = true;
-            t.communes[k].town_hall = point_of(halls, i);
-            check_in_commune(t, code[i], t.communes[k].town_hall, halls.where(i) + " (commune_code=" + code[i] + ")");
-        }
-        for (std::size_t k = 0; k < t.communes.size(); ++k) {
-            if (!seen[k]) {
-                throw input_error("file '" + path + "', layer 'town_halls': no town hall for commune_code '" +
-                                  t.communes[k].commune_code + "' (" + t.communes[k].name + ")");
-            }
-        }
-    }
-
-    // --- sites
-    const FeatureTable sites = read_layer(
-        path, "sites", {text("site_id"), text("name"), text("kind"), text("commune_code"), text("services", false)},
-        read);
-    {
-        const auto& id = sites.column("site_id").strings();
-        const auto& name = sites.column("name").strings();
-        const auto& kind = sites.column("kind").strings();
-        const auto& code = sites.column("commune_code").strings();
-        const auto& services = sites.column("services").strings();
-        std::set<std::string> ids;
-        for (std::size_t i = 0; i < sites.size(); ++i) {
-            if (id[i].empty()) {
-                throw input_error(sites.where(i) + ": site_id is empty");
-            }
-            if (!ids.insert(id[i]).second) {
-                throw input_error(sites.where(i) + ": site_id '" + id[i] + "' appears twice");
-            }
-            try {
-                t.commune_index(code[i]);
-            } catch (const not_found&) {
-                throw input_error(sites.where(i) + " (site_id=" + id[i] + "): commune_code '" + code[i] +
-                                  "' is not in the communes layer");
-            }
-            t.sites.push_back(Site{id[i], name[i], kind[i], code[i], services[i], point_of(sites, i), sites.fids[i]});
-            check_in_commune(t, code[i], t.sites.back().location, sites.where(i) + " (site_id=" + id[i] + ")");
-        }
-    }
-    if (t.sites.empty()) {
-        throw input_error("file '" + path + "', layer 'sites' holds no site");
-    }
-    std::sort(t.sites.begin(), t.sites.end(), [](const Site& a, const Site& b) { return a.site_id < b.site_id; });
-
-    // --- broadband (optional)
+    read_communes(t, read);
+    read_town_halls(t, read);
+    read_sites(t, read);
     if (has_layer(layers, "broadband")) {
-        ReadOptions attr = read;
-        attr.read_geometry = false;
-        const FeatureTable bb = read_layer(path, "broadband",
-                                           {text("commune_code"), {"ftth_premises", FieldType::real, false},
-                                            {"ftth_share", FieldType::real, true}, text("vintage", false)},
-                                           attr);
-        const auto& code = bb.column("commune_code").strings();
-        const auto& share = bb.column("ftth_share").reals();
-        const Column& premises = bb.column("ftth_premises");
-        const auto& vintage = bb.column("vintage").strings();
-        std::set<std::string> seen;
-        std::vector<std::string> unknown;
-        for (std::size_t i = 0; i < bb.size(); ++i) {
-            if (share[i] < 0.0 || share[i] > 1.0) {
-                throw input_error(bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
-                                  std::to_string(share[i]) + " is not in [0, 1]");
-            }
-            if (!seen.insert(code[i]).second) {
-                throw input_error(bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
-            }
-            try {
-                t.commune_index(code[i]);
-            } catch (const not_found&) {
-                unknown.push_back(code[i]);
-                continue;
-            }
-            t.broadband.push_back(
-                {code[i], premises.null[i] ? std::nan("") : premises.reals()[i], share[i], vintage[i]});
-        }
-        if (!unknown.empty()) {
-            t.warnings.push_back("file '" + path + "', layer 'broadband': " + std::to_string(unknown.size()) +
-                                 " row(s) for communes not in the communes layer were ignored (first: " +
-                                 unknown.front() + ")");
-        }
+        read_broadband(t, read);
     }
-
-    // --- existing tiers-lieux and employment poles (optional point layers)
     if (has_layer(layers, "existing_tiers_lieux")) {
-        t.has_existing_tiers_lieux_layer = true;
         t.existing_tiers_lieux = read_places(t, "existing_tiers_lieux", read);
     }
     if (has_layer(layers, "employment_poles")) {
-        t.has_employment_poles_layer = true;
         t.employment_poles = read_places(t, "employment_poles", read);
     }
-
-    // --- home-to-work flows (optional table)
     if (has_layer(layers, "commute_flows")) {
-        t.has_commute_flows_layer = true;
-        ReadOptions attr = read;
-        attr.read_geometry = false;
-        const FeatureTable flows = read_layer(
-            path, "commute_flows", {text("home_code"), text("work_code"), {"workers", FieldType::real, true}}, attr);
-        const auto& home = flows.column("home_code").strings();
-        const auto& work = flows.column("work_code").strings();
-        const auto& workers = flows.column("workers").reals();
-        std::set<std::pair<std::string, std::string>> seen;
-        std::size_t outside = 0;
-        double outside_workers = 0.0;
-        for (std::size_t i = 0; i < flows.size(); ++i) {
-            const std::string where = flows.where(i) + " (" + home[i] + " -> " + work[i] + ")";
-            if (!std::isfinite(workers[i]) || workers[i] < 0.0) {
-                throw input_error(where + ": workers = " + std::to_string(workers[i]) +
-                                  " is not a finite number >= 0");
-            }
-            if (!seen.insert({home[i], work[i]}).second) {
-                throw input_error(where + ": this home -> work pair appears twice");
-            }
-            bool known = true;
-            for (const std::string* code : {&home[i], &work[i]}) {
-                try {
-                    t.commune_index(*code);
-                } catch (const not_found&) {
-                    known = false;
-                }
-            }
-            if (!known) {
-                ++outside;
-                outside_workers += workers[i];
-                continue;
-            }
-            t.commute_flows.push_back({home[i], work[i], workers[i]});
-        }
-        if (outside > 0) {
-            t.warnings.push_back("file '" + path + "', layer 'commute_flows': " + std::to_string(outside) +
-                                 " flow(s) (" + std::to_string(static_cast<long long>(std::lround(outside_workers))) +
-                                 " workers) have a home or work commune outside the communes layer: they cannot be "
-                                 "placed on the graph and are left out of commute interception");
-        }
+        t.commute_flows = read_commute_flows(t, read);
     }
     return t;
 }
@@ -353,11 +354,8 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     t.has_aav = territory.has_aav;
     t.has_active_population = territory.has_active_population;
     t.existing_tiers_lieux = territory.existing_tiers_lieux;
-    t.has_existing_tiers_lieux_layer = territory.has_existing_tiers_lieux_layer;
     t.employment_poles = territory.employment_poles;
-    t.has_employment_poles_layer = territory.has_employment_poles_layer;
     t.commute_flows = territory.commute_flows;
-    t.has_commute_flows_layer = territory.has_commute_flows_layer;
     t.warnings = territory.warnings;
 
     // --- fibre
@@ -366,9 +364,7 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
                           "' has no broadband layer to change (the other communes would have no figure)");
     }
     for (const auto& [code, share] : changes.ftth_share) {
-        try {
-            t.commune_index(code);
-        } catch (const not_found&) {
+        if (!t.find_commune(code)) {
             throw input_error(who + ": fibre for commune_code '" + code + "', which is not in the communes layer");
         }
         if (!(share >= 0.0 && share <= 1.0)) {
@@ -413,19 +409,24 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     }
     for (const Site& s : territory.sites) {
         if (opening.count(s.site_id)) {
-            if (std::any_of(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
+            if (!t.existing_tiers_lieux) {
+                t.existing_tiers_lieux.emplace(); // opening one makes the layer
+            }
+            std::vector<ExistingTiersLieu>& existing = *t.existing_tiers_lieux;
+            if (std::any_of(existing.begin(), existing.end(),
                             [&](const ExistingTiersLieu& e) { return e.id == s.site_id; })) {
                 throw input_error(who + ": site_id '" + s.site_id +
                                   "' is already the id of an existing tiers-lieu");
             }
-            t.existing_tiers_lieux.push_back({s.site_id, s.name, s.commune_code, s.location, s.fid});
-            t.has_existing_tiers_lieux_layer = true;
+            existing.push_back({s.site_id, s.name, s.commune_code, s.location, s.fid});
         } else if (!closing.count(s.site_id)) {
             t.sites.push_back(s);
         }
     }
-    std::sort(t.existing_tiers_lieux.begin(), t.existing_tiers_lieux.end(),
-              [](const ExistingTiersLieu& a, const ExistingTiersLieu& b) { return a.id < b.id; });
+    if (t.existing_tiers_lieux) {
+        std::sort(t.existing_tiers_lieux->begin(), t.existing_tiers_lieux->end(),
+                  [](const ExistingTiersLieu& a, const ExistingTiersLieu& b) { return a.id < b.id; });
+    }
     if (t.sites.empty()) {
         throw input_error(who + " leaves no candidate site");
     }

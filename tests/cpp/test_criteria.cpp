@@ -546,15 +546,16 @@ TEST_F(Criteria, ScenarioChangesFibreAndSitesOnACopy) {
     const Territory t = with_changes(base, changes, "fibre and an opening");
     // the input is untouched
     ASSERT_EQ(base.sites.size(), 3u);
-    EXPECT_TRUE(base.existing_tiers_lieux.empty());
+    EXPECT_FALSE(base.existing_tiers_lieux.has_value());
     EXPECT_DOUBLE_EQ(base.broadband[0].ftth_share, 0.2);
     // the copy: s1 and s3 are candidates, s2 is an existing tiers-lieu, fibre changed
     ASSERT_EQ(t.sites.size(), 2u);
     EXPECT_EQ(t.sites[0].site_id, "s1");
     EXPECT_EQ(t.sites[1].site_id, "s3");
-    ASSERT_EQ(t.existing_tiers_lieux.size(), 1u);
-    EXPECT_EQ(t.existing_tiers_lieux[0].id, "s2");
-    EXPECT_EQ(t.existing_tiers_lieux[0].commune_code, "05003");
+    ASSERT_TRUE(t.existing_tiers_lieux.has_value());
+    ASSERT_EQ(t.existing_tiers_lieux->size(), 1u);
+    EXPECT_EQ((*t.existing_tiers_lieux)[0].id, "s2");
+    EXPECT_EQ((*t.existing_tiers_lieux)[0].commune_code, "05003");
     const RunResult r = run(t, km_is_minute());
     expect_values(values(r, "ftth_share"), {1.0, 0.8});
     // within 15 minutes: s1 reaches A (1) and B (11); s3 reaches A, B, C. Fibre A 1.0 (pop 100), B 0.8 (200), C 0.5
@@ -569,7 +570,7 @@ TEST_F(Criteria, ScenarioChangesFibreAndSitesOnACopy) {
     const Territory closed = with_changes(base, close, "s3 closes");
     ASSERT_EQ(closed.sites.size(), 2u);
     EXPECT_EQ(closed.sites[1].site_id, "s2");
-    EXPECT_TRUE(closed.existing_tiers_lieux.empty());
+    EXPECT_FALSE(closed.existing_tiers_lieux.has_value());
 }
 
 TEST_F(Criteria, BadScenarioChangesAreRefusedWithTheScenarioName) {

@@ -55,7 +55,8 @@ TEST_F(DefaultTerritory, Counts) {
         kinds.insert(s.kind);
     }
     EXPECT_GE(kinds.size(), 5u);
-    EXPECT_FALSE(t.existing_tiers_lieux.empty());
+    ASSERT_TRUE(t.existing_tiers_lieux.has_value());
+    EXPECT_FALSE(t.existing_tiers_lieux->empty());
 }
 
 TEST_F(DefaultTerritory, EverySiteHasADistinctRank) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -57,6 +58,8 @@ TEST(Territory, LoadsTheTinyTerritory) {
     EXPECT_FALSE(t.communes[4].has_active_population);
 
     EXPECT_EQ(t.commune_index("05003"), 2u);
+    EXPECT_EQ(t.find_commune("05003"), std::optional<std::size_t>{2});
+    EXPECT_FALSE(t.find_commune("99999").has_value());
     EXPECT_TRUE(contains_all(message_of<not_found>([&] { t.commune_index("99999"); }), {"99999"}));
 
     // sites sorted by id
@@ -106,8 +109,9 @@ TEST(Territory, ReprojectsLonLatLayers) {
     EXPECT_EQ(t.sites[0].services, "") << "services is optional";
     EXPECT_FALSE(t.communes[0].has_active_population) << "active_population is optional";
     EXPECT_FALSE(t.has_aav);
-    EXPECT_FALSE(t.has_existing_tiers_lieux_layer);
-    EXPECT_FALSE(t.has_commute_flows_layer);
+    EXPECT_FALSE(t.existing_tiers_lieux.has_value());
+    EXPECT_FALSE(t.employment_poles.has_value());
+    EXPECT_FALSE(t.commute_flows.has_value());
     EXPECT_TRUE(t.broadband.empty());
 }
 

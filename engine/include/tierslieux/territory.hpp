@@ -9,6 +9,7 @@
 #include <tierslieux/io.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,14 +88,16 @@ struct Territory {
     bool has_aav = false;
     /** True when the communes layer has an active_population field. */
     bool has_active_population = false;
-    std::vector<ExistingTiersLieu> existing_tiers_lieux; ///< sorted by id
-    bool has_existing_tiers_lieux_layer = false;
-    std::vector<EmploymentPole> employment_poles; ///< sorted by id
-    bool has_employment_poles_layer = false;
-    std::vector<CommuteFlow> commute_flows; ///< home and work communes both in the communes layer
-    bool has_commute_flows_layer = false;
+    /** Optional layer existing_tiers_lieux, sorted by id (nullopt: the file has no such layer). */
+    std::optional<std::vector<ExistingTiersLieu>> existing_tiers_lieux;
+    /** Optional layer employment_poles, sorted by id (nullopt: no such layer). */
+    std::optional<std::vector<EmploymentPole>> employment_poles;
+    /** Optional table commute_flows: home and work communes both in the communes layer (nullopt: no such table). */
+    std::optional<std::vector<CommuteFlow>> commute_flows;
     std::vector<std::string> warnings;
 
+    /** Index of a commune by code, nullopt when there is none. */
+    std::optional<std::size_t> find_commune(const std::string& commune_code) const;
     /** Index of a commune by code; throws not_found. */
     std::size_t commune_index(const std::string& commune_code) const;
 }; // struct Territory

@@ -57,9 +57,9 @@ struct known_commutes {
 known_commutes find_commutes(const Territory& territory, const CommuteAssumptions& assumptions) {
     const std::size_t nc = territory.communes.size();
     known_commutes out;
-    if (territory.has_commute_flows_layer) {
+    if (territory.commute_flows) {
         out.source = "commute_flows";
-        for (const CommuteFlow& f : territory.commute_flows) {
+        for (const CommuteFlow& f : *territory.commute_flows) {
             const auto h = static_cast<std::uint32_t>(territory.commune_index(f.home_code));
             const auto w = static_cast<std::uint32_t>(territory.commune_index(f.work_code));
             if (h != w && f.workers > 0.0) {
@@ -71,9 +71,9 @@ known_commutes find_commutes(const Territory& territory, const CommuteAssumption
                           "' holds no flow between two different communes of the communes layer";
             return out;
         }
-    } else if (territory.has_employment_poles_layer) {
+    } else if (territory.employment_poles) {
         out.source = "employment_poles";
-        if (territory.employment_poles.empty()) {
+        if (territory.employment_poles->empty()) {
             out.skipped = "the employment_poles layer of '" + territory.path + "' is empty";
             return out;
         }
@@ -239,7 +239,7 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     const double trips_per_year = 2.0 * assumptions.days_per_week * assumptions.weeks_per_year;
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
-    const detail::joined_points poles = detail::attach_places(territory, at, territory.employment_poles);
+    const detail::joined_points poles = detail::attach_places(territory, at, territory.employment_poles.value_or(std::vector<Place>{}));
     if (!poles.far.empty()) {
         out.warnings.push_back(
             detail::not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));

@@ -23,13 +23,13 @@ Competition competition(const Territory& territory, const Attachment& at, double
                         const std::vector<std::vector<std::pair<std::uint32_t, double>>>& catchment,
                         const detail::grouped_by_node& at_node) {
     Competition out;
-    const auto& existing = territory.existing_tiers_lieux;
-    if (!territory.has_existing_tiers_lieux_layer || existing.empty()) {
-        out.skipped = territory.has_existing_tiers_lieux_layer
+    if (!territory.existing_tiers_lieux || territory.existing_tiers_lieux->empty()) {
+        out.skipped = territory.existing_tiers_lieux
                           ? "the existing_tiers_lieux layer of '" + territory.path + "' is empty"
                           : "'" + territory.path + "' has no existing_tiers_lieux layer";
         return out;
     }
+    const std::vector<ExistingTiersLieu>& existing = *territory.existing_tiers_lieux;
     const std::size_t nc = territory.communes.size();
     const std::size_t ns = territory.sites.size();
     const detail::joined_points places = detail::attach_places(territory, at, existing);
