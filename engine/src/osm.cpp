@@ -367,149 +367,144 @@ struct edge_table {
     std::vector<std::uint8_t> from_maxspeed;
 }; // struct edge_table
 
-} // namespace
+/** The OSM nodes the routable ways use (sorted, unique), and each way ref's position in that list. */
+struct way_nodes {
+    std::vector<std::int64_t> ids;
+    std::vector<std::uint32_t> ref_node;
+}; // struct way_nodes
 
-RoadGraph read_osm_roads(const std::string& path, const OsmReadOptions& options) {
-    validate(options);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-        throw io_error("cannot read OSM file '" + path + "': " +
-                       (std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
-    }
-    Transformer to_crs = [&] {
-        try {
-            return Transformer{"EPSG:4326", options.crs};
-        } catch (const projection_error& e) {
-            throw input_error(std::string{"read_osm_roads: crs: "} + e.what());
-        }
-    }();
-
-    RoadGraph graph;
-    OsmReport& report = graph.report;
-
-    // Pass 1: routable ways.
-    way_collector ways{options.profile, report};
-    read_pass(path, osmium::osm_entity_bits::way, ways);
-    if (ways.ways.empty()) {
-        throw input_error("no routable way in OSM file '" + path + "' for profile '" + options.profile.name +
-                          "' (" + std::to_string(report.ways_read) + " ways read)");
-    }
-
-    // The node ids the routable ways use, sorted and unique; refs become positions in that list.
-    std::vector<std::int64_t> ids = ways.refs;
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    if (ids.size() >= no_node) {
+way_nodes index_refs(const std::string& path, std::vector<std::int64_t>& refs) {
+    way_nodes out;
+    out.ids = refs;
+    std::sort(out.ids.begin(), out.ids.end());
+    out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+    if (out.ids.size() >= no_node) {
         throw input_error("OSM file '" + path + "': too many nodes on routable ways");
     }
-    std::vector<std::uint32_t> ref_node(ways.refs.size());
-    for (std::size_t k = 0; k < ways.refs.size(); ++k) {
-        ref_node[k] = static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), ways.refs[k]) - ids.begin());
+    out.ref_node.resize(refs.size());
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        out.ref_node[k] =
+            static_cast<std::uint32_t>(std::lower_bound(out.ids.begin(), out.ids.end(), refs[k]) - out.ids.begin());
     }
-    std::vector<std::int64_t>{}.swap(ways.refs);
+    std::vector<std::int64_t>{}.swap(refs);
+    return out;
+}
 
-    // Pass 2: locations of those nodes only.
+/** Projected points of the way nodes; a node is usable when it has a location inside the clip area. */
+struct projected_nodes {
+    std::vector<Point> points;
+    std::vector<std::uint8_t> usable;
+}; // struct projected_nodes
+
+/** Pass 2: the locations of the way nodes only, projected and clipped. */
+projected_nodes locate_nodes(const std::string& path, const std::vector<std::int64_t>& ids,
+                             const OsmReadOptions& options, const Transformer& to_crs, OsmReport& report) {
     std::vector<osmium::Location> locations(ids.size());
     {
         location_collector collector{ids, locations};
         read_pass(path, osmium::osm_entity_bits::node, collector);
     }
-
-    // Projected points; a node is usable when it has a location inside the clip area.
-    std::vector<Point> points(ids.size());
-    std::vector<std::uint8_t> usable(ids.size(), 0);
-    {
-        std::unique_ptr<clip_area> clip;
-        if (!options.clip.is_empty()) {
-            clip = std::make_unique<clip_area>(options.clip, options.clip_buffer_m);
-        }
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            if (!locations[i].valid()) {
-                ++report.nodes_missing_location;
-                continue;
-            }
-            try {
-                points[i] = to_crs.transform(locations[i].lon(), locations[i].lat());
-            } catch (const projection_error& e) {
-                throw projection_error(std::string{e.what()} + " (node_id=" + std::to_string(ids[i]) + ")");
-            }
-            if (clip && !clip->covers(points[i])) {
-                ++report.nodes_outside_clip;
-                continue;
-            }
-            usable[i] = 1;
-        }
+    projected_nodes out{std::vector<Point>(ids.size()), std::vector<std::uint8_t>(ids.size(), 0)};
+    std::unique_ptr<clip_area> clip;
+    if (!options.clip.is_empty()) {
+        clip = std::make_unique<clip_area>(options.clip, options.clip_buffer_m);
     }
-    std::vector<osmium::Location>{}.swap(locations);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!locations[i].valid()) {
+            ++report.nodes_missing_location;
+            continue;
+        }
+        try {
+            out.points[i] = to_crs.transform(locations[i].lon(), locations[i].lat());
+        } catch (const projection_error& e) {
+            throw projection_error(std::string{e.what()} + " (node_id=" + std::to_string(ids[i]) + ")");
+        }
+        if (clip && !clip->covers(out.points[i])) {
+            ++report.nodes_outside_clip;
+            continue;
+        }
+        out.usable[i] = 1;
+    }
+    return out;
+}
 
-    // Graph nodes: ends of runs, and nodes used twice or more (by two ways, or twice by one way).
-    std::vector<std::uint8_t> uses(ids.size(), 0);
-    std::vector<std::uint8_t> is_graph(ids.size(), 0);
-    for (const way_record& w : ways.ways) {
-        for_each_run(w, ref_node, usable, [&](std::size_t begin, std::size_t end) {
+/** The nodes of the graph (before the component filter), numbered in order of their OSM id. */
+struct graph_nodes {
+    std::vector<std::uint32_t> number; ///< per way node: its graph node, or no_node
+    std::vector<Point> points;
+    std::vector<std::int64_t> osm_id;
+
+    void add(std::uint32_t i, const way_nodes& w, const projected_nodes& p) {
+        number[i] = static_cast<std::uint32_t>(points.size());
+        points.push_back(p.points[i]);
+        osm_id.push_back(w.ids[i]);
+    }
+}; // struct graph_nodes
+
+/** Graph nodes: ends of runs, and nodes used twice or more (by two ways, or twice by one way). */
+graph_nodes choose_graph_nodes(const std::vector<way_record>& ways, const way_nodes& w, const projected_nodes& p) {
+    std::vector<std::uint8_t> uses(w.ids.size(), 0);
+    std::vector<std::uint8_t> is_end(w.ids.size(), 0);
+    for (const way_record& way : ways) {
+        for_each_run(way, w.ref_node, p.usable, [&](std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
-                auto& u = uses[ref_node[k]];
+                auto& u = uses[w.ref_node[k]];
                 u = static_cast<std::uint8_t>(std::min(u + 1, 2));
             }
-            is_graph[ref_node[begin]] = 1;
-            is_graph[ref_node[end - 1]] = 1;
+            is_end[w.ref_node[begin]] = 1;
+            is_end[w.ref_node[end - 1]] = 1;
         });
     }
-    std::vector<std::uint32_t> node_number(ids.size(), no_node);
-    std::vector<Point> nodes;
-    std::vector<std::int64_t> node_osm_id;
-    const auto add_node = [&](std::uint32_t i) {
-        node_number[i] = static_cast<std::uint32_t>(nodes.size());
-        nodes.push_back(points[i]);
-        node_osm_id.push_back(ids[i]);
-    };
-    for (std::uint32_t i = 0; i < ids.size(); ++i) {
-        if (is_graph[i] || uses[i] >= 2) {
-            add_node(i);
+    graph_nodes out{std::vector<std::uint32_t>(w.ids.size(), no_node), {}, {}};
+    for (std::uint32_t i = 0; i < w.ids.size(); ++i) {
+        if (is_end[i] || uses[i] >= 2) {
+            out.add(i, w, p);
         }
     }
-    std::vector<std::uint8_t>{}.swap(uses);
-    std::vector<std::uint8_t>{}.swap(is_graph);
+    return out;
+}
 
-    // Edges: each run cut at its graph nodes; the nodes in between are shape points.
+/** Edges: each run of a way cut at its graph nodes; the nodes in between are shape points. */
+edge_table cut_ways(const std::vector<way_record>& ways, const way_nodes& w, const projected_nodes& p,
+                    graph_nodes& nodes, OsmReport& report) {
     edge_table table;
-    for (const way_record& w : ways.ways) {
+    for (const way_record& way : ways) {
         // One piece from position a to position b of refs (both graph nodes).
         const auto emit = [&](std::size_t a, std::size_t b) {
             std::vector<Point> shape;
             shape.reserve(b - a + 1);
             double length_m = 0.0;
             for (std::size_t k = a; k <= b; ++k) {
-                shape.push_back(points[ref_node[k]]);
+                shape.push_back(p.points[w.ref_node[k]]);
                 if (k > a) {
                     length_m += distance_m(shape[shape.size() - 2], shape.back());
                 }
             }
             Edge e;
-            e.from = node_number[ref_node[a]];
-            e.to = node_number[ref_node[b]];
+            e.from = nodes.number[w.ref_node[a]];
+            e.to = nodes.number[w.ref_node[b]];
             e.length_m = length_m;
-            e.minutes = length_m / 1000.0 / w.kmh * 60.0;
-            if (w.direction == travel::backward) {
+            e.minutes = length_m / 1000.0 / way.kmh * 60.0;
+            if (way.direction == travel::backward) {
                 std::swap(e.from, e.to);
                 std::reverse(shape.begin(), shape.end());
             }
             table.edges.push_back(e);
-            table.twoway.push_back(w.direction == travel::both ? 1 : 0);
+            table.twoway.push_back(way.direction == travel::both ? 1 : 0);
             table.geometry.push_back(std::move(shape));
-            table.way_id.push_back(w.id);
-            table.highway.push_back(w.highway);
-            table.from_maxspeed.push_back(w.from_maxspeed ? 1 : 0);
+            table.way_id.push_back(way.id);
+            table.highway.push_back(way.highway);
+            table.from_maxspeed.push_back(way.from_maxspeed ? 1 : 0);
         };
         const auto piece = [&](std::size_t a, std::size_t b) {
-            if (ref_node[a] != ref_node[b]) {
+            if (w.ref_node[a] != w.ref_node[b]) {
                 emit(a, b);
             } else if (b - a >= 2) {
                 // A loop back to the same node (a lasso or a closed way): split at its middle shape point, which
                 // becomes a graph node, so the loop's road stays in the graph without a self-loop edge.
                 const std::size_t m = a + (b - a) / 2;
-                if (node_number[ref_node[m]] == no_node) {
-                    add_node(ref_node[m]);
+                if (nodes.number[w.ref_node[m]] == no_node) {
+                    nodes.add(w.ref_node[m], w, p);
                 }
                 emit(a, m);
                 emit(m, b);
@@ -517,58 +512,57 @@ RoadGraph read_osm_roads(const std::string& path, const OsmReadOptions& options)
                 ++report.self_loops_dropped; // the same node twice in a row
             }
         };
-        for_each_run(w, ref_node, usable, [&](std::size_t begin, std::size_t end) {
+        for_each_run(way, w.ref_node, p.usable, [&](std::size_t begin, std::size_t end) {
             std::size_t start = begin;
             for (std::size_t k = begin + 1; k < end; ++k) {
-                if (node_number[ref_node[k]] != no_node) {
+                if (nodes.number[w.ref_node[k]] != no_node) {
                     piece(start, k);
                     start = k;
                 }
             }
         });
     }
-    std::vector<way_record>{}.swap(ways.ways);
-    if (nodes.empty() || table.edges.empty()) {
-        throw input_error("no routable road left in OSM file '" + path + "' for profile '" + options.profile.name +
-                          "' (" + std::to_string(report.ways_routable) + " routable ways, " +
-                          std::to_string(report.nodes_outside_clip) + " of their nodes outside the clip area, " +
-                          std::to_string(report.nodes_missing_location) + " missing from the file)");
-    }
+    return table;
+}
 
-    // Strongly connected components; keep the largest (ties: lowest label).
-    std::vector<std::uint8_t> keep(nodes.size(), 1);
-    {
-        const Network network{nodes, table.edges, table.twoway};
-        const std::vector<std::uint32_t> label = network.strong_components();
-        std::vector<std::size_t> size;
-        for (const std::uint32_t l : label) {
-            if (l >= size.size()) {
-                size.resize(l + 1, 0);
-            }
-            ++size[l];
+/** Per graph node: kept or not. Strongly connected components; the largest is kept (ties: lowest label). */
+std::vector<std::uint8_t> kept_nodes(const graph_nodes& nodes, const edge_table& table, const OsmReadOptions& options,
+                                     OsmReport& report) {
+    std::vector<std::uint8_t> keep(nodes.points.size(), 1);
+    const Network network{nodes.points, table.edges, table.twoway};
+    const std::vector<std::uint32_t> label = network.strong_components();
+    std::vector<std::size_t> size;
+    for (const std::uint32_t l : label) {
+        if (l >= size.size()) {
+            size.resize(l + 1, 0);
         }
-        report.components = static_cast<std::size_t>(std::count_if(size.begin(), size.end(),
-                                                                    [](std::size_t s) { return s > 0; }));
-        if (options.keep_largest_component) {
-            const auto largest = static_cast<std::uint32_t>(std::max_element(size.begin(), size.end()) - size.begin());
-            for (std::size_t i = 0; i < nodes.size(); ++i) {
-                keep[i] = label[i] == largest ? 1 : 0;
-            }
+        ++size[l];
+    }
+    report.components =
+        static_cast<std::size_t>(std::count_if(size.begin(), size.end(), [](std::size_t s) { return s > 0; }));
+    if (options.keep_largest_component) {
+        const auto largest = static_cast<std::uint32_t>(std::max_element(size.begin(), size.end()) - size.begin());
+        for (std::size_t i = 0; i < keep.size(); ++i) {
+            keep[i] = label[i] == largest ? 1 : 0;
         }
     }
+    return keep;
+}
 
-    // Renumber what is kept.
-    std::vector<std::uint32_t> renumber(nodes.size(), no_node);
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
+/** The graph of the kept nodes and the edges between them, renumbered; the report counts what is dropped. */
+void keep_component(const graph_nodes& nodes, edge_table& table, const std::vector<std::uint8_t>& keep,
+                    const std::vector<std::string>& classes, RoadGraph& graph) {
+    OsmReport& report = graph.report;
+    std::vector<std::uint32_t> renumber(nodes.points.size(), no_node);
+    for (std::size_t i = 0; i < nodes.points.size(); ++i) {
         if (keep[i]) {
             renumber[i] = static_cast<std::uint32_t>(graph.nodes.size());
-            graph.nodes.push_back(nodes[i]);
-            graph.node_osm_id.push_back(node_osm_id[i]);
+            graph.nodes.push_back(nodes.points[i]);
+            graph.node_osm_id.push_back(nodes.osm_id[i]);
         } else {
             ++report.dropped_nodes;
         }
     }
-    const auto& classes = ways.classes();
     double kept_m = 0.0;
     double dropped_m = 0.0;
     for (std::size_t j = 0; j < table.edges.size(); ++j) {
@@ -590,6 +584,46 @@ RoadGraph read_osm_roads(const std::string& path, const OsmReadOptions& options)
     }
     report.kept_km = kept_m / 1000.0;
     report.dropped_km = dropped_m / 1000.0;
+}
+
+} // namespace
+
+RoadGraph read_osm_roads(const std::string& path, const OsmReadOptions& options) {
+    validate(options);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        throw io_error("cannot read OSM file '" + path + "': " +
+                       (std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
+    }
+    const Transformer to_crs = [&] {
+        try {
+            return Transformer{"EPSG:4326", options.crs};
+        } catch (const projection_error& e) {
+            throw input_error(std::string{"read_osm_roads: crs: "} + e.what());
+        }
+    }();
+    RoadGraph graph;
+    OsmReport& report = graph.report;
+    // pass 1: routable ways
+    way_collector ways{options.profile, report};
+    read_pass(path, osmium::osm_entity_bits::way, ways);
+    if (ways.ways.empty()) {
+        throw input_error("no routable way in OSM file '" + path + "' for profile '" + options.profile.name +
+                          "' (" + std::to_string(report.ways_read) + " ways read)");
+    }
+    const way_nodes refs = index_refs(path, ways.refs);
+    // pass 2: where their nodes are
+    const projected_nodes points = locate_nodes(path, refs.ids, options, to_crs, report);
+    graph_nodes nodes = choose_graph_nodes(ways.ways, refs, points);
+    edge_table table = cut_ways(ways.ways, refs, points, nodes, report);
+    std::vector<way_record>{}.swap(ways.ways);
+    if (nodes.points.empty() || table.edges.empty()) {
+        throw input_error("no routable road left in OSM file '" + path + "' for profile '" + options.profile.name +
+                          "' (" + std::to_string(report.ways_routable) + " routable ways, " +
+                          std::to_string(report.nodes_outside_clip) + " of their nodes outside the clip area, " +
+                          std::to_string(report.nodes_missing_location) + " missing from the file)");
+    }
+    keep_component(nodes, table, kept_nodes(nodes, table, options, report), ways.classes(), graph);
     return graph;
 }
 
