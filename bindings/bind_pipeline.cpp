@@ -120,7 +120,24 @@ void bind_pipeline(py::module_& m) {
             [](RunOptions& o, const std::string& name) { o.normalisation = normalisation_from_name(name); });
 
     py::class_<RunResult>(m, "RunResult")
-        .def_readonly("warnings", &RunResult::warnings)
+        .def_property_readonly("warnings", &RunResult::warnings)
+        .def_property_readonly("diagnostics",
+                               [](const RunResult& r) {
+                                   std::vector<py::dict> out;
+                                   for (const Diagnostic& d : r.diagnostics) {
+                                       py::dict x;
+                                       x["code"] = d.code;
+                                       x["text"] = d.text;
+                                       x["ids"] = d.ids;
+                                       x["file"] = d.file;
+                                       x["layer"] = d.layer;
+                                       x["feature_id"] = d.feature_id < 0 ? py::object(py::none())
+                                                                          : py::object(py::int_(d.feature_id));
+                                       x["field"] = d.field;
+                                       out.push_back(std::move(x));
+                                   }
+                                   return out;
+                               })
         .def_readonly("stage_seconds", &RunResult::stage_seconds)
         .def_property_readonly("communes_unreachable", [](const RunResult& r) { return r.communes.unreachable; })
         .def_property_readonly("commute_source",

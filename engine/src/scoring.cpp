@@ -135,11 +135,16 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
             return c.name == n; // an init-capture: Clang 14 (make fuzz) cannot capture a structured binding
         });
         if (!known) {
-            throw input_error("unknown criterion '" + name + "' in weights (valid: " + names_of(criteria) + ")");
+            throw input_error(Diagnostic{"unknown_criterion",
+                                         "unknown criterion '" + name + "' in weights (valid: " + names_of(criteria) +
+                                             ")",
+                                         {name}});
         }
         if (!std::isfinite(w) || w < 0.0) {
-            throw input_error("weight of '" + name + "' must be a finite number >= 0 (got " + std::to_string(w) +
-                              ")");
+            throw input_error(Diagnostic{"bad_weight",
+                                         "weight of '" + name + "' must be a finite number >= 0 (got " +
+                                             std::to_string(w) + ")",
+                                         {name}});
         }
     }
     // normalised values in [0, 1], 1 = best; "varies" tells which criteria carry information
@@ -170,17 +175,23 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
             hi = std::max(hi, v);
         }
         if (!missing.empty()) {
-            r.warnings.push_back("criterion '" + c.name + "' has no value for " + std::to_string(missing.size()) +
-                                 " site(s) (" + detail::join_names(missing, 5) +
-                                 "): they get the worst normalised value (0) for it");
+            std::vector<std::string> ids{c.name};
+            ids.insert(ids.end(), missing.begin(), missing.end());
+            r.warnings.push_back({"criterion_missing_values",
+                                  "criterion '" + c.name + "' has no value for " + std::to_string(missing.size()) +
+                                      " site(s) (" + detail::join_names(missing, 5) +
+                                      "): they get the worst normalised value (0) for it",
+                                  std::move(ids)});
         }
         varies[k] = hi > lo;
         if (!varies[k]) {
             if (r.weights.back() > 0.0) {
-                r.warnings.push_back("criterion '" + c.name + "' has the same value (" +
-                                     (std::isfinite(lo) ? std::to_string(lo) : std::string{"none"}) +
-                                     ") for every site: it cannot tell sites apart, so it contributes nothing and "
-                                     "its weight is shared among the other criteria");
+                r.warnings.push_back({"criterion_constant",
+                                      "criterion '" + c.name + "' has the same value (" +
+                                          (std::isfinite(lo) ? std::to_string(lo) : std::string{"none"}) +
+                                          ") for every site: it cannot tell sites apart, so it contributes nothing "
+                                          "and its weight is shared among the other criteria",
+                                      {c.name}});
             }
             continue;
         }

@@ -167,7 +167,7 @@ TEST_F(Criteria, DemandAndBroadbandAcrossTheCatchment) {
     expect_values(values(r, "ftth_share_catchment"),
                   {(20.0 + 160.0) / 300.0, (160.0 + 200.0) / 600.0, (20.0 + 160.0 + 200.0) / 700.0});
     expect_values(values(r, "poor_broadband_pop"), {80.0 + 40.0, 40.0 + 200.0, 80.0 + 40.0 + 200.0});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"have no broadband row", "05004"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"have no broadband row", "05004"}));
     // a wider local catchment reaches more
     o.local_minutes = 30.0;
     const RunResult wide = run(t, o);
@@ -179,7 +179,7 @@ TEST_F(Criteria, ActivePopulationUnknownInTheCatchmentIsNaNAndSaid) {
     layers[0].columns[3] = Column::of_reals("active_population", {NaN, 400.0, NaN, 100.0, 50.0}); // C unknown
     const RunResult r = run(load(layers), km_is_minute());
     expect_values(values(r, "active_15min"), {150.0, NaN, NaN});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"active_15min", "2 site(s)", "NaN"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"active_15min", "2 site(s)", "NaN"}));
 }
 
 TEST_F(Criteria, BuildingFitUsesThePlannersTable) {
@@ -188,7 +188,7 @@ TEST_F(Criteria, BuildingFitUsesThePlannersTable) {
     const RunResult r = run(t, o);
     // s1 third_place (not listed: 'other' 0.5), s2 france_services 1.0, s3 town_hall 0.6
     expect_values(values(r, "building_fit"), {0.5, 1.0, 0.6});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"third_place", "'other'"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"third_place", "'other'"}));
     expect_values(values(r, "hybridity"), {2.0, 1.0, 0.0});
     o.building_fit = {{"third_place", 0.9}, {"town_hall", 0.2}};
     expect_values(values(run(t, o), "building_fit"), {0.9, 1.0, 0.2});
@@ -272,7 +272,7 @@ TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
     const double f = 2.0 * 1.9 * 43.6 * 0.9;
     expect_values(values(r, "commute_km_avoided"),
                   {10.0 * 29.0 * f, 5.0 * (20.0 - 4.0) * f, (10.0 * 20.0 + 5.0 * 10.0) * f});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commute(s) (3 commuters) could not be placed", "05005->05004"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"1 commute(s) (3 commuters) could not be placed", "05005->05004"}));
 }
 
 /** Employment poles at the town halls of the given communes (codes), with ids p1, p2… */
@@ -302,7 +302,7 @@ TEST_F(Criteria, CommuteInterceptionToTheNearestEmploymentPole) {
     expect_values(values(r, "commute_km_avoided"), {0.0, 30.0 * (10.0 - 4.0) * f, 15.0 * 10.0 * f});
     expect_values(r.communes.column("commuters"), {0.0, 15.0, 30.0, 0.0, 0.0});
     expect_values(r.communes.column("commute_minutes"), {NaN, 10.0, 10.0, NaN, NaN});
-    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commune(s) have no active_population", "05005"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"1 commune(s) have no active_population", "05005"}));
     // a flow table wins over the poles
     layers.push_back(flows_layer({"05001"}, {"05004"}, {10.0}));
     EXPECT_EQ(run(load(layers), km_is_minute()).criteria.sources.at("commute"), "commute_flows");
@@ -319,7 +319,7 @@ TEST_F(Criteria, PolesThatCannotBePlacedSkipCommutes) {
     const CommuteInterception c = commute_interception(t, far, 15.0, CommuteAssumptions{}, 1);
     EXPECT_TRUE(contains_all(c.skipped, {"no employment pole", "could be placed"}));
     EXPECT_TRUE(c.commuters.empty());
-    EXPECT_TRUE(any_contains_all(c.warnings, {"1 employment pole(s) lie(s) more than 0 m", "p1"}));
+    EXPECT_TRUE(any_contains_all(texts(c.warnings), {"1 employment pole(s) lie(s) more than 0 m", "p1"}));
 }
 
 TEST_F(Criteria, EmptyOrBadPoleLayers) {
@@ -391,7 +391,7 @@ TEST_F(Criteria, MissingInputsSkipTheirCriteriaWithAReason) {
     EXPECT_TRUE(is_skipped(r, "demand_share", "no existing_tiers_lieux layer"));
     for (const auto& s : r.criteria.skipped) {
         EXPECT_EQ(find(r, s.name), nullptr) << s.name << " is both skipped and computed";
-        EXPECT_TRUE(any_contains_all(r.warnings, {"criterion '" + s.name + "' is skipped"})) << s.name;
+        EXPECT_TRUE(any_contains_all(r.warnings(), {"criterion '" + s.name + "' is skipped"})) << s.name;
     }
     EXPECT_EQ(r.criteria.skipped.size(), 11u);
     // a positive weight for a skipped criterion is an error that says why; a zero weight is accepted
@@ -487,7 +487,7 @@ TEST_F(Criteria, ACriterionAddedToTheRegistryFlowsThroughTheRun) {
     std::vector<CriterionDef> registry = criteria_registry();
     registry.push_back(
         {{"dummy_east_km", "test", "km", Direction::less_is_better, "kilometres east of the origin", "sites",
-          "cannot be missing"},
+          "cannot be missing", "x / 1000"},
          0.2,
          [](RunContext& ctx, int) {
              ctx.result.communes.columns.emplace_back("dummy_column",
@@ -496,7 +496,7 @@ TEST_F(Criteria, ACriterionAddedToTheRegistryFlowsThroughTheRun) {
                              {}};
          }});
     registry.push_back({{"dummy_<T>_skipped", "test", "people", Direction::more_is_better, "never computed", "none",
-                         "always skipped"},
+                         "always skipped", "none"},
                         0.0,
                         [](RunContext&, int) { return Computed::skip("the test says so"); }});
     const Territory t = load(tierslieux::test::tiny_territory_layers());
@@ -517,7 +517,7 @@ TEST_F(Criteria, ACriterionAddedToTheRegistryFlowsThroughTheRun) {
     for (const int T : o.thresholds_min) {
         const std::string name = "dummy_" + std::to_string(T) + "_skipped";
         EXPECT_TRUE(is_skipped(r, name, "the test says so")) << name;
-        EXPECT_TRUE(any_contains_all(r.warnings, {"'" + name + "' is skipped", "the test says so"})) << name;
+        EXPECT_TRUE(any_contains_all(r.warnings(), {"'" + name + "' is skipped", "the test says so"})) << name;
     }
     const std::vector<LayerData> out = to_layers(t, r, o);
     const auto site_columns = tierslieux::test::column_names(out[0]);
@@ -534,6 +534,44 @@ TEST_F(Criteria, ACriterionAddedToTheRegistryFlowsThroughTheRun) {
     for (std::size_t i = 0; i < criteria_registry().size(); ++i) {
         EXPECT_EQ(criteria_catalogue()[i].name, criteria_registry()[i].info.name);
     }
+}
+
+// Warnings and errors carry a code and what they concern (issue 11): nothing needs matching by message text.
+TEST_F(Criteria, DiagnosticsCarryACodeAndWhatTheyConcern) {
+    const Territory t = load(tierslieux::test::tiny_territory_layers());
+    RunOptions o = km_is_minute();
+    const RunResult r = run(t, o);
+    ASSERT_FALSE(r.criteria.skipped.empty());
+    for (const Diagnostic& d : r.diagnostics) {
+        EXPECT_FALSE(d.code.empty()) << d.text;
+    }
+    EXPECT_EQ(r.warnings(), texts(r.diagnostics));
+    for (const SkippedCriterion& k : r.criteria.skipped) {
+        const auto d = std::find_if(r.diagnostics.begin(), r.diagnostics.end(), [&](const Diagnostic& x) {
+            return x.code == "criterion_skipped" && x.ids == std::vector<std::string>{k.name};
+        });
+        EXPECT_NE(d, r.diagnostics.end()) << k.name;
+    }
+    auto error_of = [&](const std::map<std::string, double>& weights) {
+        o.weights = weights;
+        try {
+            run(t, o);
+        } catch (const input_error& e) {
+            return e.diagnostic();
+        }
+        return Diagnostic{};
+    };
+    const Diagnostic unknown = error_of({{"pop_99min", 1.0}});
+    EXPECT_EQ(unknown.code, "unknown_criterion");
+    EXPECT_EQ(unknown.ids, (std::vector<std::string>{"pop_99min"}));
+    const Diagnostic negative = error_of({{"pop_15min", -1.0}});
+    EXPECT_EQ(negative.code, "bad_weight");
+    EXPECT_EQ(negative.ids, (std::vector<std::string>{"pop_15min"}));
+    const std::string skipped = r.criteria.skipped.front().name;
+    const Diagnostic for_skipped = error_of({{skipped, 1.0}});
+    EXPECT_EQ(for_skipped.code, "weight_for_skipped_criterion");
+    EXPECT_EQ(for_skipped.ids, (std::vector<std::string>{skipped}));
+    EXPECT_EQ(input_error("plain").diagnostic().code, "input_error");
 }
 
 // --- scenarios: with_changes

@@ -82,8 +82,8 @@ TEST_F(DefaultTerritory, CommuneGraphIsConnected) {
 
 // The 2024 broadband varies between sites, and so do the services each building hosts: neither is warned about.
 TEST_F(DefaultTerritory, BroadbandAndHybridityVary) {
-    EXPECT_FALSE(any_contains_all(s_result->warnings, {"'ftth_share'", "same value"}));
-    EXPECT_FALSE(any_contains_all(s_result->warnings, {"'hybridity'", "same value"}));
+    EXPECT_FALSE(any_contains_all(s_result->warnings(), {"'ftth_share'", "same value"}));
+    EXPECT_FALSE(any_contains_all(s_result->warnings(), {"'hybridity'", "same value"}));
     for (const char* name : {"ftth_share", "hybridity"}) {
         const auto& criteria = s_result->criteria.values;
         const auto c = std::find_if(criteria.begin(), criteria.end(), [&](const Criterion& k) { return k.name == name; });
@@ -100,9 +100,15 @@ TEST_F(DefaultTerritory, CompetitionRunsAndTheCommuteGapIsNamedOnce) {
     for (const SkippedCriterion& k : s_result->criteria.skipped) {
         ADD_FAILURE() << "criterion '" << k.name << "' is skipped: " << k.reason;
     }
-    const auto aav = std::count_if(s_result->warnings.begin(), s_result->warnings.end(), [](const std::string& w) {
+    const std::vector<std::string> warnings = s_result->warnings();
+    const auto aav = std::count_if(warnings.begin(), warnings.end(), [](const std::string& w) {
         return w.find("attraction area") != std::string::npos;
     });
     EXPECT_EQ(aav, 1);
-    EXPECT_TRUE(any_contains_all(s_result->warnings, {"040 Avignon", "049 Valence", "(0 in the study area)"}));
+    const auto& d = s_result->diagnostics;
+    const auto pole = std::find_if(d.begin(), d.end(), [](const Diagnostic& k) { return k.code == "commute_pole_missing"; });
+    ASSERT_NE(pole, d.end());
+    EXPECT_EQ(pole->ids, (std::vector<std::string>{"040 Avignon", "049 Valence", "137 Manosque", "251 Digne-les-Bains",
+                                                   "275 Apt"}));
+    EXPECT_TRUE(any_contains_all(s_result->warnings(), {"040 Avignon", "049 Valence", "(0 in the study area)"}));
 }

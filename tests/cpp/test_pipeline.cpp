@@ -82,7 +82,7 @@ TEST_F(Pipeline, GraphLinksNeighbouringCommunes) {
         EXPECT_DOUBLE_EQ(e.minutes, 10.0);
     }
     EXPECT_EQ(n.component_count(), 2u);
-    EXPECT_TRUE(any_contains_all(r.warnings, {"2 separate parts"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"2 separate parts"}));
     EXPECT_EQ(r.graph.communes.node, (std::vector<node_id>{0, 1, 2, 3, 4}));
     EXPECT_EQ(r.graph.sites.node, (std::vector<node_id>{0, 2, 1}));
     expect_equal_with_nan(r.graph.sites.access_minutes, {1.0, 4.0, 0.0});
@@ -129,7 +129,7 @@ TEST_F(Pipeline, CommuneResultsMatchHandComputedValues) {
     // best of (access + graph minutes) over the sites; E reaches none
     expect_equal_with_nan(r.communes.minutes_to_nearest_site, {1.0, 0.0, 4.0, 14.0, std::nan("")});
     EXPECT_EQ(r.communes.unreachable, 1u);
-    EXPECT_TRUE(any_contains_all(r.warnings, {"1 commune(s) cannot reach any site"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"1 commune(s) cannot reach any site"}));
     // population within T minutes of each town hall (graph only)
     ASSERT_EQ(r.communes.pop.size(), 2u);
     expect_equal_with_nan(r.communes.pop[0], {300.0, 700.0, 1400.0, 1200.0, 1600.0});
@@ -349,7 +349,7 @@ TEST_F(Pipeline, WithoutBroadbandTheFtthCriterionIsSkipped) {
     for (const auto& c : r.criteria.values) {
         EXPECT_NE(c.name, "ftth_share");
     }
-    EXPECT_TRUE(any_contains_all(r.warnings, {"criterion 'ftth_share' is skipped", "no broadband layer"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"criterion 'ftth_share' is skipped", "no broadband layer"}));
     double shares = 0.0;
     for (const double w : r.scores.effective_weights) {
         shares += w;
@@ -363,7 +363,7 @@ TEST_F(Pipeline, ConstantBroadbandIsWarnedAbout) {
         b.ftth_share = 0.5;
     }
     const RunResult r = run(t, km_is_minute());
-    EXPECT_TRUE(any_contains_all(r.warnings, {"'ftth_share'", "same value"}));
+    EXPECT_TRUE(any_contains_all(r.warnings(), {"'ftth_share'", "same value"}));
     const auto& names = r.scores.criteria;
     const std::size_t k = static_cast<std::size_t>(std::find(names.begin(), names.end(), "ftth_share") - names.begin());
     ASSERT_LT(k, names.size());

@@ -136,7 +136,9 @@ TEST(Scoring, ConstantCriterionContributesNothingAndSharesItsWeight) {
     EXPECT_DOUBLE_EQ(r.score[2], 100.0) << "the best site still reaches 100";
     expect_near_all(r.score, {0.0, 50.0, 100.0});
     ASSERT_EQ(r.warnings.size(), 1u);
-    EXPECT_TRUE(contains_all(r.warnings[0], {"'ftth_share'", "same value"}));
+    EXPECT_TRUE(contains_all(r.warnings[0].text, {"'ftth_share'", "same value"}));
+    EXPECT_EQ(r.warnings[0].code, "criterion_constant");
+    EXPECT_EQ(r.warnings[0].ids, (std::vector<std::string>{"ftth_share"}));
 }
 
 TEST(Scoring, ConstantCriterionWithoutWeightIsNotWarnedAbout) {
@@ -156,20 +158,20 @@ TEST(Scoring, CriterionAbsentFromWeightsCountsForNothing) {
 TEST(Scoring, NanValueIsWorstWithAWarningNamingTheSite) {
     const ScoreResult up = score_sites({more("near", {not_a_number, 10, 20})}, {{"near", 1.0}}, abc);
     expect_near_all(up.score, {0.0, 0.0, 100.0});
-    EXPECT_TRUE(any_contains_all(up.warnings, {"'near'", "1 site(s) (a)"}));
+    EXPECT_TRUE(any_contains_all(texts(up.warnings), {"'near'", "1 site(s) (a)"}));
     EXPECT_EQ(up.rank, (std::vector<int>{2, 3, 1})) << "a and b tie at 0: a first";
 
     // less is better: NaN is still the worst, not the best
     const ScoreResult down = score_sites({less("minutes", {not_a_number, 10, 20})}, {{"minutes", 1.0}}, abc);
     expect_near_all(down.score, {0.0, 100.0, 0.0});
-    EXPECT_TRUE(any_contains_all(down.warnings, {"'minutes'", "(a)"}));
+    EXPECT_TRUE(any_contains_all(texts(down.warnings), {"'minutes'", "(a)"}));
 }
 
 TEST(Scoring, AllNanCriterionIsTreatedAsConstant) {
     const ScoreResult r = score_sites({more("a", {1, 2, 3}), more("empty", {not_a_number, not_a_number, not_a_number})},
                                       {{"a", 1.0}, {"empty", 1.0}}, abc);
     EXPECT_EQ(r.contributions[1], (std::vector<double>{0.0, 0.0, 0.0}));
-    EXPECT_TRUE(any_contains_all(r.warnings, {"'empty'", "same value"}));
+    EXPECT_TRUE(any_contains_all(texts(r.warnings), {"'empty'", "same value"}));
     expect_near_all(r.score, {0.0, 50.0, 100.0});
 }
 
@@ -210,7 +212,9 @@ TEST(Scoring, NormalisationsGiveTheDocumentedValues) {
     std::vector<ScoreResult> results;
     for (const Normalisation n : {Normalisation::min_max, Normalisation::rank, Normalisation::z_score}) {
         ScoreResult r = score_sites({more("x", v)}, w, ids, n);
-        EXPECT_TRUE(any_contains_all(r.warnings, {"criterion 'x' has no value for 1 site(s) (e)"}));
+        EXPECT_TRUE(any_contains_all(texts(r.warnings), {"criterion 'x' has no value for 1 site(s) (e)"}));
+        EXPECT_EQ(r.warnings.back().code, "criterion_missing_values");
+        EXPECT_EQ(r.warnings.back().ids, (std::vector<std::string>{"x", "e"}));
         results.push_back(std::move(r));
     }
     // min-max: (v - 1) / 9

@@ -41,18 +41,26 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _portable(text: str) -> str:
+    """Text with the paths of this checkout and of the installed package replaced (they differ between clones)."""
+    import tierslieux as tl
+
+    return text.replace(str(tl.default_territory_path().parent), "<package data>").replace(str(ROOT), "<repo>")
+
+
 def _meta(result) -> pd.DataFrame:
     """The run's record besides its layers: warnings, skipped criteria, weights, parameters, counts."""
     m = result.attrs["tierslieux"]
     rows = [("graph_kind", m.graph_kind), ("communes_unreachable", str(m.communes_unreachable)),
             ("commute_source", m.commute_source)]
     rows += [(f"warning[{i}]", w) for i, w in enumerate(m.warnings)]
+    rows += [(f"diagnostic[{i}]", d.code + " " + ";".join(d.ids)) for i, d in enumerate(m.diagnostics)]
     rows += [(f"skipped.{k}", v) for k, v in sorted((m.skipped or {}).items())]
     rows += [(f"weight.{k}", repr(float(v))) for k, v in sorted(m.weights.items())]
     rows += [(f"effective_weight.{k}", repr(float(v))) for k, v in sorted(m.effective_weights.items())]
     params = {k: v for k, v in m.parameters.items() if k not in ("territory", "roads")}
     rows += [("parameters", json.dumps(params, sort_keys=True, default=str))]
-    return pd.DataFrame(rows, columns=["key", "value"])
+    return pd.DataFrame([(k, _portable(v)) for k, v in rows], columns=["key", "value"])
 
 
 def _run_tables(prefix: str, result) -> dict:

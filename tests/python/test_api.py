@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -367,3 +368,23 @@ def test_rank_stability_can_be_skipped_and_checks_its_options(tiny_territory):
         tl.score(tiny_territory, stability_draws=-1, progress=False)
     with pytest.raises(ValueError, match=r"stability concentration must be a finite number > 0"):
         tl.score(tiny_territory, stability_concentration=0.0, progress=False)
+
+
+def test_warnings_and_errors_carry_a_code_and_what_they_concern():
+    """Issue 11: a program reads codes and ids, never the text (tl.Diagnostic; InputError's attributes)."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    territory = tl.load_territory(data / "saint_barthelemy_territory.gpkg", crs="EPSG:5490")
+    with pytest.warns(tl.DataWarning):
+        result = tl.score(territory, thresholds=(3, 6), progress=False)
+    meta = result.attrs["tierslieux"]
+    assert [d.text for d in meta.diagnostics] == meta.warnings
+    assert all(isinstance(d, tl.Diagnostic) and d.code for d in meta.diagnostics)
+    skipped = {d.ids[0] for d in meta.diagnostics if d.code == "criterion_skipped"}
+    assert skipped == set(meta.skipped) and "ftth_share" in skipped
+    with pytest.raises(tl.InputError) as unknown:
+        tl.score(territory, weights={"pop_99min": 1}, progress=False)
+    assert (unknown.value.code, unknown.value.ids) == ("unknown_criterion", ("pop_99min",))
+    with pytest.raises(tl.InputError) as for_skipped:
+        tl.score(territory, weights={"ftth_share": 0.2}, progress=False)
+    assert (for_skipped.value.code, for_skipped.value.ids) == ("weight_for_skipped_criterion", ("ftth_share",))
+    assert tl.InputError("raised in Python").code == "input_error"

@@ -37,3 +37,19 @@ def test_the_comparison_can_fail(computed):
     run = computed["baronnies/run"].copy()
     run.loc[len(run)] = ["warning[99]", "new"]
     assert golden.differences("baronnies/run", pd.DataFrame(run))
+
+
+def test_every_diagnostic_code_is_documented(computed):
+    """docs/outputs.md lists each code the engine uses, and every code the golden runs produce is in that list."""
+    import re
+
+    docs = (golden.ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    table = docs[docs.index("## Diagnostics"):docs.index("## Semantics")]
+    documented = set(re.findall(r"^\| `([a-z_]+)`", table, flags=re.M))
+    engine = "".join(p.read_text(encoding="utf-8") for p in (golden.ROOT / "engine").rglob("*.[ch]pp"))
+    assert {code for code in documented if f'"{code}"' not in engine} == set()
+    produced = set()
+    for name, frame in computed.items():
+        if name.endswith("/run"):
+            produced |= {v.split(" ")[0] for k, v in frame.itertuples(index=False) if k.startswith("diagnostic[")}
+    assert produced and produced <= documented

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "GeometryError": "_core", "InputError": "_core", "IoError": "_core", "NotFound": "_core",
     "ProjectionError": "_core",
-    "CRITERIA": "_api", "DataWarning": "_api", "ScoreRun": "_api", "Territory": "_api", "criteria": "_api",
+    "CRITERIA": "_api", "DataWarning": "_api", "Diagnostic": "_api", "ScoreRun": "_api", "Territory": "_api", "criteria": "_api",
     "default_building_fit": "_api", "default_territory_path": "_api", "load_territory": "_api", "score": "_api",
     "write_gpkg": "_api",
     "Explanation": "_explain", "explain": "_explain",
@@ -48,7 +48,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from ._api import (CRITERIA, DataWarning, ScoreRun, Territory, criteria, default_building_fit,  # noqa: F401
+    from ._api import (CRITERIA, DataWarning, Diagnostic, ScoreRun, Territory, criteria, default_building_fit,  # noqa: F401
                        default_territory_path, load_territory, score, write_gpkg)
     from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError  # noqa: F401
     from ._explain import Explanation, explain  # noqa: F401
@@ -63,6 +63,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CRITERIA",
     "DataWarning",
+    "Diagnostic",
     "Explanation",
     "GeometryError",
     "InputError",

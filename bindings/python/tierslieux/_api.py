@@ -5,7 +5,7 @@ import math
 import numbers
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -24,14 +24,35 @@ CRITERIA = {c["name"]: c["description"] for c in _core.criteria_catalogue()}
 
 def criteria() -> pd.DataFrame:
     """The criteria catalogue: one row per criterion with ``name`` ("<T>" stands for a threshold in minutes),
-    ``family``, ``unit``, ``direction``, ``description``, ``input`` and ``when_missing`` (what happens without
-    that input: the criterion is skipped with a message, never a silent zero)."""
+    ``family``, ``unit``, ``direction``, ``description``, ``input``, ``when_missing`` (what happens without
+    that input: the criterion is skipped with a message, never a silent zero) and ``formula``."""
     return pd.DataFrame.from_records(_core.criteria_catalogue())
 
 
 def default_building_fit() -> dict:
     """The default building fit per site kind (0–1): a judgement to edit (``tl.score(building_fit=...)``)."""
     return dict(_core.default_building_fit())
+
+
+#: Codes of the errors about weights (an InputError's ``code``; its ``ids`` hold the criterion name).
+WEIGHT_ERRORS = frozenset({"unknown_criterion", "bad_weight", "weight_for_skipped_criterion"})
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A warning of a run with what it concerns, so that a program never has to read the text (docs/outputs.md,
+    "Diagnostics", lists the codes). An :class:`InputError` carries the same fields as attributes."""
+
+    code: str
+    """Stable identifier, e.g. ``"criterion_skipped"``, ``"not_snapped"``, ``"commute_pole_missing"``."""
+    text: str
+    """The message, in words (the same as the DataWarning)."""
+    ids: tuple = ()
+    """What it concerns: criterion names, site ids, commune codes, attraction areas…"""
+    file: str = ""
+    layer: str = ""
+    feature_id: Optional[int] = None
+    field: str = ""
 
 
 @dataclass(eq=False)
@@ -62,6 +83,8 @@ class ScoreRun:
     """Criteria left out because their input is missing: name -> reason."""
     commute_source: str = ""
     """Where commutes came from: "commute_flows", "employment_poles", "aav2020" or "" (skipped)."""
+    diagnostics: list = field(default_factory=list)
+    """The warnings as :class:`Diagnostic` records (code, text, ids…), in the order of ``warnings``."""
 
     def __deepcopy__(self, memo):
         return self
@@ -275,15 +298,16 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     try:
         run = _core.run(territory._core, options, _progress.stages(progress))
     except InputError as e:
-        if weights_file and "weight" in str(e):
-            raise InputError(f"weights file '{weights_file}': {e}") from None
+        if weights_file and e.code in WEIGHT_ERRORS:
+            raise _with_prefix(e, f"weights file '{weights_file}': ") from None
         raise
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
-    already = set(territory.warnings)  # load_territory has shown those
-    for w in run.warnings:
-        if w not in already:
-            warnings.warn(w, DataWarning, stacklevel=2)
+    diagnostics = [Diagnostic(d["code"], d["text"], tuple(d["ids"]), d["file"], d["layer"], d["feature_id"],
+                              d["field"]) for d in run.diagnostics]
+    for d in diagnostics:
+        if d.code != "input_data":  # the territory's own warnings: load_territory has shown those
+            warnings.warn(d.text, DataWarning, stacklevel=2)
     sites.attrs["tierslieux"] = ScoreRun(
         communes=layers["communes"],
         network_edges=layers["network_edges"],
@@ -296,6 +320,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         communes_unreachable=int(run.communes_unreachable),
         skipped=dict(run.skipped),
         commute_source=run.commute_source,
+        diagnostics=diagnostics,
         parameters={"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
                     "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
                     "gravity_decay_min": options.gravity_decay_min,
@@ -314,6 +339,14 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         territory_path=territory.path,
     )
     return sites
+
+
+def _with_prefix(error: InputError, prefix: str) -> InputError:
+    """The same InputError (code, ids…) with its message prefixed (e.g. by the weights file it came from)."""
+    out = InputError(prefix + str(error))
+    for name in ("code", "ids", "file", "layer", "feature_id", "field"):
+        setattr(out, name, getattr(error, name))
+    return out
 
 
 MAX_STABILITY_DRAWS = 1_000_000  # the default is 1 000; a million already takes minutes on the default territory

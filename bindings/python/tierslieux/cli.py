@@ -9,7 +9,6 @@ Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import time
@@ -268,10 +267,12 @@ def _run(args: argparse.Namespace) -> int:
                               access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
                               local_minutes=args.local_minutes, progress=progress, **settings)
         except tl.InputError as e:
-            # a bad name that came from the file (not from --weight): say which file
-            named = re.search(r"(?:unknown criterion|weight is given for|weight of) '?([\w<>]+)", str(e))
-            if settings and named and named.group(1) in from_file and named.group(1) not in dict(args.weight):
-                raise tl.InputError(f"weights file '{args.weights}': {e}") from None
+            # a bad weight that came from the file (not from --weight): say which file
+            from ._api import WEIGHT_ERRORS, _with_prefix
+
+            name = e.ids[0] if e.code in WEIGHT_ERRORS and e.ids else None
+            if settings and name in from_file and name not in dict(args.weight):
+                raise _with_prefix(e, f"weights file '{args.weights}': ") from None
             raise
         if settings:
             result.attrs["tierslieux"].parameters["weights_file"] = args.weights

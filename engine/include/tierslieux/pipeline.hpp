@@ -137,7 +137,10 @@ struct RunResult {
     CriteriaResults criteria;
     ScoreResult scores;
     Stability stability; ///< empty when options.stability.draws == 0
-    std::vector<std::string> warnings;
+    /** Warnings of the run, in order: the territory's, then each step's (docs/outputs.md lists the codes). */
+    std::vector<Diagnostic> diagnostics;
+    /** The texts of the diagnostics. */
+    std::vector<std::string> warnings() const { return texts(diagnostics); }
     /** Seconds per named step of the run (and per sub-step: adjacency, read roads, snap, commutes). */
     std::map<std::string, double> stage_seconds;
     std::shared_ptr<const RunIndexes> indexes;

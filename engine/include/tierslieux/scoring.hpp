@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <tierslieux/errors.hpp>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -48,7 +50,7 @@ struct ScoreResult {
     std::vector<double> weights;                    ///< weight as given, per criterion
     std::vector<double> effective_weights;          ///< share of the score each criterion can bring (sum 1)
     std::vector<std::vector<double>> normalised;    ///< [criterion][site], 0..1, 1 = best (0 where NaN)
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings; ///< codes criterion_missing_values, criterion_constant
 }; // struct ScoreResult
 
 /** Monte Carlo over weights: how many draws, how tight around the chosen weights, which seed, which top. */

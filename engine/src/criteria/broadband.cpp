@@ -76,9 +76,10 @@ Computed across_catchment(RunContext& ctx, int) {
         return people > 0.0 ? fibre / people : nan;
     });
     if (!without.empty()) {
-        ctx.warn(std::to_string(without.size()) + " commune(s) within " + detail::number(L) +
+        ctx.warn("broadband_missing_rows", std::to_string(without.size()) + " commune(s) within " + detail::number(L) +
                  " minutes of a site have no broadband row; ftth_share_catchment and poor_broadband_pop leave them "
-                 "out: " + detail::join_names(std::vector<std::string>(without.begin(), without.end()), 5));
+                 "out: " + detail::join_names(std::vector<std::string>(without.begin(), without.end()), 5),
+                 std::vector<std::string>(without.begin(), without.end()));
     }
     return {std::move(values), {}};
 }

@@ -71,10 +71,11 @@ Computed building_fit(RunContext& ctx, int) {
                                               : std::numeric_limits<double>::quiet_NaN());
     }
     if (!unlisted.empty()) {
-        ctx.warn("building fit: kind(s) " +
+        ctx.warn("building_kind_not_in_table", "building fit: kind(s) " +
                  detail::join_names(std::vector<std::string>(unlisted.begin(), unlisted.end()), 5) +
                  " are not in the table" +
-                 (other != fit.end() ? ": they take the value of 'other'" : " (nor is 'other'): NaN"));
+                 (other != fit.end() ? ": they take the value of 'other'" : " (nor is 'other'): NaN"),
+                 std::vector<std::string>(unlisted.begin(), unlisted.end()));
     }
     return {std::move(values), {}};
 }

@@ -51,7 +51,7 @@ struct known_commutes {
     std::string source;
     std::string skipped;
     std::vector<commute> commutes;
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings;
 }; // struct known_commutes
 
 known_commutes find_commutes(const Territory& territory, const CommuteAssumptions& assumptions) {
@@ -93,9 +93,11 @@ known_commutes find_commutes(const Territory& territory, const CommuteAssumption
                                 k.active_population * assumptions.pole_commuter_share});
         }
         if (!no_active.empty()) {
-            out.warnings.push_back("commute interception: " + counted(no_active.size(), "commune(s)") +
-                                   " have no active_population (" + detail::join_names(no_active, 5) +
-                                   "): their commutes are left out");
+            out.warnings.push_back({"commute_no_active_population",
+                                    "commute interception: " + counted(no_active.size(), "commune(s)") +
+                                        " have no active_population (" + detail::join_names(no_active, 5) +
+                                        "): their commutes are left out",
+                                    no_active});
         }
     } else if (!territory.has_aav) {
         out.skipped = "'" + territory.path + "' has no commute_flows table, no employment_poles layer, and its "
@@ -143,16 +145,20 @@ known_commutes find_commutes(const Territory& territory, const CommuteAssumption
                 areas.push_back(label);
             }
             out.warnings.push_back(
-                "commute interception: the commune-centre (aav2020_category 11) of " +
-                counted(no_pole.size(), "attraction area(s)") + " (" + detail::join_names(areas, 5) +
-                ") is not in the communes layer, so the commutes of their " +
-                counted(no_pole_belt, "commuter-belt commune(s)") + " (" + std::to_string(no_pole_study) +
-                " in the study area) are left out; add those centres to the communes layer to count them");
+                {"commute_pole_missing",
+                 "commute interception: the commune-centre (aav2020_category 11) of " +
+                     counted(no_pole.size(), "attraction area(s)") + " (" + detail::join_names(areas, 5) +
+                     ") is not in the communes layer, so the commutes of their " +
+                     counted(no_pole_belt, "commuter-belt commune(s)") + " (" + std::to_string(no_pole_study) +
+                     " in the study area) are left out; add those centres to the communes layer to count them",
+                 areas});
         }
         if (!no_active.empty()) {
-            out.warnings.push_back("commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +
-                                   " have no active_population (" + detail::join_names(no_active, 5) +
-                                   "): their commutes are left out");
+            out.warnings.push_back({"commute_no_active_population",
+                                    "commute interception: " + counted(no_active.size(), "commuter-belt commune(s)") +
+                                        " have no active_population (" + detail::join_names(no_active, 5) +
+                                        "): their commutes are left out",
+                                    no_active});
         }
         if (out.commutes.empty()) {
             out.skipped = "no commuter-belt commune (aav2020_category 20) of '" + territory.path +
@@ -206,10 +212,12 @@ void sum_figures(const std::vector<home_figures>& figures, const CommuteAssumpti
         }
     }
     if (!unplaced.empty()) {
-        out.warnings.push_back("commute interception: " + counted(unplaced.size(), "commute(s)") + " (" +
-                               std::to_string(static_cast<long long>(std::lround(unplaced_commuters))) +
-                               " commuters) could not be placed on the graph (a town hall not snapped, or no "
-                               "path) and are left out: " + detail::join_names(unplaced, 5));
+        out.warnings.push_back({"commute_unplaced",
+                                "commute interception: " + counted(unplaced.size(), "commute(s)") + " (" +
+                                    std::to_string(static_cast<long long>(std::lround(unplaced_commuters))) +
+                                    " commuters) could not be placed on the graph (a town hall not snapped, or no "
+                                    "path) and are left out: " + detail::join_names(unplaced, 5),
+                                unplaced});
     }
 }
 
@@ -381,8 +389,8 @@ const CommuteInterception& interception(RunContext& ctx) {
         stage_timer timer{ctx.result.stage_seconds, "commutes"};
         CommuteInterception c =
             commute_interception(ctx.territory, attachment_of(ctx), ctx.options.local_minutes, ctx.options.commute);
-        for (std::string& w : c.warnings) {
-            ctx.warn(std::move(w));
+        for (const Diagnostic& w : c.warnings) {
+            ctx.warn(w);
         }
         if (c.skipped.empty()) {
             auto& columns = ctx.result.communes.columns;

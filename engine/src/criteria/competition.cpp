@@ -89,8 +89,10 @@ Competition competition(const Territory& territory, const Attachment& at, double
         out.demand_share[s] = share;
     }
     if (!none.empty()) {
-        out.warnings.push_back(counted(none.size(), "site(s)") + " cannot be reached from any existing tiers-lieu "
-                               "(minutes_to_existing_tiers_lieu is NaN): " + detail::join_names(none, 5));
+        out.warnings.push_back({"existing_unreachable",
+                                counted(none.size(), "site(s)") + " cannot be reached from any existing tiers-lieu "
+                                    "(minutes_to_existing_tiers_lieu is NaN): " + detail::join_names(none, 5),
+                                none});
     }
     return out;
 }
@@ -102,8 +104,8 @@ const Competition& competition_of(RunContext& ctx) {
     return ctx.family<Competition>("competition", [&] {
         Competition c = competition(ctx.territory, attachment_of(ctx), ctx.options.local_minutes,
                                     ctx.site_communes, ctx.indexes->communes_at_node);
-        for (std::string& w : c.warnings) {
-            ctx.warn(std::move(w));
+        for (const Diagnostic& w : c.warnings) {
+            ctx.warn(w);
         }
         if (c.skipped.empty()) {
             ctx.result.communes.columns.emplace_back("existing_tiers_lieux_within", c.commune_existing_within);

@@ -35,7 +35,7 @@ struct CommuteInterception {
     std::vector<double> commune_commuters; ///< per commune: commuters leaving it (NaN: no commute known)
     std::vector<double> commune_minutes;   ///< per commune: commuter-weighted minutes to work
     std::vector<double> commune_km;        ///< per commune: commuter-weighted km to work (one way)
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings;
 }; // struct CommuteInterception
 
 /**
@@ -57,7 +57,7 @@ struct Competition {
     std::vector<double> minutes_to_existing; ///< per site; NaN: none reachable
     std::vector<double> demand_share;        ///< per site, people
     std::vector<double> commune_existing_within; ///< per commune: existing tiers-lieux within local_minutes
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings;
 }; // struct Competition
 
 /**

@@ -3,6 +3,7 @@
 // town hall (commune graph). Shared by the pipeline (town halls, sites) and the catalogue criteria (existing
 // tiers-lieux, employment poles). Only src/ includes this.
 
+#include <tierslieux/errors.hpp>
 #include <tierslieux/geometry.hpp>
 #include <tierslieux/network.hpp>
 #include <tierslieux/territory.hpp>
@@ -50,12 +51,14 @@ inline void join_at_town_hall(const Territory& territory, const Point& point, co
     out.access.push_back(commune_graph_minutes(d, detour_factor, access_speed_kmh));
 }
 
-/** "N <what> lie(s) more than M m from the road graph and <effect>: a, b, c…" */
-inline std::string not_snapped_warning(const std::vector<std::string>& far, const std::string& what,
-                                       double max_snap_m, const std::string& effect) {
-    return std::to_string(far.size()) + " " + what + " lie(s) more than " +
-           std::to_string(static_cast<long long>(std::lround(max_snap_m))) + " m from the road graph and " + effect +
-           ": " + join_names(far, 5);
+/** Code "not_snapped": "N <what> lie(s) more than M m from the road graph and <effect>: a, b, c…"; ids: `far`. */
+inline Diagnostic not_snapped_warning(const std::vector<std::string>& far, const std::string& what, double max_snap_m,
+                                      const std::string& effect) {
+    return {"not_snapped",
+            std::to_string(far.size()) + " " + what + " lie(s) more than " +
+                std::to_string(static_cast<long long>(std::lround(max_snap_m))) + " m from the road graph and " +
+                effect + ": " + join_names(far, 5),
+            far};
 }
 
 /** Where communes and sites join the graph, as the pipeline attached them. */

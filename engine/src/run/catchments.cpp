@@ -125,12 +125,16 @@ void commune_catchments(RunContext& ctx) {
                                                         : ctx.towards().nearest_source_minutes(sources, start, inf);
     out.pop.assign(nt, std::vector<double>(nc, nan));
     out.minutes_to_nearest_site.clear();
+    std::vector<std::string> unreachable;
     for (std::size_t k = 0; k < nc; ++k) {
         ctx.report("commune catchments", k, nc);
         const double access = g.communes.access_minutes[k];
         const double t = std::isnan(access) ? nan : to_site[g.communes.node[k]] + access;
         out.minutes_to_nearest_site.push_back(t);
-        out.unreachable += std::isnan(t) ? 1 : 0;
+        if (std::isnan(t)) {
+            ++out.unreachable;
+            unreachable.push_back(ctx.territory.communes[k].commune_code);
+        }
         if (std::isnan(access)) {
             continue;
         }
@@ -151,8 +155,8 @@ void commune_catchments(RunContext& ctx) {
     }
     ctx.report("commune catchments", nc, nc);
     if (out.unreachable > 0) {
-        ctx.warn(std::to_string(out.unreachable) +
-                 " commune(s) cannot reach any site: minutes_to_nearest_site is NaN for them");
+        ctx.warn("communes_unreachable", std::to_string(out.unreachable) +
+                 " commune(s) cannot reach any site: minutes_to_nearest_site is NaN for them", unreachable);
     }
 }
 

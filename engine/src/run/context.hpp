@@ -59,8 +59,9 @@ struct RunContext {
 
     /** Calls the progress callback, if any. */
     void report(const std::string& stage, std::size_t done, std::size_t total) const;
-    /** Adds a warning to the result. */
-    void warn(std::string text);
+    /** Adds a warning to the result: its code, text and the ids it concerns (criteria, sites, communes). */
+    void warn(std::string code, std::string text, std::vector<std::string> ids = {});
+    void warn(Diagnostic diagnostic);
     /** Leaves a criterion out, with its reason (also a warning). */
     void skip(const std::string& name, const std::string& reason);
 

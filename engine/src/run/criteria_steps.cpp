@@ -13,7 +13,9 @@ namespace tierslieux {
 
 RunContext::RunContext(const Territory& t, const RunOptions& o, progress_callback p)
     : territory(t), options(o), progress(std::move(p)) {
-    result.warnings = territory.warnings;
+    for (const std::string& w : territory.warnings) {
+        result.diagnostics.push_back({"input_data", w, {}, territory.path});
+    }
 }
 
 void RunContext::report(const std::string& stage, std::size_t done, std::size_t total) const {
@@ -22,11 +24,15 @@ void RunContext::report(const std::string& stage, std::size_t done, std::size_t 
     }
 }
 
-void RunContext::warn(std::string text) { result.warnings.push_back(std::move(text)); }
+void RunContext::warn(std::string code, std::string text, std::vector<std::string> ids) {
+    result.diagnostics.push_back({std::move(code), std::move(text), std::move(ids)});
+}
+
+void RunContext::warn(Diagnostic diagnostic) { result.diagnostics.push_back(std::move(diagnostic)); }
 
 void RunContext::skip(const std::string& name, const std::string& reason) {
     result.criteria.skipped.push_back({name, reason});
-    warn("criterion '" + name + "' is skipped: " + reason);
+    warn("criterion_skipped", "criterion '" + name + "' is skipped: " + reason, {name});
 }
 
 std::vector<double> RunContext::per_site(const std::function<double(std::size_t)>& value) const {
@@ -85,8 +91,10 @@ std::map<std::string, double> resolve_weights(const RunContext& ctx, const std::
                                           [&n = name](const SkippedCriterion& k) { return k.name == n; });
         if (skipped != criteria.skipped.end()) {
             if (w > 0.0) {
-                throw input_error("a weight is given for " + name + ", but that criterion is skipped: " +
-                                  skipped->reason);
+                throw input_error(Diagnostic{"weight_for_skipped_criterion",
+                                             "a weight is given for " + name + ", but that criterion is skipped: " +
+                                                 skipped->reason,
+                                             {name}});
             }
             continue;
         }
@@ -110,7 +118,7 @@ std::vector<std::string> site_ids(const Territory& territory) {
 void score(RunContext& ctx, const std::map<std::string, double>& weights) {
     RunResult& r = ctx.result;
     r.scores = score_sites(r.criteria.values, weights, site_ids(ctx.territory), ctx.options.normalisation);
-    r.warnings.insert(r.warnings.end(), r.scores.warnings.begin(), r.scores.warnings.end());
+    r.diagnostics.insert(r.diagnostics.end(), r.scores.warnings.begin(), r.scores.warnings.end());
 }
 
 void rank_stability(RunContext& ctx) {

@@ -10,7 +10,7 @@ namespace {
 
 /** The commune graph: one node per commune at its town hall; sites join at their commune's town hall. */
 CommuteGraph commune_graph(const Territory& territory, const RunOptions& options, std::map<std::string, double>& seconds,
-                           std::vector<std::string>& warnings) {
+                           std::vector<Diagnostic>& warnings) {
     std::vector<std::pair<std::size_t, std::size_t>> adjacency;
     {
         stage_timer timer{seconds, "adjacency"};
@@ -42,16 +42,16 @@ CommuteGraph commune_graph(const Territory& territory, const RunOptions& options
     g.sites = PlacesOnGraph{std::move(sites.node), std::move(sites.access), std::move(sites.snap_m)};
     const std::size_t components = g.network.component_count();
     if (components > 1) {
-        warnings.push_back("the commune graph has " + std::to_string(components) +
+        warnings.push_back({"graph_parts", "the commune graph has " + std::to_string(components) +
                              " separate parts (communes with no neighbour sharing a border): travel between parts "
-                             "is impossible, so some times are NaN");
+                             "is impossible, so some times are NaN"});
     }
     return g;
 }
 
 /** The roads of options.roads_path, clipped to the communes; town halls and sites snapped to the nearest node. */
 CommuteGraph road_graph(const Territory& territory, const RunOptions& options, std::map<std::string, double>& seconds,
-                        std::vector<std::string>& warnings) {
+                        std::vector<Diagnostic>& warnings) {
     OsmReadOptions read;
     read.profile = options.roads_profile;
     read.clip_buffer_m = options.roads_clip_buffer_m;
@@ -75,12 +75,12 @@ CommuteGraph road_graph(const Territory& territory, const RunOptions& options, s
     g.edge_geometry = std::move(roads.geometry);
     const OsmReport& rep = roads.report;
     if (rep.dropped_nodes > 0) {
-        warnings.push_back("road graph of '" + options.roads_path + "': kept the largest of " +
+        warnings.push_back({"roads_component_kept", "road graph of '" + options.roads_path + "': kept the largest of " +
                              std::to_string(rep.components) + " strongly connected parts (" +
                              std::to_string(g.network.node_count()) + " nodes, " + std::to_string(rep.kept_km) +
                              " km); dropped " + std::to_string(rep.dropped_nodes) + " nodes, " +
                              std::to_string(rep.dropped_edges) + " edges, " + std::to_string(rep.dropped_km) +
-                             " km");
+                             " km"});
     }
     auto attach = [&](const std::vector<Point>& points, const std::vector<std::string>& names, const char* what,
                       PlacesOnGraph& places) {
@@ -111,11 +111,11 @@ CommuteGraph road_graph(const Territory& territory, const RunOptions& options, s
 } // namespace
 
 void attach_graph(RunContext& ctx) {
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings;
     RunResult& r = ctx.result;
     r.graph = ctx.options.roads_path.empty() ? commune_graph(ctx.territory, ctx.options, r.stage_seconds, warnings)
                                              : road_graph(ctx.territory, ctx.options, r.stage_seconds, warnings);
-    for (std::string& w : warnings) {
+    for (Diagnostic& w : warnings) {
         ctx.warn(std::move(w));
     }
     r.thresholds_min = ctx.options.thresholds_min;
