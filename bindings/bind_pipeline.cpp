@@ -202,7 +202,11 @@ void bind_pipeline(py::module_& m) {
         py::arg("territory"), py::arg("options"), py::arg("progress") = py::none(),
         "Run the whole job; progress(stage, done, total) is called as work advances (it may raise to cancel).");
 
-    m.def("default_weights", &default_weights, py::arg("thresholds_min"), "Default weight per criterion.");
+    m.def("default_weights", py::overload_cast<const std::vector<int>&>(&default_weights), py::arg("thresholds_min"),
+          "Default weight per criterion.");
+    m.def(
+        "validate_run_options", [](const RunOptions& o) { validate(o); }, py::arg("options"),
+        "Raise InputError naming the first option out of range (the checks run() makes first).");
 }
 
 } // namespace tierslieux::python

@@ -23,6 +23,7 @@ _EXPORTS = {
     "Network": "_network",
     "choose_sites": "_portfolio",
     "Scenario": "_scenario", "compare": "_scenario", "run_scenario": "_scenario",
+    "Settings": "_settings",
     "load_weights": "_weights",
     "plot_sites": "plot",
 }
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from ._network import Network  # noqa: F401
     from ._portfolio import choose_sites  # noqa: F401
     from ._scenario import Scenario, compare, run_scenario  # noqa: F401
+    from ._settings import Settings  # noqa: F401
     from ._weights import load_weights  # noqa: F401
     from .plot import plot_sites  # noqa: F401
 
@@ -73,6 +75,7 @@ __all__ = [
     "ProjectionError",
     "Scenario",
     "ScoreRun",
+    "Settings",
     "Territory",
     "choose_sites",
     "compare",

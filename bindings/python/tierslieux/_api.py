@@ -1,8 +1,7 @@
 """The public Python API: load a territory, score its sites, write a GeoPackage."""
 from __future__ import annotations
 
-import math
-import numbers
+import inspect
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import pandas as pd
 from . import _core, _progress, _weights
 from ._core import InputError
 from ._frames import to_frame, to_layer
+from ._settings import MAX_STABILITY_DRAWS, Settings, whole_number  # noqa: F401 - whole_number: other modules
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -83,6 +83,8 @@ class ScoreRun:
     """Criteria left out because their input is missing: name -> reason."""
     commute_source: str = ""
     """Where commutes came from: "commute_flows", "employment_poles", "aav2020" or "" (skipped)."""
+    settings: Optional[Settings] = None
+    """The :class:`Settings` the run was made with (``tl.score(t, settings=meta.settings)`` re-runs it)."""
     diagnostics: list = field(default_factory=list)
     """The warnings as :class:`Diagnostic` records (code, text, ids…), in the order of ``warnings``."""
 
@@ -196,7 +198,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
           normalisation: str = "min-max", stability_draws: int = 1000, stability_seed: int = 20261128,
           stability_concentration: float = 50.0, local_minutes: float = 15.0,
           building_fit: Optional[Mapping[str, float]] = None, commute: Optional[Mapping[str, float]] = None,
-          progress: bool = True) -> gpd.GeoDataFrame:
+          progress: bool = True, settings: Optional[Settings] = None) -> gpd.GeoDataFrame:
     """Score and rank every candidate site of a territory.
 
     Builds the commune commute graph (communes sharing a border are linked; minutes = straight distance ×
@@ -250,6 +252,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         docs/criteria.md gives the source of each.
     progress:
         Show a progress bar.
+    settings:
+        A :class:`Settings` holding every option above at once (then leave the keywords at their defaults);
+        the result keeps the settings it ran with in ``result.attrs["tierslieux"].settings``.
 
     Returns
     -------
@@ -257,49 +262,34 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
     ``result.attrs["tierslieux"]`` is a :class:`ScoreRun` holding the ``communes`` and ``network_edges``
     GeoDataFrames, the warnings, the effective weights and the parameters; :func:`write_gpkg` writes them all.
     """
+    keywords = dict(weights=weights, thresholds=thresholds, detour_factor=detour_factor, speed_kmh=speed_kmh,
+                    access_speed_kmh=access_speed_kmh, gravity_decay_min=gravity_decay_min,
+                    gravity_max_minutes=gravity_max_minutes, adjacency_tolerance_m=adjacency_tolerance_m, roads=roads,
+                    roads_buffer_m=roads_buffer_m, max_snap_m=max_snap_m, catchment_buffer_m=catchment_buffer_m,
+                    crs=crs, normalisation=normalisation, stability_draws=stability_draws,
+                    stability_seed=stability_seed, stability_concentration=stability_concentration,
+                    local_minutes=local_minutes, building_fit=building_fit, commute=commute)
+    if settings is None:
+        settings = Settings.from_keywords(**keywords)
+    else:
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a tierslieux.Settings, not {type(settings).__name__}")
+        defaults = inspect.signature(score).parameters
+        given = [k for k, v in keywords.items() if not _same(v, defaults[k].default)]
+        if given:
+            raise TypeError(f"give the options either in settings or as keywords, not both ({', '.join(given)})")
     if territory is None or isinstance(territory, (str, os.PathLike)):
-        territory = load_territory(territory, crs=crs)
+        territory = load_territory(territory, crs=settings.crs, assume_crs=settings.assume_crs)
     if not isinstance(territory, Territory):
         raise TypeError(f"territory must be a tierslieux.Territory, a path or None, not {type(territory).__name__}")
-    options = _core.RunOptions()
-    graph = _core.CommuneGraphParams()
-    graph.detour_factor = float(detour_factor)
-    graph.speed_kmh = float(speed_kmh)
-    graph.access_speed_kmh = float(access_speed_kmh)
-    options.graph = graph
-    options.thresholds_min = [whole_number(t, "thresholds (minutes)", 1, 1440) for t in thresholds]
-    options.gravity_decay_min = float(gravity_decay_min)
-    options.gravity_max_minutes = float(gravity_max_minutes)
-    options.adjacency_tolerance_m = float(adjacency_tolerance_m)
-    if roads is not None:
-        options.roads_path = os.fspath(roads)
-    options.roads_clip_buffer_m = float(roads_buffer_m)
-    options.max_snap_m = float(max_snap_m)
-    options.catchment_buffer_m = float(catchment_buffer_m)
-    options.normalisation = str(normalisation)
-    options.stability_draws = whole_number(stability_draws, "stability_draws", 0, MAX_STABILITY_DRAWS)
-    whole = isinstance(stability_seed, numbers.Integral) or (isinstance(stability_seed, float) and
-                                                              stability_seed.is_integer())
-    if whole and not isinstance(stability_seed, bool) and 0 <= int(stability_seed) < 2**64:
-        options.stability_seed = int(stability_seed)  # int(), not float(): seeds above 2**53 stay exact
-    else:
-        raise InputError(f"stability_seed must be a whole number in [0, 2**64) (got {stability_seed!r})")
-    options.stability_concentration = float(stability_concentration)
-    options.weights, fit, assumptions, weights_file = _weights.resolve(weights)
-    fit.update(_weights.numbers(building_fit, "building_fit"))
-    assumptions.update(_weights.numbers(commute, "commute", _weights.COMMUTE_KEYS))
-    fit_given, commute_given = dict(fit), dict(assumptions)
-    options.building_fit = fit
-    c = _core.CommuteAssumptions()
-    for key, value in assumptions.items():
-        setattr(c, key, value)
-    options.commute = c
-    options.local_minutes = float(local_minutes)
+    settings = settings.replace(crs=territory.crs, assume_crs=territory._assume_crs)  # what the territory is in
+    options = settings.to_options()
     try:
         run = _core.run(territory._core, options, _progress.stages(progress))
     except InputError as e:
-        if weights_file and e.code in WEIGHT_ERRORS:
-            raise _with_prefix(e, f"weights file '{weights_file}': ") from None
+        name = e.ids[0] if e.code in WEIGHT_ERRORS and e.ids else None
+        if settings.weights_file and name in settings.file_weight_names:
+            raise _with_prefix(e, f"weights file '{settings.weights_file}': ") from None
         raise
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
@@ -321,24 +311,36 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         skipped=dict(run.skipped),
         commute_source=run.commute_source,
         diagnostics=diagnostics,
-        parameters={"thresholds": list(options.thresholds_min), "detour_factor": graph.detour_factor,
-                    "speed_kmh": graph.speed_kmh, "access_speed_kmh": graph.access_speed_kmh,
-                    "gravity_decay_min": options.gravity_decay_min,
-                    "gravity_max_minutes": options.gravity_max_minutes,
-                    "adjacency_tolerance_m": options.adjacency_tolerance_m,
-                    "weights_file": weights_file, "normalisation": options.normalisation,
-                    "stability_draws": options.stability_draws, "stability_seed": options.stability_seed,
-                    "stability_concentration": options.stability_concentration,
-                    "roads": options.roads_path or None, "roads_buffer_m": options.roads_clip_buffer_m,
-                    "max_snap_m": options.max_snap_m, "catchment_buffer_m": options.catchment_buffer_m,
-                    "crs": territory.crs, "assume_crs": territory._assume_crs,
-                    "weights_given": dict(options.weights),
-                    "local_minutes": options.local_minutes, "building_fit": dict(options.building_fit),
-                    "commute": {k: getattr(c, k) for k in _weights.COMMUTE_KEYS},
-                    "building_fit_given": fit_given, "commute_given": commute_given},
+        parameters=_parameters(settings, options),
+        settings=settings,
         territory_path=territory.path,
     )
     return sites
+
+
+def _same(a, b) -> bool:
+    """Whether a keyword was left at its default (sequences compared by value: thresholds=[15, 30] is the default)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return list(a) == list(b)
+    return a is b or (type(a) is type(b) and a == b)
+
+
+def _parameters(settings: Settings, options) -> dict:
+    """The ``parameters`` record of a run (the keys of earlier versions; ``settings`` has them typed)."""
+    s = settings
+    commute = options.commute
+    return {"thresholds": list(s.thresholds), "detour_factor": s.detour_factor, "speed_kmh": s.speed_kmh,
+            "access_speed_kmh": s.access_speed_kmh, "gravity_decay_min": s.gravity_decay_min,
+            "gravity_max_minutes": s.gravity_max_minutes, "adjacency_tolerance_m": s.adjacency_tolerance_m,
+            "weights_file": s.weights_file, "normalisation": s.normalisation,
+            "stability_draws": s.stability_draws, "stability_seed": s.stability_seed,
+            "stability_concentration": s.stability_concentration, "roads": s.roads,
+            "roads_buffer_m": s.roads_buffer_m, "max_snap_m": s.max_snap_m,
+            "catchment_buffer_m": s.catchment_buffer_m, "crs": s.crs, "assume_crs": s.assume_crs,
+            "weights_given": dict(s.weights), "local_minutes": s.local_minutes,
+            "building_fit": dict(s.building_fit),
+            "commute": {k: getattr(commute, k) for k in _weights.COMMUTE_KEYS},
+            "building_fit_given": dict(s.building_fit), "commute_given": dict(s.commute)}
 
 
 def _with_prefix(error: InputError, prefix: str) -> InputError:
@@ -347,21 +349,6 @@ def _with_prefix(error: InputError, prefix: str) -> InputError:
     for name in ("code", "ids", "file", "layer", "feature_id", "field"):
         setattr(out, name, getattr(error, name))
     return out
-
-
-MAX_STABILITY_DRAWS = 1_000_000  # the default is 1 000; a million already takes minutes on the default territory
-
-
-def whole_number(value, name: str, lo: int, hi: int) -> int:
-    """The one range check of a whole-number argument, made before it is converted to one of the engine's
-    fixed-size integers (which would fail with a bare TypeError): an InputError naming the argument and the range."""
-    try:
-        ok = not isinstance(value, bool) and math.isfinite(float(value)) and float(value) == int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok or not lo <= int(float(value)) <= hi:
-        raise InputError(f"{name} must be a whole number in [{lo}, {hi}] (got {value!r})")
-    return int(float(value))
 
 
 def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None

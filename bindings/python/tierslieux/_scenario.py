@@ -119,29 +119,27 @@ def run_scenario(base: gpd.GeoDataFrame, scenario: Scenario, *, progress: bool =
     if p.get("scenario"):
         raise InputError(f"run_scenario needs a base run, not the result of scenario '{p['scenario']['name']}' "
                          "(its changes would be lost): put both sets of changes in one Scenario")
+    settings = meta.settings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)  # the base run has shown the loading warnings
-        territory = load_territory(meta.territory_path, crs=p["crs"], assume_crs=p.get("assume_crs"))
+        territory = load_territory(meta.territory_path, crs=settings.crs, assume_crs=settings.assume_crs)
     changed = Territory(_core.with_changes(territory._core, dict(scenario.fibre), list(scenario.close_sites),
                                            list(scenario.open_tiers_lieux), scenario.name))
-    weights = scenario.weights if scenario.weights is not None else p.get("weights_given") or None
-    # settings: the base run's, then the scenario's weights file tables, then the scenario's own
-    fit, commute = dict(p.get("building_fit_given", {})), dict(p.get("commute_given", {}))
+    # settings: the base run's, then the scenario's weights (a mapping, or a file with its tables), then its own
+    fit, commute, weights = dict(settings.building_fit), dict(settings.commute), settings.weights
+    weights_file, file_names = settings.weights_file, settings.file_weight_names
     if isinstance(scenario.weights, (str, os.PathLike)):
-        _, file_fit, file_commute = _weights.load_settings(scenario.weights)
+        weights, file_fit, file_commute = _weights.load_settings(scenario.weights)
         fit.update(file_fit)
         commute.update(file_commute)
+        weights_file, file_names = os.fspath(scenario.weights), frozenset(weights)
+    elif scenario.weights is not None:
+        weights, weights_file, file_names = dict(scenario.weights), None, frozenset()
     fit.update(scenario.building_fit)
     commute.update(scenario.commute)
-    result = score(changed, weights=weights, thresholds=p["thresholds"], detour_factor=p["detour_factor"],
-                   speed_kmh=p["speed_kmh"], access_speed_kmh=p["access_speed_kmh"],
-                   gravity_decay_min=p["gravity_decay_min"], gravity_max_minutes=p["gravity_max_minutes"],
-                   adjacency_tolerance_m=p["adjacency_tolerance_m"], roads=p["roads"],
-                   roads_buffer_m=p["roads_buffer_m"], max_snap_m=p["max_snap_m"],
-                   catchment_buffer_m=p["catchment_buffer_m"], normalisation=p["normalisation"],
-                   stability_draws=p["stability_draws"], stability_seed=p["stability_seed"],
-                   stability_concentration=p["stability_concentration"], local_minutes=p["local_minutes"],
-                   building_fit=fit, commute=commute, progress=progress)
+    result = score(changed, settings=settings.replace(weights=weights, building_fit=fit, commute=commute,
+                                                      weights_file=weights_file, file_weight_names=file_names),
+                   progress=progress)
     result.attrs["tierslieux"].parameters["scenario"] = {
         "name": scenario.name, "description": scenario.description, "fibre": dict(scenario.fibre),
         "close_sites": list(scenario.close_sites), "open_tiers_lieux": list(scenario.open_tiers_lieux),

@@ -66,8 +66,13 @@ def _numbers(p: Path, doc: dict, table_name: str, what: str) -> Dict[str, float]
 
 def load_settings(path: PathLike) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float]]":
     """(weights, building_fit, commute) of a weights file; the last two are optional tables."""
-    p, doc = _read(path)
-    weights = _weights_table(p, doc)
+    return tables(*_read(path))
+
+
+def tables(p: Path, doc: dict, require_weights: bool = True
+           ) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float]]":
+    """(weights, building_fit, commute) of a parsed weights or settings file, checked; errors name the file."""
+    weights = _weights_table(p, doc) if require_weights or "weights" in doc else {}
     fit = _numbers(p, doc, "building_fit", "building fit")
     commute = _numbers(p, doc, "commute", "commute assumption")
     unknown = [k for k in commute if k not in COMMUTE_KEYS]

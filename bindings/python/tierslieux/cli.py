@@ -19,14 +19,11 @@ from typing import List, Optional
 EXIT_USAGE, EXIT_INPUT, EXIT_IO, EXIT_OTHER = 2, 3, 4, 1
 
 
-def _weight(text: str):
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    try:
-        return name.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"weight of {name!r} must be a number, got {value!r}") from None
+def _settings_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a run (tl.Settings), the same for every subcommand."""
+    from tierslieux._settings import Settings
+
+    Settings.add_arguments(parser.add_argument_group("options of the run (tl.Settings; docs/outputs.md)"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,34 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
     run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
     run.add_argument("--no-map", action="store_true", help="do not draw the map")
-    run.add_argument("--weights", metavar="FILE.toml",
-                     help="weights file: a [weights] table of name = number (docs/criteria.md), merged over the "
-                          "defaults")
-    run.add_argument("--weight", metavar="NAME=VALUE", action="append", type=_weight, default=[],
-                     help="weight of a criterion (repeatable), merged over the defaults and --weights; 0 drops it")
-    run.add_argument("--normalisation", choices=["min-max", "rank", "z-score"], default="min-max",
-                     help="how criteria are brought to 0-1 before weighting (min-max; docs/criteria.md)")
-    run.add_argument("--stability-draws", type=int, default=1000, metavar="N",
-                     help="weight draws for the rank stability columns p_top10, rank_p05, rank_p95 (1000; 0: none)")
-    run.add_argument("--seed", type=int, default=20261128, help="seed of those draws (20261128)")
-    run.add_argument("--thresholds", metavar="MIN", type=int, nargs="+", default=[15, 30],
-                     help="catchment thresholds in minutes (default: 15 30)")
-    run.add_argument("--local-minutes", type=float, default=15.0,
-                     help="local catchment of the broadband, commute and competition criteria (15)")
-    run.add_argument("--detour-factor", type=float, default=1.5, help="road distance / straight distance (1.5)")
-    run.add_argument("--speed-kmh", type=float, default=50.0, help="mean speed on the commute graph (50)")
-    run.add_argument("--access-speed-kmh", type=float, default=50.0,
-                     help="speed of the access leg from a site or town hall to the graph (50)")
-    run.add_argument("--catchment-buffer-m", type=float, default=150.0,
-                     help="road catchments: reached roads grown by this many metres (150)")
-    run.add_argument("--roads", metavar="FILE.osm.pbf",
-                     help="OpenStreetMap extract: travel times on its roads instead of the commune graph")
-    run.add_argument("--roads-buffer-m", type=float, default=5000.0,
-                     help="keep the roads within this distance of the communes (5000)")
-    run.add_argument("--max-snap-m", type=float, default=1000.0,
-                     help="town halls and sites farther from a road are not snapped, and reported (1000)")
-    run.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
-    run.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none, e.g. EPSG:4326")
+    _settings_options(run)
     run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
     run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no table")
@@ -93,10 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
     pf.add_argument("--territory", metavar="PATH",
                     help="territory file (default: the embedded Baronnies provençales territory)")
-    pf.add_argument("--weights", metavar="FILE.toml", help="weights file, for the sites layer's scores")
-    pf.add_argument("--roads", metavar="FILE.osm.pbf", help="OpenStreetMap extract: times on its roads")
-    pf.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
-    pf.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none")
+    _settings_options(pf)
     pf.add_argument("--quiet", "-q", action="store_true", help="no table")
 
     cp = sub.add_parser("compare", help="compare a scenario with the base run",
@@ -110,18 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
     cp.add_argument("--territory", metavar="PATH",
                     help="territory file (default: the embedded Baronnies provençales territory)")
-    cp.add_argument("--weights", metavar="FILE.toml", help="weights file of the base run")
     cp.add_argument("--k", type=int, help="also compare the best k sites of each run (needs --minutes)")
     cp.add_argument("--minutes", type=float, help="travel time T of that portfolio comparison")
-    cp.add_argument("--roads", metavar="FILE.osm.pbf", help="OpenStreetMap extract: times on its roads")
-    cp.add_argument("--crs", default="EPSG:2154", help="metric CRS of the work and the outputs (EPSG:2154)")
-    cp.add_argument("--assume-crs", metavar="CRS", help="CRS of input layers that declare none")
+    _settings_options(cp)
     cp.add_argument("--top", type=int, default=10, help="how many changed sites to print (10)")
     cp.add_argument("--quiet", "-q", action="store_true", help="no table")
     return parser
 
 
-def _outputs(args: argparse.Namespace) -> dict:
+def _outputs(args: argparse.Namespace, settings) -> dict:
     """The files a command will write, checked before any work: a GeoPackage path, a map path that can be
     written, and neither of them one of the command's input files (territory, roads, weights, scenario), however
     the path spells it."""
@@ -130,7 +94,8 @@ def _outputs(args: argparse.Namespace) -> dict:
     from tierslieux.plot import check_output
 
     territory = Path(args.territory) if args.territory else default_territory_path()
-    inputs = [str(territory)] + [str(p) for p in (args.roads, args.weights, getattr(args, "scenario", None)) if p]
+    inputs = [str(territory)] + [str(p) for p in (settings.roads, settings.weights_file, getattr(args, "settings", None),
+                                                  getattr(args, "scenario", None)) if p]
     out = Path(args.out) if args.out else Path("out") / (territory.stem + ".gpkg")
     if out.suffix != ".gpkg":
         raise InputError(f"--out '{out}' must end in .gpkg (the results are a GeoPackage)")
@@ -146,12 +111,13 @@ def _outputs(args: argparse.Namespace) -> dict:
 def _compare(args: argparse.Namespace) -> int:
     import tierslieux as tl
 
-    out = _outputs(args)["out"]
+    settings = tl.Settings.from_args(args)
+    out = _outputs(args, settings)["out"]
     scenario = tl.Scenario.from_file(args.scenario)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
-        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
-        base = tl.score(territory, weights=args.weights, roads=args.roads, progress=False)
+        territory = tl.load_territory(args.territory, crs=settings.crs, assume_crs=settings.assume_crs)
+        base = tl.score(territory, settings=settings, progress=False)
         result = tl.run_scenario(base, scenario, progress=False)
         frame = tl.compare(base, result, k=args.k, minutes=args.minutes)
     coverage = frame.attrs["coverage"]
@@ -196,11 +162,12 @@ def _compare(args: argparse.Namespace) -> int:
 def _portfolio(args: argparse.Namespace) -> int:
     import tierslieux as tl
 
-    out = _outputs(args)["out"]
+    settings = tl.Settings.from_args(args)
+    out = _outputs(args, settings)["out"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
-        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
-        result = tl.score(territory, weights=args.weights, roads=args.roads, progress=False)
+        territory = tl.load_territory(args.territory, crs=settings.crs, assume_crs=settings.assume_crs)
+        result = tl.score(territory, settings=settings, progress=False)
         chosen = tl.choose_sites(result, args.k, args.minutes, fixed=args.fixed, min_spacing_m=args.min_spacing_m,
                                  score_floor=args.score_floor, demand=args.demand, objective=args.objective)
     curve = chosen.attrs["coverage_curve"]
@@ -240,42 +207,18 @@ def _portfolio(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     import tierslieux as tl
-    from tierslieux import _weights
 
-    outputs = _outputs(args)
+    settings = tl.Settings.from_args(args)
+    outputs = _outputs(args, settings)
     timings = {}
     t0 = time.perf_counter()
     progress = not args.quiet and sys.stderr.isatty()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
-        territory = tl.load_territory(args.territory, crs=args.crs, assume_crs=args.assume_crs)
+        territory = tl.load_territory(args.territory, crs=settings.crs, assume_crs=settings.assume_crs)
         timings["load territory"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        settings = {}
-        if args.weights and args.weight:
-            # --weight overrides the file's weights; the file's other tables still apply
-            from_file, fit, commute = _weights.load_settings(args.weights)
-            weights = {**from_file, **dict(args.weight)}
-            settings = {"building_fit": fit, "commute": commute}
-        else:
-            weights = args.weights or dict(args.weight)
-        try:
-            result = tl.score(territory, weights=weights, thresholds=args.thresholds,
-                              normalisation=args.normalisation, stability_draws=args.stability_draws,
-                              stability_seed=args.seed, detour_factor=args.detour_factor, speed_kmh=args.speed_kmh,
-                              roads=args.roads, roads_buffer_m=args.roads_buffer_m, max_snap_m=args.max_snap_m,
-                              access_speed_kmh=args.access_speed_kmh, catchment_buffer_m=args.catchment_buffer_m,
-                              local_minutes=args.local_minutes, progress=progress, **settings)
-        except tl.InputError as e:
-            # a bad weight that came from the file (not from --weight): say which file
-            from ._api import WEIGHT_ERRORS, _with_prefix
-
-            name = e.ids[0] if e.code in WEIGHT_ERRORS and e.ids else None
-            if settings and name in from_file and name not in dict(args.weight):
-                raise _with_prefix(e, f"weights file '{args.weights}': ") from None
-            raise
-        if settings:
-            result.attrs["tierslieux"].parameters["weights_file"] = args.weights
+        result = tl.score(territory, settings=settings, progress=progress)
         timings["score (total)"] = time.perf_counter() - t1
     meta = result.attrs["tierslieux"]
     for stage, seconds in meta.stage_seconds.items():
@@ -309,7 +252,7 @@ def _run(args: argparse.Namespace) -> int:
         communes = meta.communes
         n_in = int(communes["in_territory"].sum())
         print(f"territory: {territory.path}")
-        graph = "road graph of " + str(args.roads) if meta.graph_kind == "osm" else "commune commute graph"
+        graph = "road graph of " + str(settings.roads) if meta.graph_kind == "osm" else "commune commute graph"
         print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
               f"network edges: {len(meta.network_edges)} ({graph})")
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]

@@ -146,6 +146,9 @@ struct RunResult {
     std::shared_ptr<const RunIndexes> indexes;
 }; // struct RunResult
 
+/** Throws input_error naming the first option out of range (run() calls it first). */
+void validate(const RunOptions& options);
+
 /** Runs the job on a loaded territory. Throws input_error for invalid options. */
 RunResult run(const Territory& territory, const RunOptions& options = {}, const progress_callback& progress = {});
 

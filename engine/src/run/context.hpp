@@ -108,9 +108,6 @@ private:
     std::chrono::steady_clock::time_point m_start;
 }; // class stage_timer
 
-/** Throws input_error naming the first option out of range. */
-void validate(const RunOptions& options);
-
 /** The commute graph (commune graph, or the roads of options.roads_path) with communes and sites joined to it. */
 void attach_graph(RunContext& ctx);
 /** Per site: people within each threshold, gravity, nearest other site, catchment nodes, communes within reach. */
