@@ -6,6 +6,7 @@
 #include <tierslieux/territory.hpp>
 
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -173,6 +174,20 @@ void bind_pipeline(py::module_& m) {
                                    return w;
                                })
         .def_property_readonly("graph_kind", [](const RunResult& r) { return r.graph.kind; })
+        .def(
+            "commune_site_minutes",
+            [](const RunResult& r, const std::vector<std::size_t>& communes, const std::vector<std::size_t>& sites) {
+                std::vector<double> minutes;
+                {
+                    py::gil_scoped_release release;
+                    minutes = commune_site_minutes(r, communes, sites);
+                }
+                py::array_t<double> out({communes.size(), sites.size()});
+                std::copy(minutes.begin(), minutes.end(), out.mutable_data());
+                return out;
+            },
+            py::arg("communes"), py::arg("sites"),
+            "Minutes from communes to sites on the run's graph (tierslieux::commune_site_minutes), as a matrix.")
         .def(
             "layers",
             [](const RunResult& r, const Territory& t, const RunOptions& o) {

@@ -207,7 +207,8 @@ def test_unreachable_communes_are_left_out_and_unserved_ones_counted_at_their_pe
     sites = baronnies.copy()
     far = int(np.argmin(sites["score"].to_numpy()))  # the lowest-scoring site
     sites.loc[sites.index[far], "node_id"] = lonely_node
-    sites.attrs["tierslieux"] = dataclasses.replace(meta, communes=communes)
+    # the edited tables, not the engine's run, describe this graph
+    sites.attrs["tierslieux"] = dataclasses.replace(meta, communes=communes, engine_run=None)
     population, t = travel_minutes(sites)
     territory = communes[communes["in_territory"].astype(bool)]
     i_lost, i_alone = territory.index.get_loc(communes.index[lost]), territory.index.get_loc(communes.index[alone])
@@ -259,3 +260,22 @@ def test_no_eligible_site_is_an_error_not_an_empty_portfolio(baronnies, objectiv
     # with fixed sites only, k = number of fixed sites is fine
     p = tl.choose_sites(baronnies, 1, 20, fixed=["fs-2992"], score_floor=101, objective=objective)
     assert p["site_id"].tolist() == ["fs-2992"]
+
+
+def test_choose_sites_reuses_the_runs_graph_and_gets_what_the_tables_give(baronnies):
+    """The minutes from the engine's own graph (nothing rebuilt) equal those of a graph rebuilt from the output
+    tables, for every commune of the file and every site, in the result's order (sorted by rank)."""
+    meta = baronnies.attrs["tierslieux"]
+    assert meta.engine_run is not None
+    population, t = travel_minutes(baronnies, "all")
+    rebuilt = baronnies.copy()
+    rebuilt.attrs["tierslieux"] = dataclasses.replace(meta, engine_run=None)
+    population2, t2 = travel_minutes(rebuilt, "all")
+    assert t.shape == (len(meta.communes), len(baronnies))
+    np.testing.assert_array_equal(population, population2)
+    np.testing.assert_allclose(t, t2, rtol=1e-12, atol=0)
+    assert np.isnan(t).sum() == np.isnan(t2).sum()
+    shuffled = baronnies.sample(frac=1.0, random_state=1)  # another row order: columns follow the rows
+    _, t3 = travel_minutes(shuffled, "all")
+    order = [baronnies.index.get_loc(i) for i in shuffled.index]
+    np.testing.assert_array_equal(t3, t[:, order])

@@ -6,7 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import geopandas as gpd
 import pandas as pd
@@ -85,6 +85,10 @@ class ScoreRun:
     """Where commutes came from: "commute_flows", "employment_poles", "aav2020" or "" (skipped)."""
     settings: Optional[Settings] = None
     """The :class:`Settings` the run was made with (``tl.score(t, settings=meta.settings)`` re-runs it)."""
+    engine_run: Any = field(default=None, repr=False)
+    """The engine's result (its graph and where communes and sites join it), reused by :func:`choose_sites`."""
+    engine_site_ids: tuple = ()
+    """Site ids in the engine's order (the rows of ``engine_run``)."""
     diagnostics: list = field(default_factory=list)
     """The warnings as :class:`Diagnostic` records (code, text, ids…), in the order of ``warnings``."""
 
@@ -313,6 +317,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         diagnostics=diagnostics,
         parameters=_parameters(settings, options),
         settings=settings,
+        engine_run=run,
+        engine_site_ids=tuple(layers["sites"]["site_id"].astype(str)),
         territory_path=territory.path,
     )
     return sites

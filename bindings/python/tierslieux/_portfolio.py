@@ -27,9 +27,19 @@ def travel_minutes(result: gpd.GeoDataFrame, demand: str = "territory"):
     if demand not in _DEMANDS:
         raise InputError(f"demand={demand!r} is not one of: {', '.join(_DEMANDS)}")
     communes = meta.communes
+    rows = np.arange(len(communes))
     if demand == "territory":
-        communes = communes[communes["in_territory"].astype(bool)]
-    edges = meta.network_edges
+        rows = np.flatnonzero(communes["in_territory"].astype(bool).to_numpy())
+        communes = communes.iloc[rows]
+    if meta.engine_run is not None:  # the run's own graph: nothing is rebuilt
+        position = {s: i for i, s in enumerate(meta.engine_site_ids)}
+        try:
+            sites = [position[s] for s in result["site_id"].astype(str)]
+        except KeyError as e:
+            raise InputError(f"site {e.args[0]!r} is not a site of the run this result comes from") from None
+        minutes = meta.engine_run.commune_site_minutes(rows.tolist(), sites)
+        return communes["population"].to_numpy(float), minutes
+    edges = meta.network_edges  # a ScoreRun made without the engine's result: rebuild its graph
     c_node = communes["node_id"].to_numpy(dtype=float)
     s_node = result["node_id"].to_numpy(dtype=float)
     nodes = np.concatenate([edges["from_node"].to_numpy(float), edges["to_node"].to_numpy(float), c_node, s_node])
@@ -159,14 +169,16 @@ def choose_sites(result: gpd.GeoDataFrame, k: int, minutes: float, *, fixed: Ite
             chosen, _, _ = _core.max_covering(population.tolist(), covers, fixed_flags, eligible.tolist(), conflicts,
                                               kk)
         else:
-            chosen = _core.p_median(population.tolist(), t_sites, fixed_flags, eligible.tolist(), conflicts,
-                                    kk)["sites"]
+            solution = _core.p_median(population.tolist(), t_sites, fixed_flags, eligible.tolist(), conflicts, kk)
+            chosen = solution["sites"]
         got, person_minutes, _, unserved = _prefix_figures(population, t, T, chosen)
         curve.append({"k": kk, "covered_population": got[-1] if chosen else 0.0,
                       "covered_share": (got[-1] if chosen else 0.0) / total if total > 0 else np.nan,
                       "mean_minutes": _mean(person_minutes[-1], reachable_population),
                       "unserved_population": float(population[unserved].sum())})
     got, person_minutes, assigned, unserved = _prefix_figures(population, t, T, chosen)
+    if objective == "p-median":
+        assigned = np.asarray(solution["assigned"], float)  # the engine's own assignment (ties to the earlier)
     rows = result.iloc[chosen]
     portfolio = gpd.GeoDataFrame({"site_id": rows["site_id"].to_numpy(), "name": rows["name"].to_numpy(),
                                   "order": np.arange(1, len(chosen) + 1),

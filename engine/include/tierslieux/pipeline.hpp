@@ -153,6 +153,15 @@ void validate(const RunOptions& options);
 RunResult run(const Territory& territory, const RunOptions& options = {}, const progress_callback& progress = {});
 
 /**
+ * Minutes from communes to sites on a run's graph, row-major communes.size() x sites.size(): the commune's node to
+ * the site's node plus the site's access leg (the rule of pop_<T>min), with no cut-off; NaN where the commune or
+ * the site is not snapped, or no path joins them. Indices are in territory order. Used by portfolios
+ * (tl.choose_sites), which so reuse the run's graph. Throws input_error for an index out of range.
+ */
+std::vector<double> commune_site_minutes(const RunResult& result, const std::vector<std::size_t>& communes,
+                                         const std::vector<std::size_t>& sites);
+
+/**
  * The output layers `sites`, `communes`, `network_edges` and `catchments` of docs/outputs.md. Catchments: per site
  * and threshold, the union of the reached communes (commune graph) or the reached road edges grown by
  * options.catchment_buffer_m (road graph).
