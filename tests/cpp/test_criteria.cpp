@@ -574,6 +574,36 @@ TEST_F(Criteria, DiagnosticsCarryACodeAndWhatTheyConcern) {
     EXPECT_EQ(input_error("plain").diagnostic().code, "input_error");
 }
 
+// The steps of a run can be called one by one on a RunContext (issue 11): each leaves what the next one reads.
+TEST_F(Criteria, TheStepsOfARunCanBeCalledAlone) {
+    const Territory t = load(tierslieux::test::tiny_territory_layers());
+    const RunOptions o = km_is_minute();
+    RunContext ctx{t, o};
+    attach_graph(ctx);
+    EXPECT_EQ(ctx.result.graph.kind, "commune");
+    ASSERT_TRUE(ctx.indexes);
+    EXPECT_EQ(ctx.indexes->communes_at_node.distinct, t.communes.size());
+    site_catchments(ctx);
+    ASSERT_EQ(ctx.pop.size(), o.thresholds_min.size());
+    EXPECT_EQ(ctx.bound, std::max({30.0, o.gravity_max_minutes, o.local_minutes}));
+    // s3 sits at node B (access 0): its communes within reach include its own, at 0 minutes
+    const auto& own = ctx.site_communes[2];
+    EXPECT_NE(std::find(own.begin(), own.end(), reached_commune{1, 0.0}), own.end());
+    commune_catchments(ctx);
+    EXPECT_EQ(ctx.result.communes.minutes_to_nearest_site.size(), t.communes.size());
+    compute_criteria(ctx, criteria_registry());
+    const std::map<std::string, double> weights = resolve_weights(ctx, criteria_registry());
+    score(ctx, weights);
+    rank_stability(ctx);
+    // the same as run() in one go
+    const RunResult whole = run(t, o);
+    ASSERT_EQ(whole.scores.score.size(), ctx.result.scores.score.size());
+    for (std::size_t i = 0; i < whole.scores.score.size(); ++i) {
+        EXPECT_DOUBLE_EQ(whole.scores.score[i], ctx.result.scores.score[i]);
+    }
+    EXPECT_EQ(whole.warnings(), ctx.result.warnings());
+}
+
 // --- scenarios: with_changes
 
 TEST_F(Criteria, ScenarioChangesFibreAndSitesOnACopy) {
