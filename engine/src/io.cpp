@@ -121,6 +121,16 @@ std::string FeatureTable::where(std::size_t index) const {
     return "file '" + path + "', layer '" + layer + "', feature fid=" + std::to_string(fids.at(index));
 }
 
+input_error FeatureTable::error(std::size_t index, const std::string& code, const std::string& field,
+                                const std::string& text) const {
+    return input_error(Diagnostic{code, text, {}, path, layer, fids.at(index), field});
+}
+
+input_error layer_error(const std::string& path, const std::string& layer, const std::string& code,
+                        const std::string& field, const std::string& text) {
+    return input_error(Diagnostic{code, text, {}, path, layer, -1, field});
+}
+
 namespace {
 
 detail::dataset_ptr open_vector(const std::string& path) {
@@ -175,17 +185,20 @@ bool all_finite(OGRGeometryH g) {
 
 /** The feature's geometry as GEOS, reprojected, repaired if invalid (with a warning naming it). */
 Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, const ReadOptions& options,
-                       const std::string& where, std::vector<std::string>& warnings) {
+                       FeatureTable& table, std::size_t row) {
+    const std::string where = table.where(row);
+    std::vector<std::string>& warnings = table.warnings;
     OGRGeometryH g = OGR_F_GetGeometryRef(feature);
     if (!g || OGR_G_IsEmpty(g)) {
-        throw input_error(where + " has no geometry");
+        throw table.error(row, "no_geometry", "", where + " has no geometry");
     }
     if (!all_finite(g)) {
-        throw input_error(where + " has a coordinate that is not a finite number (NaN or infinity)");
+        throw table.error(row, "non_finite_coordinate", "",
+                          where + " has a coordinate that is not a finite number (NaN or infinity)");
     }
     std::string wkb(static_cast<std::size_t>(OGR_G_WkbSize(g)), '\0');
     if (OGR_G_ExportToIsoWkb(g, wkbNDR, reinterpret_cast<unsigned char*>(wkb.data())) != OGRERR_NONE) {
-        throw input_error(where + ": cannot export its geometry");
+        throw table.error(row, "bad_geometry", "", where + ": cannot export its geometry");
     }
     Geometry geometry;
     try {
@@ -232,12 +245,14 @@ std::optional<double> parse_real(const std::string& s) {
 }
 
 /** Appends feature's value of one field to col (null when absent); numbers are read as numbers, not text. */
-void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const std::string& where, Column& col) {
+void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const FeatureTable& table, std::size_t row,
+                Column& col) {
+    const std::string where = table.where(row);
     const bool is_null = i < 0 || !OGR_F_IsFieldSetAndNotNull(feature, i);
     const std::string raw = is_null ? std::string{} : OGR_F_GetFieldAsString(feature, i);
     const bool empty = is_null || raw.empty();
     if (empty && spec.required) {
-        throw input_error(where + ": field '" + spec.field + "' is empty");
+        throw table.error(row, "empty_value", spec.field, where + ": field '" + spec.field + "' is empty");
     }
     col.null.push_back(empty);
     const OGRFieldType file_type =
@@ -245,7 +260,8 @@ void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const std::st
     const bool file_integer = file_type == OFTInteger || file_type == OFTInteger64;
     const bool file_real = file_type == OFTReal;
     auto bad_value = [&](const char* expected) {
-        return input_error(where + ": field '" + spec.field + "' = '" + raw + "' is not " + expected);
+        return table.error(row, "bad_value", spec.field,
+                           where + ": field '" + spec.field + "' = '" + raw + "' is not " + expected);
     };
     switch (spec.type) {
         case FieldType::string:
@@ -342,7 +358,9 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
             continue; // not a plain table (a view, for example): the values are checked as read
         }
         std::string message;
+        std::int64_t bad_fid = -1;
         if (detail::feature_ptr f{OGR_L_GetNextFeature(result)}) {
+            bad_fid = OGR_F_GetFieldAsInteger64(f.get(), 0);
             const std::string stored = OGR_F_GetFieldAsString(f.get(), 2);
             const char* expected = spec.type == FieldType::boolean ? "0 or 1"
                                    : spec.type == FieldType::integer || declared != OFTReal ? "a whole number"
@@ -354,7 +372,8 @@ void check_stored_types(GDALDatasetH ds, OGRLayerH layer, const std::vector<Fiel
         }
         GDALDatasetReleaseResultSet(ds, result);
         if (!message.empty()) {
-            throw input_error(message);
+            throw input_error(Diagnostic{"bad_value", message, {}, GDALGetDescription(ds), OGR_L_GetName(layer), bad_fid,
+                                         spec.field});
         }
     }
 }
@@ -395,8 +414,9 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
     for (std::size_t k = 0; k < fields.size(); ++k) {
         index[k] = OGR_FD_GetFieldIndex(defn, fields[k].field.c_str());
         if (index[k] < 0 && fields[k].required) {
-            throw input_error(where_layer + ": required field '" + fields[k].field + "' is missing (fields: " +
-                              detail::join_names(present) + ")");
+            throw layer_error(path, layer_name, "missing_field", fields[k].field,
+                              where_layer + ": required field '" + fields[k].field + "' is missing (fields: " +
+                                  detail::join_names(present) + ")");
         }
         Column c;
         c.name = fields[k].field;
@@ -449,14 +469,10 @@ FeatureTable read_layer(const std::string& path, const std::string& layer_name, 
         }
         const std::size_t row = table.fids.size();
         table.fids.push_back(OGR_F_GetFID(feature.get()));
-        const std::string where = table.where(row);
-
-        table.geometries.push_back(options.read_geometry
-                                       ? read_geometry(feature.get(), transformer, options, where, table.warnings)
-                                       : Geometry{});
-
+        table.geometries.push_back(options.read_geometry ? read_geometry(feature.get(), transformer, options, table, row)
+                                                         : Geometry{});
         for (std::size_t k = 0; k < fields.size(); ++k) {
-            read_value(feature.get(), index[k], fields[k], where, table.columns[k]);
+            read_value(feature.get(), index[k], fields[k], table, row, table.columns[k]);
         }
     }
     return table;

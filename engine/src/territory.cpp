@@ -38,7 +38,7 @@ Point point_of(const FeatureTable& t, std::size_t i) {
     try {
         return g.to_point();
     } catch (const geometry_error&) {
-        throw input_error(t.where(i) + " must be a Point, got " + g.type_name());
+        throw t.error(i, "bad_geometry_type", "", t.where(i) + " must be a Point, got " + g.type_name());
     }
 }
 
@@ -58,24 +58,28 @@ std::string layer_label(const std::string& path, const std::string& layer) {
  */
 constexpr double max_outside_commune_m = 5000.0;
 
-void check_in_commune(const Territory& t, std::size_t k, const Point& p, const std::string& who) {
+void check_in_commune(const Territory& t, std::size_t k, const Point& p, const FeatureTable& table, std::size_t i,
+                      const std::string& who) {
     const Commune& c = t.communes[k];
     const double outside = distance_to(c.geometry, p);
     if (outside > max_outside_commune_m) {
         std::ostringstream km;
         km.precision(1);
         km << std::fixed << outside / 1000.0;
-        throw input_error(who + ": the point lies " + km.str() + " km outside its commune '" + c.commune_code +
+        throw table.error(i, "point_outside_commune", "",
+                          who + ": the point lies " + km.str() + " km outside its commune '" + c.commune_code +
                           "' (" + c.name + "), more than the 5 km allowed: check its coordinates (longitude and "
                           "latitude swapped? another CRS?) or its commune_code");
     }
 }
 
 /** The commune of a feature's commune_code; an input_error naming the feature when the code is not a commune. */
-std::size_t commune_of(const Territory& t, const std::string& code, const std::string& who) {
+std::size_t commune_of(const Territory& t, const std::string& code, const FeatureTable& table, std::size_t i,
+                       const std::string& who, const std::string& field = "commune_code") {
     const std::optional<std::size_t> k = t.find_commune(code);
     if (!k) {
-        throw input_error(who + ": commune_code '" + code + "' is not in the communes layer");
+        throw table.error(i, "unknown_commune", field,
+                          who + ": commune_code '" + code + "' is not in the communes layer");
     }
     return *k;
 }
@@ -90,12 +94,12 @@ std::vector<Place> read_places(const Territory& t, const std::string& layer, con
     std::vector<Place> out;
     for (std::size_t i = 0; i < table.size(); ++i) {
         if (!ids.insert(id[i]).second) {
-            throw input_error(table.where(i) + ": id '" + id[i] + "' appears twice");
+            throw table.error(i, "duplicate_id", "id", table.where(i) + ": id '" + id[i] + "' appears twice");
         }
         const std::string who = table.where(i) + " (id=" + id[i] + ")";
-        const std::size_t k = commune_of(t, code[i], who);
+        const std::size_t k = commune_of(t, code[i], table, i, who);
         out.push_back({id[i], name[i], code[i], point_of(table, i), table.fids[i]});
-        check_in_commune(t, k, out.back().location, who);
+        check_in_commune(t, k, out.back().location, table, i, who);
     }
     std::sort(out.begin(), out.end(), [](const Place& a, const Place& b) { return a.id < b.id; });
     return out;
@@ -111,17 +115,19 @@ Commune commune_at(const FeatureTable& communes, std::size_t i, bool has_aav,
     const Column& aav_category = communes.column("aav2020_category");
     const std::string where = communes.where(i) + " (commune_code=" + code[i] + ")";
     if (code[i].empty()) {
-        throw input_error(communes.where(i) + ": commune_code is empty");
+        throw communes.error(i, "empty_value", "commune_code", communes.where(i) + ": commune_code is empty");
     }
     if (pop[i] < 0.0) {
-        throw input_error(where + ": population = " + std::to_string(pop[i]) + " is negative");
+        throw communes.error(i, "negative_value", "population",
+                             where + ": population = " + std::to_string(pop[i]) + " is negative");
     }
     if (!active.null[i] && active.reals()[i] < 0.0) {
-        throw input_error(where + ": active_population = " + std::to_string(active.reals()[i]) + " is negative");
+        throw communes.error(i, "negative_value", "active_population",
+                             where + ": active_population = " + std::to_string(active.reals()[i]) + " is negative");
     }
     const std::string type = communes.geometries[i].type_name();
     if (type != "Polygon" && type != "MultiPolygon") {
-        throw input_error(where + " must be a Polygon or MultiPolygon, got " + type);
+        throw communes.error(i, "bad_geometry_type", "", where + " must be a Polygon or MultiPolygon, got " + type);
     }
     Commune c;
     c.commune_code = code[i];
@@ -133,7 +139,8 @@ Commune commune_at(const FeatureTable& communes, std::size_t i, bool has_aav,
     if (has_aav && !aav_code.null[i] && !aav_category.null[i]) {
         const std::int64_t cat = aav_category.integers()[i];
         if (cat != 11 && cat != 12 && cat != 13 && cat != 20 && cat != 30) {
-            throw input_error(where + ": aav2020_category = " + std::to_string(cat) +
+            throw communes.error(i, "bad_value", "aav2020_category",
+                                 where + ": aav2020_category = " + std::to_string(cat) +
                               " is not an INSEE AAV 2020 category (11, 12, 13: pole; 20: commuter belt; 30: outside "
                               "any attraction area)");
         }
@@ -143,7 +150,8 @@ Commune commune_at(const FeatureTable& communes, std::size_t i, bool has_aav,
             c.aav_name = communes.column("aav2020_name").strings()[i];
         }
         if (cat == 11 && !centre.emplace(c.aav_code, code[i]).second) {
-            throw input_error(where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
+            throw communes.error(i, "duplicate_id", "aav2020_category",
+                                 where + ": a second commune-centre (aav2020_category 11) for attraction area '" +
                               c.aav_code + "' (the first is commune_code " + centre[c.aav_code] + ")");
         }
     }
@@ -181,13 +189,15 @@ void read_communes(Territory& t, const ReadOptions& read) {
               [](const Commune& a, const Commune& b) { return a.commune_code < b.commune_code; });
     for (std::size_t i = 1; i < t.communes.size(); ++i) {
         if (t.communes[i].commune_code == t.communes[i - 1].commune_code) {
-            throw input_error(layer_label(t.path, "communes") + ": commune_code '" + t.communes[i].commune_code +
+            throw layer_error(t.path, "communes", "duplicate_id", "commune_code",
+                              layer_label(t.path, "communes") + ": commune_code '" + t.communes[i].commune_code +
                               "' appears twice (fid=" + std::to_string(t.communes[i - 1].fid) + " and fid=" +
                               std::to_string(t.communes[i].fid) + ")");
         }
     }
     if (std::none_of(t.communes.begin(), t.communes.end(), [](const Commune& c) { return c.in_territory; })) {
-        throw input_error(layer_label(t.path, "communes") + ": no commune has in_territory = true");
+        throw layer_error(t.path, "communes", "no_study_area", "in_territory",
+                          layer_label(t.path, "communes") + ": no commune has in_territory = true");
     }
 }
 
@@ -197,17 +207,19 @@ void read_town_halls(Territory& t, const ReadOptions& read) {
     std::vector<bool> seen(t.communes.size(), false);
     const auto& code = halls.column("commune_code").strings();
     for (std::size_t i = 0; i < halls.size(); ++i) {
-        const std::size_t k = commune_of(t, code[i], halls.where(i));
+        const std::size_t k = commune_of(t, code[i], halls, i, halls.where(i));
         if (seen[k]) {
-            throw input_error(halls.where(i) + ": a second town hall for commune_code '" + code[i] + "'");
+            throw halls.error(i, "duplicate_id", "commune_code",
+                              halls.where(i) + ": a second town hall for commune_code '" + code[i] + "'");
         }
         seen[k] = true;
         t.communes[k].town_hall = point_of(halls, i);
-        check_in_commune(t, k, t.communes[k].town_hall, halls.where(i) + " (commune_code=" + code[i] + ")");
+        check_in_commune(t, k, t.communes[k].town_hall, halls, i, halls.where(i) + " (commune_code=" + code[i] + ")");
     }
     for (std::size_t k = 0; k < t.communes.size(); ++k) {
         if (!seen[k]) {
-            throw input_error(layer_label(t.path, "town_halls") + ": no town hall for commune_code '" +
+            throw layer_error(t.path, "town_halls", "missing_town_hall", "commune_code",
+                              layer_label(t.path, "town_halls") + ": no town hall for commune_code '" +
                               t.communes[k].commune_code + "' (" + t.communes[k].name + ")");
         }
     }
@@ -223,19 +235,19 @@ void read_sites(Territory& t, const ReadOptions& read) {
     std::set<std::string> ids;
     for (std::size_t i = 0; i < sites.size(); ++i) {
         if (id[i].empty()) {
-            throw input_error(sites.where(i) + ": site_id is empty");
+            throw sites.error(i, "empty_value", "site_id", sites.where(i) + ": site_id is empty");
         }
         if (!ids.insert(id[i]).second) {
-            throw input_error(sites.where(i) + ": site_id '" + id[i] + "' appears twice");
+            throw sites.error(i, "duplicate_id", "site_id", sites.where(i) + ": site_id '" + id[i] + "' appears twice");
         }
         const std::string who = sites.where(i) + " (site_id=" + id[i] + ")";
-        const std::size_t k = commune_of(t, code[i], who);
+        const std::size_t k = commune_of(t, code[i], sites, i, who);
         t.sites.push_back(Site{id[i], sites.column("name").strings()[i], sites.column("kind").strings()[i], code[i],
                                sites.column("services").strings()[i], point_of(sites, i), sites.fids[i]});
-        check_in_commune(t, k, t.sites.back().location, who);
+        check_in_commune(t, k, t.sites.back().location, sites, i, who);
     }
     if (t.sites.empty()) {
-        throw input_error(layer_label(t.path, "sites") + " holds no site");
+        throw layer_error(t.path, "sites", "empty_layer", "", layer_label(t.path, "sites") + " holds no site");
     }
     std::sort(t.sites.begin(), t.sites.end(), [](const Site& a, const Site& b) { return a.site_id < b.site_id; });
 }
@@ -255,11 +267,13 @@ void read_broadband(Territory& t, ReadOptions read) {
     std::vector<std::string> unknown;
     for (std::size_t i = 0; i < bb.size(); ++i) {
         if (share[i] < 0.0 || share[i] > 1.0) {
-            throw input_error(bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
+            throw bb.error(i, "value_out_of_range", "ftth_share",
+                           bb.where(i) + " (commune_code=" + code[i] + "): ftth_share = " +
                               std::to_string(share[i]) + " is not in [0, 1]");
         }
         if (!seen.insert(code[i]).second) {
-            throw input_error(bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
+            throw bb.error(i, "duplicate_id", "commune_code",
+                           bb.where(i) + ": commune_code '" + code[i] + "' appears twice");
         }
         if (!t.find_commune(code[i])) {
             unknown.push_back(code[i]);
@@ -289,10 +303,11 @@ std::vector<CommuteFlow> read_commute_flows(Territory& t, ReadOptions read) {
     for (std::size_t i = 0; i < flows.size(); ++i) {
         const std::string where = flows.where(i) + " (" + home[i] + " -> " + work[i] + ")";
         if (!std::isfinite(workers[i]) || workers[i] < 0.0) {
-            throw input_error(where + ": workers = " + std::to_string(workers[i]) + " is not a finite number >= 0");
+            throw flows.error(i, "value_out_of_range", "workers",
+                              where + ": workers = " + std::to_string(workers[i]) + " is not a finite number >= 0");
         }
         if (!seen.insert({home[i], work[i]}).second) {
-            throw input_error(where + ": this home -> work pair appears twice");
+            throw flows.error(i, "duplicate_id", "home_code", where + ": this home -> work pair appears twice");
         }
         if (!t.find_commune(home[i]) || !t.find_commune(work[i])) {
             ++outside;

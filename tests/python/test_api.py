@@ -388,3 +388,24 @@ def test_warnings_and_errors_carry_a_code_and_what_they_concern():
         tl.score(territory, weights={"ftth_share": 0.2}, progress=False)
     assert (for_skipped.value.code, for_skipped.value.ids) == ("weight_for_skipped_criterion", ("ftth_share",))
     assert tl.InputError("raised in Python").code == "input_error"
+
+
+def test_bad_input_errors_carry_file_layer_feature_and_field(tmp_path, tiny_layers):
+    """Issue 11: a bad feature is named by the error's attributes, not only by its text."""
+    layers = dict(tiny_layers)
+    communes = layers["communes"].copy()
+    communes.loc[communes.index[2], "population"] = -5
+    layers["communes"] = communes
+    path = write_territory(tmp_path / "bad.gpkg", layers)
+    with pytest.raises(tl.InputError) as bad:
+        tl.load_territory(path)
+    e = bad.value
+    assert (e.code, e.layer, e.field) == ("negative_value", "communes", "population")
+    assert e.file == str(path) and e.feature_id == 3 and f"fid={e.feature_id}" in str(e)
+    layers = dict(tiny_layers)
+    layers["sites"] = layers["sites"].drop(columns="kind")
+    path = write_territory(tmp_path / "nokind.gpkg", layers)
+    with pytest.raises(tl.InputError) as missing:
+        tl.load_territory(path)
+    assert (missing.value.code, missing.value.layer, missing.value.field, missing.value.feature_id) == (
+        "missing_field", "sites", "kind", None)

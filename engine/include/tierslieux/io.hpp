@@ -5,6 +5,7 @@
  * and writing GeoPackage files atomically (temporary file renamed into place).
  */
 
+#include <tierslieux/errors.hpp>
 #include <tierslieux/geometry.hpp>
 
 #include <cstdint>
@@ -79,7 +80,17 @@ struct FeatureTable {
     const Column& column(const std::string& field) const;
     /** "file 'p', layer 'l', feature fid=12" for messages. */
     std::string where(std::size_t index) const;
+    /**
+     * An input_error about one feature: `text` (which names it, e.g. with where(index)), with a Diagnostic giving
+     * `code`, this file and layer, the feature's id and `field` ("" when about the feature as a whole).
+     */
+    input_error error(std::size_t index, const std::string& code, const std::string& field,
+                      const std::string& text) const;
 }; // struct FeatureTable
+
+/** An input_error about a whole layer (or a field of it): `text`, with a Diagnostic giving code, file, layer, field. */
+input_error layer_error(const std::string& path, const std::string& layer, const std::string& code,
+                        const std::string& field, const std::string& text);
 
 /**
  * Reads a layer of any OGR-readable file. Throws io_error when the file or layer cannot be opened (the message

@@ -247,10 +247,12 @@ CommuteInterception commute_interception(const Territory& territory, const Attac
     const double trips_per_year = 2.0 * assumptions.days_per_week * assumptions.weeks_per_year;
     std::sort(commutes.begin(), commutes.end(),
               [](const commute& a, const commute& b) { return a.home < b.home; });
-    const detail::joined_points poles = detail::attach_places(territory, at, territory.employment_poles.value_or(std::vector<Place>{}));
+    const detail::joined_points poles =
+        detail::attach_places(territory, at, territory.employment_poles.value_or(std::vector<Place>{}));
     if (!poles.far.empty()) {
         out.warnings.push_back(
-            detail::not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m, "are left out of commute interception"));
+            detail::not_snapped_warning(poles.far, "employment pole(s)", at.max_snap_m,
+                                        "are left out of commute interception"));
     }
     if (out.source == "employment_poles" &&
         std::all_of(poles.access.begin(), poles.access.end(), [](double a) { return std::isnan(a); })) {

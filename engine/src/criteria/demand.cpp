@@ -34,7 +34,8 @@ Computed active_within(RunContext& ctx, int threshold) {
         return complete ? sum : std::numeric_limits<double>::quiet_NaN();
     });
     if (!unknown.empty()) {
-        ctx.warn("active_population_unknown", "criterion '" + criterion_name("active_<T>min", threshold) + "': " + std::to_string(unknown.size()) +
+        ctx.warn("active_population_unknown",
+                 "criterion '" + criterion_name("active_<T>min", threshold) + "': " + std::to_string(unknown.size()) +
                  " site(s) reach a commune without active_population, so their value is unknown (NaN): " +
                  detail::join_names(unknown, 5),
                  unknown);

@@ -1,7 +1,7 @@
 #pragma once
-// Run layer. Where points join the commute graph: snapped to the nearest road node (road graphs) or joined at their commune's
-// town hall (commune graph). Shared by the pipeline (town halls, sites) and the catalogue criteria (existing
-// tiers-lieux, employment poles). Only src/ includes this.
+// Run layer. Where points join the commute graph: snapped to the nearest road node (road graphs) or joined at
+// their commune's town hall (commune graph). Shared by the pipeline (town halls, sites) and the criteria
+// (existing tiers-lieux, employment poles). Only src/ includes this.
 
 #include <tierslieux/errors.hpp>
 #include <tierslieux/geometry.hpp>

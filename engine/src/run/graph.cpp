@@ -9,7 +9,8 @@ namespace tierslieux {
 namespace {
 
 /** The commune graph: one node per commune at its town hall; sites join at their commune's town hall. */
-CommuteGraph commune_graph(const Territory& territory, const RunOptions& options, std::map<std::string, double>& seconds,
+CommuteGraph commune_graph(const Territory& territory, const RunOptions& options,
+                           std::map<std::string, double>& seconds,
                            std::vector<Diagnostic>& warnings) {
     std::vector<std::pair<std::size_t, std::size_t>> adjacency;
     {

@@ -71,7 +71,8 @@ Geometry road_catchment(const RunResult& r, const std::vector<double>& minutes_a
             const node_id other = e.from == v ? e.to : e.from;
             const double t_other = minutes_at[other];
             const std::vector<Point>& geometry =
-                r.graph.edge_geometry.empty() ? std::vector<Point>{nodes[e.from], nodes[e.to]} : r.graph.edge_geometry[k];
+                r.graph.edge_geometry.empty() ? std::vector<Point>{nodes[e.from], nodes[e.to]}
+                                              : r.graph.edge_geometry[k];
             if (t_other <= T) {
                 if (v < other || (v == other)) { // each full edge once
                     lines.push_back(geometry);
@@ -134,7 +135,8 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     communes.columns.push_back(Column::of_booleans("snapped", r.graph.communes.snapped()));
     communes.columns.push_back(Column::of_reals("minutes_to_nearest_site", r.communes.minutes_to_nearest_site));
     for (std::size_t k = 0; k < r.communes.pop.size(); ++k) {
-        communes.columns.push_back(Column::of_reals(criterion_name("pop_<T>min", r.thresholds_min[k]), r.communes.pop[k]));
+        communes.columns.push_back(
+            Column::of_reals(criterion_name("pop_<T>min", r.thresholds_min[k]), r.communes.pop[k]));
     }
     for (const auto& [name, values] : r.communes.columns) {
         communes.columns.push_back(Column::of_reals(name, values));
