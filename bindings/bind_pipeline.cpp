@@ -15,11 +15,32 @@ namespace py = pybind11;
 
 namespace tierslieux::python {
 
+namespace {
+
+py::list diagnostics_to_python(const std::vector<Diagnostic>& diagnostics) {
+    py::list out;
+    for (const Diagnostic& d : diagnostics) {
+        py::dict x;
+        x["code"] = d.code;
+        x["text"] = d.text;
+        x["ids"] = d.ids;
+        x["file"] = d.file;
+        x["layer"] = d.layer;
+        x["feature_id"] = d.feature_id < 0 ? py::object(py::none()) : py::object(py::int_(d.feature_id));
+        x["field"] = d.field;
+        out.append(std::move(x));
+    }
+    return out;
+}
+
+} // namespace
+
 void bind_pipeline(py::module_& m) {
     py::class_<Territory>(m, "Territory", "A loaded, validated territory (see tierslieux.Territory).")
         .def_readonly("path", &Territory::path)
         .def_readonly("crs", &Territory::crs)
-        .def_readonly("warnings", &Territory::warnings)
+        .def_property_readonly("warnings", [](const Territory& t) { return texts(t.warnings); })
+        .def_property_readonly("diagnostics", [](const Territory& t) { return diagnostics_to_python(t.warnings); })
         .def_property_readonly("commune_count", [](const Territory& t) { return t.communes.size(); })
         .def_property_readonly("site_count", [](const Territory& t) { return t.sites.size(); })
         .def("layers", [](const Territory& t) { return to_python(to_layers(t)); },
@@ -122,23 +143,7 @@ void bind_pipeline(py::module_& m) {
 
     py::class_<RunResult>(m, "RunResult")
         .def_property_readonly("warnings", &RunResult::warnings)
-        .def_property_readonly("diagnostics",
-                               [](const RunResult& r) {
-                                   std::vector<py::dict> out;
-                                   for (const Diagnostic& d : r.diagnostics) {
-                                       py::dict x;
-                                       x["code"] = d.code;
-                                       x["text"] = d.text;
-                                       x["ids"] = d.ids;
-                                       x["file"] = d.file;
-                                       x["layer"] = d.layer;
-                                       x["feature_id"] = d.feature_id < 0 ? py::object(py::none())
-                                                                          : py::object(py::int_(d.feature_id));
-                                       x["field"] = d.field;
-                                       out.push_back(std::move(x));
-                                   }
-                                   return out;
-                               })
+        .def_property_readonly("diagnostics", [](const RunResult& r) { return diagnostics_to_python(r.diagnostics); })
         .def_readonly("stage_seconds", &RunResult::stage_seconds)
         .def_property_readonly("communes_unreachable", [](const RunResult& r) { return r.communes.unreachable; })
         .def_property_readonly("commute_source",

@@ -187,7 +187,6 @@ bool all_finite(OGRGeometryH g) {
 Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, const ReadOptions& options,
                        FeatureTable& table, std::size_t row) {
     const std::string where = table.where(row);
-    std::vector<std::string>& warnings = table.warnings;
     OGRGeometryH g = OGR_F_GetGeometryRef(feature);
     if (!g || OGR_G_IsEmpty(g)) {
         throw table.error(row, "no_geometry", "", where + " has no geometry");
@@ -219,7 +218,12 @@ Geometry read_geometry(OGRFeatureH feature, const Transformer& transformer, cons
             throw geometry_error(where + " has an invalid geometry (" + reason + ") that cannot be repaired: " +
                                  e.what());
         }
-        warnings.push_back(where + " had an invalid geometry (" + reason + "); repaired with MakeValid");
+        table.warnings.push_back({"geometry_repaired",
+                                  where + " had an invalid geometry (" + reason + "); repaired with MakeValid",
+                                  {},
+                                  table.path,
+                                  table.layer,
+                                  table.fids.at(row)});
     }
     return geometry;
 }

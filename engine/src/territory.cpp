@@ -181,9 +181,11 @@ void read_communes(Territory& t, const ReadOptions& read) {
         t.communes.push_back(commune_at(communes, i, t.has_aav, centre));
     }
     if (!half_aav.empty()) {
-        t.warnings.push_back(layer_label(t.path, "communes") + ": " + std::to_string(half_aav.size()) +
-                             " commune(s) have only one of aav2020_code and aav2020_category, so no attraction "
-                             "area: " + detail::join_names(half_aav, 5));
+        t.warnings.push_back({"aav_incomplete",
+                              layer_label(t.path, "communes") + ": " + std::to_string(half_aav.size()) +
+                                  " commune(s) have only one of aav2020_code and aav2020_category, so no "
+                                  "attraction area: " + detail::join_names(half_aav, 5),
+                              half_aav, t.path, "communes"});
     }
     std::sort(t.communes.begin(), t.communes.end(),
               [](const Commune& a, const Commune& b) { return a.commune_code < b.commune_code; });
@@ -282,9 +284,11 @@ void read_broadband(Territory& t, ReadOptions read) {
         t.broadband.push_back({code[i], premises.null[i] ? std::nan("") : premises.reals()[i], share[i], vintage[i]});
     }
     if (!unknown.empty()) {
-        t.warnings.push_back(layer_label(t.path, "broadband") + ": " + std::to_string(unknown.size()) +
-                             " row(s) for communes not in the communes layer were ignored (first: " + unknown.front() +
-                             ")");
+        t.warnings.push_back({"broadband_unknown_communes",
+                              layer_label(t.path, "broadband") + ": " + std::to_string(unknown.size()) +
+                                  " row(s) for communes not in the communes layer were ignored (first: " +
+                                  unknown.front() + ")",
+                              unknown, t.path, "broadband"});
     }
 }
 
@@ -317,10 +321,12 @@ std::vector<CommuteFlow> read_commute_flows(Territory& t, ReadOptions read) {
         out.push_back({home[i], work[i], workers[i]});
     }
     if (outside > 0) {
-        t.warnings.push_back(layer_label(t.path, "commute_flows") + ": " + std::to_string(outside) + " flow(s) (" +
-                             std::to_string(static_cast<long long>(std::lround(outside_workers))) +
-                             " workers) have a home or work commune outside the communes layer: they cannot be "
-                             "placed on the graph and are left out of commute interception");
+        t.warnings.push_back({"commute_flows_outside",
+                              layer_label(t.path, "commute_flows") + ": " + std::to_string(outside) + " flow(s) (" +
+                                  std::to_string(static_cast<long long>(std::lround(outside_workers))) +
+                                  " workers) have a home or work commune outside the communes layer: they cannot "
+                                  "be placed on the graph and are left out of commute interception",
+                              {}, t.path, "commute_flows"});
     }
     return out;
 }

@@ -264,7 +264,7 @@ TEST_F(Criteria, CommuteInterceptionFromAFlowTable) {
     layers.push_back(flows_layer({"05001", "05003", "05005", "05002", "99999"},
                                  {"05004", "05001", "05004", "05002", "05004"}, {10.0, 5.0, 3.0, 4.0, 7.0}));
     const Territory t = load(layers);
-    EXPECT_TRUE(any_contains_all(t.warnings, {"commute_flows", "1 flow(s)", "7 workers"}));
+    EXPECT_TRUE(any_contains_all(texts(t.warnings), {"commute_flows", "1 flow(s)", "7 workers"}));
     const RunResult r = run(t, km_is_minute());
     EXPECT_EQ(r.criteria.sources.at("commute"), "commute_flows");
     // A->D 10 (30 min): s1 1, s3 10;  C->A 5 (20 min, half 10): s2 4, s3 10;  E->D 3: no path;  B->B: not a commute
@@ -427,7 +427,7 @@ TEST_F(Criteria, AttractionAreaFieldsAreChecked) {
     layers[0].columns[6] = Column::of_integers("aav2020_category", {30, 11, 20, 20, 20});
     layers[0].columns[6].null[2] = true; // C (layer order E D C B A): a code without a category
     const Territory t = load(layers);
-    EXPECT_TRUE(any_contains_all(t.warnings, {"only one of aav2020_code and aav2020_category", "05003"}));
+    EXPECT_TRUE(any_contains_all(texts(t.warnings), {"only one of aav2020_code and aav2020_category", "05003"}));
     EXPECT_EQ(t.communes[2].aav_category, 0);
 }
 

@@ -275,7 +275,10 @@ TEST(ReadLayer, InvalidPolygonIsRepairedWithAWarningNamingTheFeature) {
     const FeatureTable t = read_layer(path, "places", {{"code"}});
     ASSERT_EQ(t.size(), 2u);
     ASSERT_EQ(t.warnings.size(), 1u);
-    EXPECT_TRUE(contains_all(t.warnings[0], {"fid=1", "'places'", "invalid", "Self-intersection"}));
+    EXPECT_TRUE(contains_all(t.warnings[0].text, {"fid=1", "'places'", "invalid", "Self-intersection"}));
+    EXPECT_EQ(t.warnings[0].code, "geometry_repaired");
+    EXPECT_EQ(t.warnings[0].layer, "places");
+    EXPECT_EQ(t.warnings[0].feature_id, 1);
     EXPECT_TRUE(is_valid(t.geometries[1]));
     EXPECT_EQ(t.geometries[1].type_name(), "MultiPolygon");
     EXPECT_EQ(t.geometries[0].type_name(), "Polygon");

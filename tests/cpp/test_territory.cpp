@@ -127,7 +127,9 @@ TEST(Territory, BroadbandRowsOfUnknownCommunesAreIgnoredWithAWarning) {
     ASSERT_EQ(t.broadband.size(), 1u);
     EXPECT_EQ(t.broadband[0].commune_code, "05001");
     EXPECT_TRUE(std::isnan(t.broadband[0].ftth_premises)) << "ftth_premises is optional";
-    EXPECT_TRUE(any_contains_all(t.warnings, {"'broadband'", "1 row(s)", "99999"}));
+    EXPECT_TRUE(any_contains_all(texts(t.warnings), {"'broadband'", "1 row(s)", "99999"}));
+    EXPECT_EQ(t.warnings[0].code, "broadband_unknown_communes");
+    EXPECT_EQ(t.warnings[0].ids, (std::vector<std::string>{"99999"}));
 }
 
 TEST(Territory, EmptyBroadbandLayerCountsAsNone) {

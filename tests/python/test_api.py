@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 import os
 from pathlib import Path
 
@@ -409,3 +410,20 @@ def test_bad_input_errors_carry_file_layer_feature_and_field(tmp_path, tiny_laye
         tl.load_territory(path)
     assert (missing.value.code, missing.value.layer, missing.value.field, missing.value.feature_id) == (
         "missing_field", "sites", "kind", None)
+
+
+def test_territory_warnings_are_diagnostics_too(tmp_path, tiny_layers):
+    layers = dict(tiny_layers)
+    extra = layers["communes"][["commune_code"]].iloc[:1].assign(commune_code="99999", ftth_share=0.5)
+    layers["broadband"] = pd.DataFrame(extra)
+    path = write_territory(tmp_path / "bb.gpkg", layers)
+    with pytest.warns(tl.DataWarning, match="99999"):
+        territory = tl.load_territory(path)
+    (d,) = territory.diagnostics
+    assert (d.code, d.ids, d.layer, d.file) == ("broadband_unknown_communes", ("99999",), "broadband", str(path))
+    assert [x.text for x in territory.diagnostics] == territory.warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tl.DataWarning)
+        result = tl.score(territory, progress=False)
+    assert result.attrs["tierslieux"].diagnostics[0] == d  # kept first in the run's list…
+    assert not any("99999" in str(w.message) for w in caught)  # …and not shown twice

@@ -157,6 +157,11 @@ class Territory:
         """What was noticed while loading (repaired geometries, missing optional layers)."""
         return list(self._core.warnings)
 
+    @property
+    def diagnostics(self) -> list:
+        """The same as :class:`Diagnostic` records (code, text, ids, file, layer, feature_id)."""
+        return _diagnostics(self._core.diagnostics)
+
     def __repr__(self) -> str:
         n_in = int(self._layers()["communes"]["in_territory"].sum())
         return (f"<tierslieux.Territory {Path(self.path).name!r}: {self._core.commune_count} communes "
@@ -297,11 +302,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         raise
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
-    diagnostics = [Diagnostic(d["code"], d["text"], tuple(d["ids"]), d["file"], d["layer"], d["feature_id"],
-                              d["field"]) for d in run.diagnostics]
-    for d in diagnostics:
-        if d.code != "input_data":  # the territory's own warnings: load_territory has shown those
-            warnings.warn(d.text, DataWarning, stacklevel=2)
+    diagnostics = _diagnostics(run.diagnostics)
+    for d in diagnostics[len(territory._core.warnings):]:  # the territory's own come first: load_territory
+        warnings.warn(d.text, DataWarning, stacklevel=2)    # has shown those
     sites.attrs["tierslieux"] = ScoreRun(
         communes=layers["communes"],
         network_edges=layers["network_edges"],
@@ -322,6 +325,12 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         territory_path=territory.path,
     )
     return sites
+
+
+def _diagnostics(records) -> list:
+    """The engine's diagnostics (dicts) as Diagnostic records."""
+    return [Diagnostic(d["code"], d["text"], tuple(d["ids"]), d["file"], d["layer"], d["feature_id"], d["field"])
+            for d in records]
 
 
 def _same(a, b) -> bool:

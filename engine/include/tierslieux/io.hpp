@@ -70,7 +70,7 @@ struct FeatureTable {
     std::vector<Geometry> geometries;
     std::vector<Column> columns;     ///< one per FieldSpec, same order
     std::vector<std::string> fields; ///< every field the layer has, asked for or not
-    std::vector<std::string> warnings;
+    std::vector<Diagnostic> warnings; ///< code geometry_repaired
 
     /** True when the layer has this field (an optional field may be absent: its column is then all null). */
     bool has_field(const std::string& field) const;

@@ -94,7 +94,9 @@ struct Territory {
     std::optional<std::vector<EmploymentPole>> employment_poles;
     /** Optional table commute_flows: home and work communes both in the communes layer (nullopt: no such table). */
     std::optional<std::vector<CommuteFlow>> commute_flows;
-    std::vector<std::string> warnings;
+    /** What reading it found and let through (codes geometry_repaired, aav_incomplete, broadband_unknown_communes,
+     *  commute_flows_outside; docs/outputs.md). */
+    std::vector<Diagnostic> warnings;
 
     /** Index of a commune by code, nullopt when there is none. */
     std::optional<std::size_t> find_commune(const std::string& commune_code) const;

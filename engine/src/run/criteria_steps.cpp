@@ -13,9 +13,7 @@ namespace tierslieux {
 
 RunContext::RunContext(const Territory& t, const RunOptions& o, progress_callback p)
     : territory(t), options(o), progress(std::move(p)) {
-    for (const std::string& w : territory.warnings) {
-        result.diagnostics.push_back({"input_data", w, {}, territory.path});
-    }
+    result.diagnostics = territory.warnings; // first, as load_territory found them
 }
 
 void RunContext::report(const std::string& stage, std::size_t done, std::size_t total) const {
