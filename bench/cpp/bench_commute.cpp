@@ -1,4 +1,4 @@
-// Commute interception (detail::commute_interception) on a SYNTHETIC grid road graph: SIDE x SIDE nodes (the grid
+// Commute interception (commute_interception, criteria/families.hpp) on a SYNTHETIC grid road graph: SIDE x SIDE nodes (the grid
 // of synthetic_grid.hpp, minutes not quantised), COMMUNES synthetic communes on random nodes, one of them the
 // commune-centre of a single attraction area and all the others its belt (the worst case: every commune searches
 // until the centre is settled), SITES random sites, local catchment 15 minutes. Prints the time, best of 3, and a
@@ -18,7 +18,7 @@
 #include "synthetic_grid.hpp"
 #include <tierslieux/territory.hpp>
 
-#include "detail/site_criteria.hpp"
+#include "criteria/families.hpp"
 
 using namespace tierslieux;
 
@@ -55,13 +55,13 @@ int main(int argc, char** argv) {
         site_node.push_back(any(rng));
     }
     const std::vector<double> commune_access(nc, 0.0), site_access(ns, 0.5);
-    const detail::Attachment at{net, reversed, commune_node, commune_access, site_node, site_access,
+    const Attachment at{net, reversed, commune_node, commune_access, site_node, site_access,
                                 50.0, true, 1000.0, 1.5};
     CommuteAssumptions assumptions;
     double best = 1e300, checksum = 0.0;
     for (int run = 0; run < 3; ++run) {
         const auto start = std::chrono::steady_clock::now();
-        const detail::CommuteInterception r = detail::commute_interception(t, at, 15.0, assumptions, threads);
+        const CommuteInterception r = commute_interception(t, at, 15.0, assumptions, threads);
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         checksum = 0.0;
         for (const double km : r.km_per_year) {

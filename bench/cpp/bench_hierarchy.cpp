@@ -22,7 +22,7 @@
 
 #include <tierslieux/network.hpp>
 
-#include "detail/hierarchy.hpp"
+#include "graph/hierarchy.hpp"
 
 using namespace tierslieux;
 

@@ -93,7 +93,8 @@ public:
         : dist(n, inf), metres(with_length ? n : 0, inf), done(with_length ? n : 0, 0), m_ring(layout.mask + 1),
           m_inv_width(layout.inv_width), m_mask(layout.mask) {}
 
-    /** Sets v's tentative time to t (smaller than before) and queues it. */
+    /** Sets v's tentative time to t (smaller than before; the two-label search may re-queue an equal one) and
+     *  queues it. */
     void push(node_id v, double t) {
         if (dist[v] == inf) {
             m_touched.push_back(v);
@@ -266,7 +267,9 @@ struct Network::impl {
     /**
      * Dijkstra on two labels from `source`: least minutes, and among paths as fast to a relative 1e-9, the least
      * metres. settle(v, minutes, metres) is called once per settled node, in order of minutes, and returns false to
-     * stop (v is then left unsettled). ws (made with_length) keeps the labels until ws.reset().
+     * stop (v is then left unsettled). ws (made with_length) keeps the labels until ws.reset(). Nodes of equal
+     * minutes leave the queue in no set order (the heap orders by minutes only), so where a zero-minute arc joins
+     * two of them the metres may come from either: a difference from a (minutes, metres) heap only then.
      */
     template <typename Settle>
     void search_with_length(node_id source, workspace& ws, Settle&& settle) const {

@@ -208,8 +208,9 @@ ScoreResult score_sites(const std::vector<Criterion>& criteria, const std::map<s
         total += varies[k] ? r.weights[k] : 0.0;
     }
     if (!(total > 0.0)) {
-        throw input_error("every criterion with a positive weight has no variation, or all weights are 0 "
-                          "(criteria: " + names_of(criteria) + ")");
+        throw input_error(Diagnostic{"no_weight_left",
+                                     "every criterion with a positive weight has no variation, or all weights are 0 "
+                                     "(criteria: " + names_of(criteria) + ")"});
     }
     r.score.assign(n, 0.0);
     for (std::size_t k = 0; k < criteria.size(); ++k) {

@@ -59,6 +59,27 @@ def test_toml_round_trip(tmp_path):
     assert back.stability_seed == 2**63 + 5  # a 64-bit seed survives the round trip exactly
 
 
+def test_paths_in_a_settings_file_are_relative_to_it(tmp_path):
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "s.toml"
+    path.write_text('roads = "roads.osm.pbf"\nthresholds = [20]\n', encoding="utf-8")
+    s = tl.Settings.from_toml(path)
+    assert s.roads == str(tmp_path / "sub" / "roads.osm.pbf") and s.weights_file is None
+    path.write_text("[weights]\npop_15min = -1\n", encoding="utf-8")
+    with pytest.raises(tl.InputError, match=r"settings file '.*s\.toml': weight of 'pop_15min'"):
+        tl.Settings.from_toml(path)
+
+
+def test_a_pickled_result_still_chooses_sites(territory):
+    import pickle
+
+    result = quiet_score(territory, stability_draws=0)
+    back = pickle.loads(pickle.dumps(result))
+    assert back.attrs["tierslieux"].engine_run is None  # the engine's run is not pickled: the tables are
+    pd.testing.assert_frame_equal(tl.choose_sites(back, 3, 20).drop(columns="geometry"),
+                                  tl.choose_sites(result, 3, 20).drop(columns="geometry"))
+
+
 def test_a_weights_file_is_a_settings_file(tmp_path):
     path = tmp_path / "w.toml"
     path.write_text('title = "council"\n[weights]\npop_15min = 2\n[commute]\ncar_share = 0.5\n', encoding="utf-8")
@@ -72,7 +93,7 @@ def test_a_weights_file_is_a_settings_file(tmp_path):
     ({"thresholds": (0,)}, "thresholds"),
     ({"thresholds": "15"}, "thresholds"),
     ({"stability_draws": -1}, "stability_draws"),
-    ({"local_minutes": "15"}, "local_minutes"),
+    ({"local_minutes": "fifteen"}, "local_minutes"),
     ({"commute": {"car_share": 2}}, "car_share"),
     ({"commute": {"speed": 1}}, "speed"),
     ({"building_fit": {"library": 1.5}}, "library"),

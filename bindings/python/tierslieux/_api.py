@@ -14,7 +14,7 @@ import pandas as pd
 from . import _core, _progress, _weights
 from ._core import InputError
 from ._frames import to_frame, to_layer
-from ._settings import MAX_STABILITY_DRAWS, Settings, whole_number  # noqa: F401 - whole_number: other modules
+from ._settings import Settings
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -94,6 +94,10 @@ class ScoreRun:
 
     def __deepcopy__(self, memo):
         return self
+
+    def __getstate__(self):
+        # the engine's run cannot be pickled: a pickled result rebuilds the graph from network_edges when needed
+        return {**self.__dict__, "engine_run": None}
 
     def input_paths(self) -> list:
         """The files this run read (territory, roads, weights file): outputs may never be written over them."""
@@ -297,7 +301,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         run = _core.run(territory._core, options, _progress.stages(progress))
     except InputError as e:
         name = e.ids[0] if e.code in WEIGHT_ERRORS and e.ids else None
-        if settings.weights_file and name in settings.file_weight_names:
+        if settings.weights_file and (name in settings.file_weight_names or e.code == "no_weight_left"):
             raise _with_prefix(e, f"weights file '{settings.weights_file}': ") from None
         raise
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}

@@ -126,8 +126,10 @@ def run_scenario(base: gpd.GeoDataFrame, scenario: Scenario, *, progress: bool =
     changed = Territory(_core.with_changes(territory._core, dict(scenario.fibre), list(scenario.close_sites),
                                            list(scenario.open_tiers_lieux), scenario.name))
     # settings: the base run's, then the scenario's weights (a mapping, or a file with its tables), then its own
+    # without weights of its own, the scenario re-uses the base run's weights as given (a record without file, as
+    # before Settings existed)
     fit, commute, weights = dict(settings.building_fit), dict(settings.commute), settings.weights
-    weights_file, file_names = settings.weights_file, settings.file_weight_names
+    weights_file, file_names = None, frozenset()
     if isinstance(scenario.weights, (str, os.PathLike)):
         weights, file_fit, file_commute = _weights.load_settings(scenario.weights)
         fit.update(file_fit)

@@ -40,9 +40,13 @@ def whole_number(value, name: str, lo: int, hi: int) -> int:
 
 
 def _number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(f"{name} must be a number (got {value!r})")
-    return float(value)
+    """A real option as a float (numbers and numeric text, as float() reads them); an InputError otherwise."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number (got {value!r})") from None
 
 
 @dataclass(frozen=True)
@@ -176,9 +180,14 @@ class Settings:
         if unknown:
             raise InputError(f"settings file '{p}': unknown option '{unknown[0]}' "
                              f"(options: {', '.join(sorted(known))})")
-        tables = dict(zip(("weights", "building_fit", "commute"), _weights.tables(p, doc, require_weights=False)))
+        tables = dict(zip(("weights", "building_fit", "commute"),
+                          _weights.tables(p, doc, require_weights=False, kind="settings file")))
         values = {k: v for k, v in doc.items() if k in known and k not in tables}
-        values.setdefault("weights_file", str(p))
+        if any(name in doc for name in tables):
+            values["weights_file"] = str(p)  # the weights and tables now come from this file
+        for name in ("roads", "weights_file"):  # relative to the file's folder, as in scenario files
+            if isinstance(values.get(name), str) and not Path(values[name]).is_absolute():
+                values[name] = str(p.parent / values[name])
         try:
             return cls(**values, **tables, file_weight_names=frozenset(tables.get("weights", {})))
         except (InputError, TypeError) as e:

@@ -50,16 +50,16 @@ def _read(path: PathLike) -> "tuple[Path, dict]":
     return p, doc
 
 
-def _numbers(p: Path, doc: dict, table_name: str, what: str) -> Dict[str, float]:
+def _numbers(p: Path, doc: dict, table_name: str, what: str, kind: str = "weights file") -> Dict[str, float]:
     table = doc.get(table_name, {})
     if not isinstance(table, dict):
-        raise InputError(f"weights file '{p}': {table_name} must be a table ([{table_name}])")
+        raise InputError(f"{kind} '{p}': {table_name} must be a table ([{table_name}])")
     out: Dict[str, float] = {}
     for name, value in table.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"weights file '{p}': {what} of '{name}' must be a number, not {value!r}")
+            raise InputError(f"{kind} '{p}': {what} of '{name}' must be a number, not {value!r}")
         if not math.isfinite(value) or value < 0:
-            raise InputError(f"weights file '{p}': {what} of '{name}' must be a finite number >= 0 (got {value})")
+            raise InputError(f"{kind} '{p}': {what} of '{name}' must be a finite number >= 0 (got {value})")
         out[str(name)] = float(value)
     return out
 
@@ -69,15 +69,16 @@ def load_settings(path: PathLike) -> "tuple[Dict[str, float], Dict[str, float], 
     return tables(*_read(path))
 
 
-def tables(p: Path, doc: dict, require_weights: bool = True
+def tables(p: Path, doc: dict, require_weights: bool = True, kind: str = "weights file"
            ) -> "tuple[Dict[str, float], Dict[str, float], Dict[str, float]]":
-    """(weights, building_fit, commute) of a parsed weights or settings file, checked; errors name the file."""
-    weights = _weights_table(p, doc) if require_weights or "weights" in doc else {}
-    fit = _numbers(p, doc, "building_fit", "building fit")
-    commute = _numbers(p, doc, "commute", "commute assumption")
+    """(weights, building_fit, commute) of a parsed weights or settings file, checked; errors name the file as
+    "<kind> '<path>'"."""
+    weights = _weights_table(p, doc, kind) if require_weights or "weights" in doc else {}
+    fit = _numbers(p, doc, "building_fit", "building fit", kind)
+    commute = _numbers(p, doc, "commute", "commute assumption", kind)
     unknown = [k for k in commute if k not in COMMUTE_KEYS]
     if unknown:
-        raise InputError(f"weights file '{p}': [commute] has no key '{unknown[0]}' (keys: {', '.join(COMMUTE_KEYS)})")
+        raise InputError(f"{kind} '{p}': [commute] has no key '{unknown[0]}' (keys: {', '.join(COMMUTE_KEYS)})")
     # the engine's own checks, now, so that their messages name the file
     assumptions = _core.CommuteAssumptions()
     for key, value in commute.items():
@@ -86,7 +87,7 @@ def tables(p: Path, doc: dict, require_weights: bool = True
         _core.validate_building_fit(fit)
         _core.validate_commute(assumptions)
     except InputError as e:
-        raise InputError(f"weights file '{p}': {e}") from None
+        raise InputError(f"{kind} '{p}': {e}") from None
     return weights, fit, commute
 
 
@@ -107,10 +108,10 @@ def load_weights(path: PathLike) -> Dict[str, float]:
     return _weights_table(*_read(path))
 
 
-def _weights_table(p: Path, doc: dict) -> Dict[str, float]:
+def _weights_table(p: Path, doc: dict, kind: str = "weights file") -> Dict[str, float]:
     if not isinstance(doc.get("weights"), dict):
-        raise InputError(f"weights file '{p}' has no [weights] table (one 'name = number' line per criterion)")
-    return _numbers(p, doc, "weights", "weight")
+        raise InputError(f"{kind} '{p}' has no [weights] table (one 'name = number' line per criterion)")
+    return _numbers(p, doc, "weights", "weight", kind)
 
 
 def resolve(weights: Optional[Union[Mapping[str, float], PathLike]]
