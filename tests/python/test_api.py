@@ -142,7 +142,12 @@ def test_bad_thresholds_are_refused(tiny_territory):
         tl.score(tiny_territory, thresholds=(0,), progress=False)
 
 
-def test_progress_callback_reports_stages(tiny_territory, capsys):
+def test_progress_callback_reports_stages(tiny_territory, capsys, monkeypatch):
+    from tierslieux import _progress
+
+    score_tiny(tiny_territory, progress=True)  # captured stderr is not a terminal: no bar
+    assert "catchments" not in capsys.readouterr().err
+    monkeypatch.setattr(_progress, "watched", lambda: True)  # as on a terminal
     r = score_tiny(tiny_territory, progress=True)
     assert len(r) == 2
     assert "catchments" in capsys.readouterr().err
@@ -211,7 +216,8 @@ def test_write_gpkg_contract_and_roundtrip(tmp_path, tiny_territory):
     r["note"] = ["planner column", None]
     out = tl.write_gpkg(r, tmp_path / "sub" / "result.gpkg")
     layers = dict(pyogrio.list_layers(out))
-    assert layers == {"sites": "Point", "communes": "MultiPolygon", "network_edges": "LineString", "catchments": "MultiPolygon"}
+    assert layers == {"sites": "Point", "communes": "MultiPolygon", "network_edges": "LineString",
+                      "catchments": "MultiPolygon", "run_info": None, "diagnostics": None}
     sites = gpd.read_file(out, layer="sites")
     assert sites.crs.to_epsg() == 2154
     for col in ["site_id", "name", "kind", "commune_code", "node_id", "access_minutes", "pop_1min", "pop_3min",

@@ -23,7 +23,8 @@ def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
     p = cli("run", "--out", str(out), "--verbose")
     assert p.returncode == 0, p.stderr
     assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
-                                               "network_edges": "LineString", "catchments": "MultiPolygon"}
+                                               "network_edges": "LineString", "catchments": "MultiPolygon",
+                                               "run_info": None, "diagnostics": None}
     png = tmp_path / "out" / "baronnies_sites.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
     sites = gpd.read_file(out, layer="sites")
@@ -171,3 +172,18 @@ def test_weight_overrides_keep_the_weights_files_name_and_tables(tmp_path):
     assert p.returncode == 0, p.stderr
     sites = gpd.read_file(out, layer="sites")
     assert (sites["commute_km_avoided"] == 0).all() and (sites["commuters_intercepted"] > 0).any()
+
+
+def test_version():
+    p = cli("--version")
+    assert p.returncode == 0 and p.stdout.strip() == f"tierslieux {tl.__version__}"
+
+
+def test_no_progress_bar_where_nobody_watches(tmp_path):
+    """Piped stderr (a log file, CI): tl.score(progress=True) prints no bar (issue 12)."""
+    code = ("import warnings, tierslieux as tl\n"
+            "warnings.simplefilter('ignore')\n"
+            "tl.score(stability_draws=0, progress=True)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "catchments" not in p.stderr and "it/s" not in p.stderr and "\r" not in p.stderr

@@ -91,10 +91,13 @@ def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
     gpkg = workdir / "out" / "baronnies.gpkg"
     png = workdir / "out" / "baronnies_sites.png"
     assert dict(pyogrio.list_layers(gpkg)) == {"sites": "Point", "communes": "MultiPolygon",
-                                                "network_edges": "LineString", "catchments": "MultiPolygon"}
+                                                "network_edges": "LineString", "catchments": "MultiPolygon",
+                                               "run_info": None, "diagnostics": None}
     sites = gpd.read_file(gpkg, layer="sites")
     assert len(sites) == 145 and sorted(sites["rank"]) == list(range(1, 146))
     assert png.read_bytes()[:4] == b"\x89PNG"
+    # the map shows inline (plot_sites leaves the notebook's backend alone; issue 12)
+    assert any("image/png" in o.get("data", {}) for o in tagged(nb, "map").outputs)
     top_html = html(nb, "top10")
     expected = sites.nsmallest(10, "rank")["site_id"].tolist()
     positions = [top_html.index(site_id) for site_id in expected]

@@ -106,7 +106,8 @@ def test_cli_with_roads(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "network edges: 979 (road graph of" in p.stdout
     assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
-                                               "network_edges": "LineString", "catchments": "MultiPolygon"}
+                                               "network_edges": "LineString", "catchments": "MultiPolygon",
+                                               "run_info": None, "diagnostics": None}
     assert "kept the largest of 7 strongly connected parts" in p.stderr
 
 

@@ -24,6 +24,7 @@ _EXPORTS = {
     "choose_sites": "_portfolio",
     "Scenario": "_scenario", "compare": "_scenario", "run_scenario": "_scenario",
     "Settings": "_settings",
+    "read_run_info": "_provenance",
     "load_weights": "_weights",
     "plot_sites": "plot",
 }
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from ._network import Network  # noqa: F401
     from ._portfolio import choose_sites  # noqa: F401
     from ._scenario import Scenario, compare, run_scenario  # noqa: F401
+    from ._provenance import read_run_info  # noqa: F401
     from ._settings import Settings  # noqa: F401
     from ._weights import load_weights  # noqa: F401
     from .plot import plot_sites  # noqa: F401
@@ -86,6 +88,7 @@ __all__ = [
     "load_territory",
     "load_weights",
     "plot_sites",
+    "read_run_info",
     "run_scenario",
     "score",
     "write_gpkg",

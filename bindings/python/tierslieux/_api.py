@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 import geopandas as gpd
 import pandas as pd
 
-from . import _core, _progress, _weights
+from . import _core, _progress, _provenance, _weights
 from ._core import InputError
 from ._frames import to_frame, to_layer
 from ._settings import Settings
@@ -89,6 +89,10 @@ class ScoreRun:
     """The engine's result (its graph and where communes and sites join it), reused by :func:`choose_sites`."""
     engine_site_ids: tuple = ()
     """Site ids in the engine's order (the rows of ``engine_run``)."""
+    created: str = ""
+    """When the run was made (UTC, ISO 8601; OGR_CURRENT_DATE pins it, as it pins GDAL's own timestamps)."""
+    inputs: list = field(default_factory=list)
+    """The files the run read: role, absolute path, bytes and SHA-256 of each (written to run_info)."""
     diagnostics: list = field(default_factory=list)
     """The warnings as :class:`Diagnostic` records (code, text, ids…), in the order of ``warnings``."""
 
@@ -264,7 +268,8 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         (0.5), ``days_per_week`` (1.9), ``weeks_per_year`` (43.6), ``car_share`` (0.9), ``co2_g_per_km`` (193).
         docs/criteria.md gives the source of each.
     progress:
-        Show a progress bar.
+        Show progress bars where somebody watches: on a terminal, or in a notebook that has ipywidgets (never
+        in piped logs or files).
     settings:
         A :class:`Settings` holding every option above at once (then leave the keywords at their defaults);
         the result keeps the settings it ran with in ``result.attrs["tierslieux"].settings``.
@@ -325,6 +330,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         parameters=_parameters(settings, options),
         settings=settings,
         engine_run=run,
+        created=_provenance.now(),
+        inputs=_provenance.describe_inputs({"territory": territory.path, "roads": settings.roads,
+                                            "weights_file": settings.weights_file}),
         engine_site_ids=tuple(layers["sites"]["site_id"].astype(str)),
         territory_path=territory.path,
     )
@@ -372,7 +380,8 @@ def _with_prefix(error: InputError, prefix: str) -> InputError:
 
 def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None
                ) -> Path:
-    """Write a score result to a GeoPackage (layers sites, communes, network_edges, catchments; docs/outputs.md).
+    """Write a score result to a GeoPackage (layers sites, communes, network_edges, catchments, and the tables
+    run_info and diagnostics that say how it was made: :func:`read_run_info`; docs/outputs.md).
 
     The file is written to a temporary file in the same folder and renamed into place only once complete: a
     failure leaves no partial file and any previous file untouched. A path that is one of the run's input files
@@ -385,6 +394,7 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
                          "(its attrs['tierslieux'] holds the communes and network layers)")
     layers = [to_layer("sites", result), to_layer("communes", meta.communes),
               to_layer("network_edges", meta.network_edges), to_layer("catchments", meta.catchments)]
+    layers += [to_layer(name, frame) for name, frame in _provenance.frames(meta).items()]
     for name, frame in (extra_layers or {}).items():
         layers.append(to_layer(name, frame))
     out = Path(os.fspath(path))

@@ -1,12 +1,22 @@
-"""tqdm progress bars for the engine's progress callbacks. Internal."""
+"""tqdm progress bars for the engine's progress callbacks, shown only where somebody watches. Internal."""
 from __future__ import annotations
 
+import importlib.util
+import sys
 from typing import Callable, Optional
 
 
+def watched() -> bool:
+    """True on a terminal (stderr is a TTY), or in a Jupyter kernel that can draw a widget bar (ipywidgets);
+    False in piped logs, files and plain notebooks, where a bar would only print lines of noise."""
+    if "ipykernel" in sys.modules:
+        return importlib.util.find_spec("ipywidgets") is not None
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
 def bar(enabled: bool, label: str, unit: str = "source") -> Optional[Callable[[int, int], None]]:
-    """A callback(done, total) driving one tqdm bar, or None when disabled."""
-    if not enabled:
+    """A callback(done, total) driving one tqdm bar, or None when disabled or when nobody watches."""
+    if not enabled or not watched():
         return None
     from tqdm.auto import tqdm
 
@@ -24,7 +34,7 @@ def bar(enabled: bool, label: str, unit: str = "source") -> Optional[Callable[[i
 
 def stages(enabled: bool) -> Optional[Callable[[str, int, int], None]]:
     """A callback(stage, done, total) giving each stage of a run its own bar, or None when disabled."""
-    if not enabled:
+    if not enabled or not watched():
         return None
     state: dict = {"stage": None, "update": None}
 

@@ -175,6 +175,19 @@ class Settings:
         """Settings from a TOML file: top-level options (names of the fields) and the tables ``[weights]``,
         ``[building_fit]``, ``[commute]`` (a weights file is one). Errors name the file."""
         p, doc = _weights.read_toml(path, "settings file")
+        return cls._from_doc(p, doc)
+
+    @classmethod
+    def loads(cls, text: str, name: str = "settings") -> "Settings":
+        """Settings from TOML text (as :meth:`to_toml` writes it); errors name it as ``name``."""
+        try:
+            doc = _weights.tomllib.loads(text)
+        except _weights.tomllib.TOMLDecodeError as e:
+            raise InputError(f"{name} is not valid TOML: {e}") from None
+        return cls._from_doc(Path(name), doc, keep_weights_file=True)
+
+    @classmethod
+    def _from_doc(cls, p: Path, doc: dict, keep_weights_file: bool = False) -> "Settings":
         known = {f.name for f in dataclasses.fields(cls) if f.compare}
         unknown = [k for k in doc if k not in known | {"title", "description"}]
         if unknown:
@@ -183,7 +196,7 @@ class Settings:
         tables = dict(zip(("weights", "building_fit", "commute"),
                           _weights.tables(p, doc, require_weights=False, kind="settings file")))
         values = {k: v for k, v in doc.items() if k in known and k not in tables}
-        if any(name in doc for name in tables):
+        if any(name in doc for name in tables) and not keep_weights_file:
             values["weights_file"] = str(p)  # the weights and tables now come from this file
         for name in ("roads", "weights_file"):  # relative to the file's folder, as in scenario files
             if isinstance(values.get(name), str) and not Path(values[name]).is_absolute():

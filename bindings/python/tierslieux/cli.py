@@ -27,7 +27,10 @@ def _settings_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tierslieux import __version__
+
     parser = argparse.ArgumentParser(prog="tierslieux", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tierslieux {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="score the candidate sites of a territory",
                          description="Score and rank the candidate sites of a territory; write a GeoPackage "

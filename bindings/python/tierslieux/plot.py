@@ -45,10 +45,7 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
 
     Returns the matplotlib Figure.
     """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
+    # the backend is the caller's (inline in a notebook, Agg on a server without display): never switched here
     import matplotlib.pyplot as plt
 
     from ._api import ScoreRun
