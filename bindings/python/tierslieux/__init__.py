@@ -25,6 +25,7 @@ _EXPORTS = {
     "Scenario": "_scenario", "compare": "_scenario", "run_scenario": "_scenario",
     "Settings": "_settings",
     "read_run_info": "_provenance",
+    "ranking_table": "_export", "export_table": "_export",
     "load_weights": "_weights",
     "plot_sites": "plot",
 }
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from ._network import Network  # noqa: F401
     from ._portfolio import choose_sites  # noqa: F401
     from ._scenario import Scenario, compare, run_scenario  # noqa: F401
+    from ._export import export_table, ranking_table  # noqa: F401
     from ._provenance import read_run_info  # noqa: F401
     from ._settings import Settings  # noqa: F401
     from ._weights import load_weights  # noqa: F401
@@ -85,9 +87,11 @@ __all__ = [
     "default_building_fit",
     "default_territory_path",
     "explain",
+    "export_table",
     "load_territory",
     "load_weights",
     "plot_sites",
+    "ranking_table",
     "read_run_info",
     "run_scenario",
     "score",

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
     run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
     run.add_argument("--no-map", action="store_true", help="do not draw the map")
+    run.add_argument("--table", metavar="PATH.csv",
+                     help="also write the ranking with its explanation, one row per site, for a spreadsheet")
     _settings_options(run)
     run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
     run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
@@ -108,6 +110,13 @@ def _outputs(args: argparse.Namespace, settings) -> dict:
         if check_output(map_path, inputs).resolve() == out.resolve():
             raise InputError(f"--map '{map_path}' is the --out GeoPackage")
         paths["map"] = map_path
+    if getattr(args, "table", None):
+        table = Path(args.table)
+        if table.suffix.lower() != ".csv":
+            raise InputError(f"--table '{table}' must end in .csv")
+        if check_output(table, inputs).resolve() in {Path(p).resolve() for p in paths.values()}:
+            raise InputError(f"--table '{table}' is another output of this run")
+        paths["table"] = table
     return paths
 
 
@@ -231,6 +240,10 @@ def _run(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     tl.write_gpkg(result, out)
     timings["write GeoPackage"] = time.perf_counter() - t1
+    if "table" in outputs:
+        t1 = time.perf_counter()
+        tl.export_table(result, outputs["table"])
+        timings["table (csv)"] = time.perf_counter() - t1
     map_path = None
     if not args.no_map:
         map_path = outputs["map"]
@@ -272,7 +285,8 @@ def _run(args: argparse.Namespace) -> int:
             table[p] = table[p].round(0).astype("int64")
         print(f"\nTop {len(table)} sites:")
         print(table.to_string(index=False))
-        print(f"\nwrote {out}" + (f" and {map_path}" if map_path else ""))
+        written = [str(p) for p in (map_path, outputs.get("table")) if p]
+        print(f"\nwrote {out}" + (f" and {' and '.join(written)}" if written else ""))
     if args.verbose:
         print("\ntimings (s):", file=sys.stderr)
         for stage, seconds in timings.items():
