@@ -248,6 +248,20 @@ std::optional<double> parse_real(const std::string& s) {
     return v;
 }
 
+/** A boolean written as a word, in English or French, any case: true/false, yes/no, oui/non, vrai/faux. */
+std::optional<bool> boolean_word(std::string word) {
+    for (char& ch : word) {
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    if (word == "true" || word == "yes" || word == "oui" || word == "vrai") {
+        return true;
+    }
+    if (word == "false" || word == "no" || word == "non" || word == "faux") {
+        return false;
+    }
+    return std::nullopt;
+}
+
 /** Appends feature's value of one field to col (null when absent); numbers are read as numbers, not text. */
 void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const FeatureTable& table, std::size_t row,
                 Column& col) {
@@ -287,14 +301,14 @@ void read_value(OGRFeatureH feature, int i, const FieldSpec& spec, const Feature
         case FieldType::integer:
         case FieldType::boolean: {
             const bool boolean = spec.type == FieldType::boolean;
-            const char* expected = boolean ? "a boolean (0/1/true/false)" : "an integer";
+            const char* expected = boolean ? "a boolean (0/1, true/false, oui/non)" : "an integer";
             std::int64_t v = 0;
             if (empty) {
                 // null: v stays 0, col.null says so
             } else if (file_integer) {
                 v = OGR_F_GetFieldAsInteger64(feature, i);
-            } else if (boolean && (raw == "true" || raw == "false")) {
-                v = raw == "true";
+            } else if (const std::optional<bool> word = boolean ? boolean_word(raw) : std::nullopt) {
+                v = *word ? 1 : 0;
             } else {
                 const auto parsed = file_real ? std::optional<double>{OGR_F_GetFieldAsDouble(feature, i)} : parse_real(raw);
                 // 2^53: beyond it a double no longer holds every integer exactly

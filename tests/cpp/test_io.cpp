@@ -197,9 +197,22 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValueCase{"text_for_integer", R"("code": "a", "pop": 1, "count": "3 people", "open": 1)",
                                    "count"},
                       BadValueCase{"two_for_boolean", R"("code": "a", "pop": 1, "count": 1, "open": 2)", "open"},
-                      BadValueCase{"word_for_boolean", R"("code": "a", "pop": 1, "count": 1, "open": "yes")",
+                      BadValueCase{"word_for_boolean", R"("code": "a", "pop": 1, "count": 1, "open": "maybe")",
                                    "open"}),
     [](const ::testing::TestParamInfo<BadValueCase>& param_info) { return std::string{param_info.param.label}; });
+
+// Booleans written as words are read in English and in French, any case (issue 12: French planners' tables).
+TEST(ReadLayer, BooleanWordsInEnglishAndFrench) {
+    TempDir dir;
+    const std::vector<std::pair<std::string, std::int64_t>> words{{"oui", 1}, {"Non", 0}, {"VRAI", 1},
+                                                                  {"faux", 0}, {"yes", 1}, {"False", 0}};
+    for (const auto& [word, value] : words) {
+        const std::string path =
+            places_with_third(dir, R"("code": "a", "pop": 1, "count": 1, "open": ")" + word + "\"");
+        const FeatureTable t = read_layer(path, "places", place_fields);
+        EXPECT_EQ(t.column("open").integers()[2], value) << word;
+    }
+}
 
 TEST(ReadLayer, NonNumericValueIsQuotedInTheMessage) {
     TempDir dir;
