@@ -7,7 +7,6 @@ from typing import Union
 
 import pandas as pd
 
-from . import _core
 from ._core import InputError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -49,20 +48,13 @@ def export_table(result: pd.DataFrame, path: PathLike) -> Path:
     """Write :func:`ranking_table` to ``path`` (.csv: UTF-8 with a byte-order mark, so that spreadsheets read the
     accents; one row per site, the explanation in one quoted cell). Written to a temporary file renamed into
     place; a path that is one of the run's inputs is refused. Returns the path."""
-    from .plot import output_path
+    from .plot import check_output, write_atomically
 
     out = Path(os.fspath(path))
     if out.suffix.lower() != ".csv":
         raise InputError(f"export '{out}' must end in .csv (the only table format so far)")
-    meta = result.attrs.get("tierslieux") if hasattr(result, "attrs") else None
-    out = output_path(out, meta.input_paths() if meta is not None else [])
+    inputs = result.attrs["tierslieux"].input_paths() if "tierslieux" in getattr(result, "attrs", {}) else []
+    check_output(out, inputs)  # before the table is computed
     table = ranking_table(result)
-    _core.remove_stale_temporaries(str(out))
-    tmp = Path(_core.temporary_path(str(out)))
-    try:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return write_atomically(out, inputs, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig",
+                                                                  lineterminator="\r\n"))

@@ -31,6 +31,21 @@ def output_path(path, inputs) -> Path:
     return out
 
 
+def write_atomically(path, inputs, write) -> Path:
+    """output_path(path, inputs), then write(temporary) and the temporary renamed over path: a failed write
+    leaves the old file and no temporary (the engine's naming, so a killed writer's litter is removed next time)."""
+    out = output_path(path, inputs)
+    _core.remove_stale_temporaries(str(out))
+    tmp = Path(_core.temporary_path(str(out)))
+    try:
+        write(tmp)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
 def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[str]"]] = None, *, top: int = 10,
                column: Optional[str] = None, figsize=(12, 8.5)):
     """Map a score result: communes shaded by population reachable, sites sized and coloured by score, the
@@ -99,13 +114,5 @@ def plot_sites(result: gpd.GeoDataFrame, path: Optional[Union[str, "os.PathLike[
     ax.set_aspect("equal")
     ax.set_axis_off()
     if path is not None:
-        out = output_path(path, meta.input_paths())
-        _core.remove_stale_temporaries(str(out))
-        tmp = Path(_core.temporary_path(str(out)))
-        try:
-            fig.savefig(tmp, dpi=150)
-            os.replace(tmp, out)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        write_atomically(path, meta.input_paths(), lambda tmp: fig.savefig(tmp, dpi=150))
     return fig
