@@ -67,8 +67,8 @@ py::object values_to_python(const Column& c) {
 
 Column column_from_python(const py::handle& item, const std::string& layer) {
     const auto t = item.cast<py::tuple>();
-    if (t.size() != 4) {
-        throw input_error("layer '" + layer + "': a column must be (name, type, values, null)");
+    if (t.size() != 4 && t.size() != 6) {
+        throw input_error("layer '" + layer + "': a column must be (name, type, values, null[, title, description])");
     }
     Column c;
     c.name = t[0].cast<std::string>();
@@ -80,6 +80,10 @@ Column column_from_python(const py::handle& item, const std::string& layer) {
         case FieldType::real: c.values = t[2].cast<std::vector<double>>(); break;
     }
     c.null = t[3].cast<std::vector<bool>>();
+    if (t.size() == 6) {
+        c.title = t[4].cast<std::string>();
+        c.description = t[5].cast<std::string>();
+    }
     return c;
 }
 
@@ -88,6 +92,9 @@ LayerData layer_from_python(const py::dict& d) {
     l.name = d["name"].cast<std::string>();
     l.geometry_type = geometry_type(d["geometry_type"].cast<std::string>());
     l.crs = d["crs"].cast<std::string>();
+    if (d.contains("description")) {
+        l.description = d["description"].cast<std::string>();
+    }
     for (const auto& w : d["wkb"]) {
         l.wkb.push_back(w.cast<std::string>());
     }

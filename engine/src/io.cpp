@@ -544,7 +544,9 @@ void write_layer(GDALDatasetH ds, const LayerData& layer, const std::string& pat
         }
         OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
     }
-    const char* layer_options[] = {"SPATIAL_INDEX=YES", nullptr};
+    const std::string description = "DESCRIPTION=" + layer.description;
+    const char* layer_options[] = {"SPATIAL_INDEX=YES", layer.description.empty() ? nullptr : description.c_str(),
+                                   nullptr};
     OGRLayerH lyr = GDALDatasetCreateLayer(ds, layer.name.c_str(), srs.get(), to_ogr(layer.geometry_type),
                                            const_cast<char**>(layer_options));
     if (!lyr) {
@@ -601,6 +603,61 @@ void write_layer(GDALDatasetH ds, const LayerData& layer, const std::string& pat
     if (OGR_L_CommitTransaction(lyr) != OGRERR_NONE) {
         throw io_error(where + ": cannot commit: " + detail::last_gdal_error());
     }
+}
+
+/** A text as an SQL literal. */
+std::string sql_text(const std::string& text) {
+    std::string out = "'";
+    for (const char c : text) {
+        out += c;
+        if (c == '\'') {
+            out += c;
+        }
+    }
+    return out + "'";
+}
+
+void execute(GDALDatasetH ds, const std::string& sql, const std::string& path) {
+    CPLErrorReset();
+    if (OGRLayerH result = GDALDatasetExecuteSQL(ds, sql.c_str(), nullptr, nullptr)) {
+        GDALDatasetReleaseResultSet(ds, result);
+    }
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        throw io_error("'" + path + "': cannot write the column titles: " + detail::last_gdal_error());
+    }
+}
+
+/** Column titles and descriptions in gpkg_data_columns (GeoPackage schema extension), when any is given. */
+void write_data_columns(GDALDatasetH ds, const std::vector<LayerData>& layers, const std::string& path) {
+    std::string rows;
+    for (const auto& layer : layers) {
+        for (const auto& c : layer.columns) {
+            if (c.title.empty() && c.description.empty()) {
+                continue;
+            }
+            rows += std::string{rows.empty() ? "" : ", "} + "(" + sql_text(layer.name) + ", " + sql_text(c.name) +
+                    ", " + sql_text(c.name) + ", " + sql_text(c.title) + ", " + sql_text(c.description) + ")";
+        }
+    }
+    if (rows.empty()) {
+        return;
+    }
+    execute(ds,
+            "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+            "name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, "
+            "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+            path);
+    execute(ds,
+            "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT "
+            "NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, "
+            "column_name, extension_name))",
+            path);
+    execute(ds,
+            "INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
+            "'http://www.geopackage.org/spec120/#extension_schema', 'read-write')",
+            path);
+    execute(ds, "INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES " + rows,
+            path);
 }
 
 } // namespace
@@ -750,6 +807,7 @@ void write_gpkg(const std::string& path, const std::vector<LayerData>& layers, c
             interrupted();
             write_layer(ds.get(), l, path);
         }
+        write_data_columns(ds.get(), layers, path);
         CPLErrorReset();
         ds.reset(); // GDALClose flushes; check it went through before renaming
         if (CPLGetLastErrorType() >= CE_Failure) {

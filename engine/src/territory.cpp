@@ -457,7 +457,7 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
 std::vector<LayerData> to_layers(const Territory& t) {
     std::vector<LayerData> layers(3);
     LayerData& communes = layers[0];
-    communes = LayerData{"communes", GeometryType::multi_polygon, t.crs, {}, {}};
+    communes = LayerData{"communes", GeometryType::multi_polygon, t.crs, {}, {}, {}};
     std::vector<std::string> code, name;
     std::vector<double> population, active;
     std::vector<bool> inside;
@@ -474,14 +474,14 @@ std::vector<LayerData> to_layers(const Territory& t) {
                         Column::of_booleans("in_territory", inside)};
 
     LayerData& halls = layers[1];
-    halls = LayerData{"town_halls", GeometryType::point, t.crs, {}, {}};
+    halls = LayerData{"town_halls", GeometryType::point, t.crs, {}, {}, {}};
     for (const auto& c : t.communes) {
         halls.wkb.push_back(Geometry::from_point(c.town_hall).to_wkb());
     }
     halls.columns = {Column::of_strings("commune_code", code), Column::of_strings("name", name)};
 
     LayerData& sites = layers[2];
-    sites = LayerData{"sites", GeometryType::point, t.crs, {}, {}};
+    sites = LayerData{"sites", GeometryType::point, t.crs, {}, {}, {}};
     std::vector<std::string> id, sname, kind, scode, services;
     for (const auto& s : t.sites) {
         sites.wkb.push_back(Geometry::from_point(s.location).to_wkb());

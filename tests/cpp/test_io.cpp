@@ -385,6 +385,58 @@ TEST(WriteGpkg, RoundTripOfTypesNullsAndGeometries) {
               (std::vector<std::string>{"a", "b"}));
 }
 
+/** The first row, as text, of a query on a GeoPackage (empty when none). */
+std::vector<std::string> first_row(const std::string& path, const std::string& sql) {
+    std::vector<std::string> row;
+    GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+    if (!ds) {
+        return row;
+    }
+    if (OGRLayerH result = GDALDatasetExecuteSQL(ds, sql.c_str(), nullptr, nullptr)) {
+        if (OGRFeatureH f = OGR_L_GetNextFeature(result)) {
+            for (int i = 0; i < OGR_F_GetFieldCount(f); ++i) {
+                row.emplace_back(OGR_F_GetFieldAsString(f, i));
+            }
+            OGR_F_Destroy(f);
+        }
+        GDALDatasetReleaseResultSet(ds, result);
+    }
+    GDALClose(ds);
+    return row;
+}
+
+TEST(WriteGpkg, LayerDescriptionsAndColumnTitlesAreInTheSchemaTables) {
+    TempDir dir;
+    const std::string path = dir.file("titled.gpkg");
+    LayerData d;
+    d.name = "sites";
+    d.geometry_type = GeometryType::point;
+    d.wkb = {wkb("POINT (870536.5 6364858.25)")};
+    d.description = "Sites candidats, classés";
+    d.columns = {Column::of_reals("score", {42.0}), Column::of_strings("name", {"Nyons"})};
+    d.columns[0].title = "Score (0–100)";
+    d.columns[0].description = "somme pondérée des critères ; l'échelle va de 0 à 100";
+    LayerData plain;
+    plain.name = "plain";
+    plain.columns = {Column::of_reals("x", {1.0})};
+    write_gpkg(path, {d, plain});
+
+    EXPECT_EQ(first_row(path, "SELECT description FROM gpkg_contents WHERE table_name = 'sites'"),
+              std::vector<std::string>{"Sites candidats, classés"});
+    EXPECT_EQ(first_row(path, "SELECT name, title, description FROM gpkg_data_columns WHERE table_name = 'sites' "
+                              "AND column_name = 'score'"),
+              (std::vector<std::string>{"score", "Score (0–100)",
+                                        "somme pondérée des critères ; l'échelle va de 0 à 100"}));
+    // only columns given a title or a description are listed, and the extension is registered
+    EXPECT_EQ(first_row(path, "SELECT count(*) FROM gpkg_data_columns"), std::vector<std::string>{"1"});
+    EXPECT_EQ(first_row(path, "SELECT scope FROM gpkg_extensions WHERE extension_name = 'gpkg_schema' AND "
+                              "table_name = 'gpkg_data_columns'"),
+              std::vector<std::string>{"read-write"});
+    // a file without any title has no such table
+    write_gpkg(path, {plain});
+    EXPECT_TRUE(first_row(path, "SELECT name FROM sqlite_master WHERE name = 'gpkg_data_columns'").empty());
+}
+
 TEST(WriteGpkg, RealsKeepFullPrecision) {
     // A GeoPackage stores IEEE doubles: what is written must come back bit for bit.
     TempDir dir;

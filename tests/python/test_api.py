@@ -217,7 +217,7 @@ def test_write_gpkg_contract_and_roundtrip(tmp_path, tiny_territory):
     out = tl.write_gpkg(r, tmp_path / "sub" / "result.gpkg")
     layers = dict(pyogrio.list_layers(out))
     assert layers == {"sites": "Point", "communes": "MultiPolygon", "network_edges": "LineString",
-                      "catchments": "MultiPolygon", "run_info": None, "diagnostics": None}
+                      "catchments": "MultiPolygon", "run_info": None, "diagnostics": None, "layer_styles": None}
     sites = gpd.read_file(out, layer="sites")
     assert sites.crs.to_epsg() == 2154
     for col in ["site_id", "name", "kind", "commune_code", "node_id", "access_minutes", "pop_1min", "pop_3min",

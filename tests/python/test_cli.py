@@ -24,7 +24,8 @@ def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
     assert p.returncode == 0, p.stderr
     assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
                                                "network_edges": "LineString", "catchments": "MultiPolygon",
-                                               "run_info": None, "diagnostics": None}
+                                               "territory": "MultiPolygon", "run_info": None,
+                                               "diagnostics": None, "layer_styles": None}
     png = tmp_path / "out" / "baronnies_sites.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
     sites = gpd.read_file(out, layer="sites")

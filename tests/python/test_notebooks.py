@@ -92,7 +92,8 @@ def check_quickstart(nb: nbformat.NotebookNode, workdir: Path) -> None:
     png = workdir / "out" / "baronnies_sites.png"
     assert dict(pyogrio.list_layers(gpkg)) == {"sites": "Point", "communes": "MultiPolygon",
                                                 "network_edges": "LineString", "catchments": "MultiPolygon",
-                                               "run_info": None, "diagnostics": None}
+                                               "territory": "MultiPolygon", "run_info": None,
+                                               "diagnostics": None, "layer_styles": None}
     sites = gpd.read_file(gpkg, layer="sites")
     assert len(sites) == 145 and sorted(sites["rank"]) == list(range(1, 146))
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -107,7 +107,7 @@ def test_cli_with_roads(tmp_path):
     assert "network edges: 979 (road graph of" in p.stdout
     assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
                                                "network_edges": "LineString", "catchments": "MultiPolygon",
-                                               "run_info": None, "diagnostics": None}
+                                               "run_info": None, "diagnostics": None, "layer_styles": None}
     assert "kept the largest of 7 strongly connected parts" in p.stderr
 
 

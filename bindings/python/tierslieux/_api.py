@@ -378,25 +378,68 @@ def _with_prefix(error: InputError, prefix: str) -> InputError:
     return out
 
 
-def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None
-               ) -> Path:
-    """Write a score result to a GeoPackage (layers sites, communes, network_edges, catchments, and the tables
-    run_info and diagnostics that say how it was made: :func:`read_run_info`; docs/outputs.md).
+def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Optional[Mapping[str, pd.DataFrame]] = None,
+               lang: str = "fr", top: int = 10) -> Path:
+    """Write a score result to a GeoPackage that opens styled in QGIS and says how it was made (docs/outputs.md).
+
+    Layers ``sites``, ``communes``, ``network_edges``, ``catchments``, the study area's outline ``territory`` (when
+    the territory file has one), the tables ``run_info`` and ``diagnostics`` (:func:`read_run_info`), and
+    ``layer_styles``: the default QGIS style (QML, and SLD for other clients) of every map layer, with the ``top``
+    best sites labelled. Every layer has a description (``gpkg_contents``) and every field a title and a
+    description (``gpkg_data_columns``, the QML's aliases) in ``lang`` ("fr", the default, or "en"), the other
+    language following in the description; column names do not change with the language.
 
     The file is written to a temporary file in the same folder and renamed into place only once complete: a
     failure leaves no partial file and any previous file untouched. A path that is one of the run's input files
     (territory, roads, weights file), however it is spelled, is refused. Columns you added to ``result`` are written
     too. ``extra_layers`` adds more (name -> (Geo)DataFrame). Returns the path written.
     """
+    from . import _styles
+    from ._i18n import check_lang
+
+    lang = check_lang(lang)
     meta = result.attrs.get("tierslieux")
     if not isinstance(meta, ScoreRun):
         raise InputError("write_gpkg expects the GeoDataFrame returned by tierslieux.score "
                          "(its attrs['tierslieux'] holds the communes and network layers)")
-    layers = [to_layer("sites", result), to_layer("communes", meta.communes),
-              to_layer("network_edges", meta.network_edges), to_layer("catchments", meta.catchments)]
-    layers += [to_layer(name, frame) for name, frame in _provenance.frames(meta).items()]
-    for name, frame in (extra_layers or {}).items():
-        layers.append(to_layer(name, frame))
+    frames = [("sites", result), ("communes", meta.communes), ("network_edges", meta.network_edges),
+              ("catchments", meta.catchments)]
+    outline = _territory_outline(meta, result.crs)
+    if outline is not None:
+        frames.append(("territory", outline))
+    frames += list(_provenance.frames(meta).items()) + list((extra_layers or {}).items())
+    # a name given twice is written twice, and GDAL refuses the second: the write fails, the old file stays
+    frames.append(("layer_styles", _styles.layer_styles(dict(frames), meta.created, lang, top)))
+    layers = [_titled(to_layer(name, frame), lang) for name, frame in frames]
     out = Path(os.fspath(path))
     _core.write_gpkg(str(out), layers, meta.input_paths())
     return out
+
+
+def _territory_outline(meta: "ScoreRun", crs) -> Optional[gpd.GeoDataFrame]:
+    """The territory file's ``territory`` layer (the study area's outline), in the result's CRS, or None."""
+    path = meta.territory_path
+    if not path or "territory" not in _core.layer_names(path):
+        return None
+    outline = gpd.read_file(path, layer="territory").to_crs(crs)
+    return outline[[c for c in outline.columns if c in ("name", "geometry")]]
+
+
+def _titled(layer: dict, lang: str) -> dict:
+    """An engine layer dict with its description and its columns' titles (``lang`` first, the other language
+    after it in the description)."""
+    from ._i18n import LANGS
+    from ._titles import field_title, layer_description
+
+    other = next(x for x in LANGS if x != lang)
+    layer["description"] = layer_description(layer["name"], lang)
+    columns = []
+    for name, kind, values, null in layer["columns"]:
+        title, other_title = field_title(layer["name"], name, lang), field_title(layer["name"], name, other)
+        if title is None:
+            columns.append((name, kind, values, null))
+            continue
+        description = f"{title[1]} [{other}: {other_title[0]} — {other_title[1]}]"
+        columns.append((name, kind, values, null, title[0], description))
+    layer["columns"] = columns
+    return layer

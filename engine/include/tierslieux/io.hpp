@@ -26,6 +26,9 @@ struct Column {
     /** strings for FieldType::string, int64 for integer and boolean (0/1), double for real. */
     std::variant<std::vector<std::string>, std::vector<std::int64_t>, std::vector<double>> values;
     std::vector<bool> null;
+    /** For people, in gpkg_data_columns (written only when one of them is set): a short title, a sentence. */
+    std::string title;
+    std::string description;
 
     std::size_t size() const;
     const std::vector<std::string>& strings() const;
@@ -113,6 +116,8 @@ struct LayerData {
     std::string crs = "EPSG:2154";
     std::vector<std::string> wkb;
     std::vector<Column> columns;
+    /** What the layer holds, in words: gpkg_contents.description. */
+    std::string description;
 
     std::size_t size() const;
 }; // struct LayerData
@@ -124,7 +129,8 @@ struct LayerData {
  * .gpkg, or that is one of `inputs` (check_output_path); io_error for GDAL failures. `check_interrupt`, when
  * given, is called between layers and before the rename: whatever it throws (a Ctrl-C, a SIGTERM) cancels the
  * write, removes the temporary file and its journal, and leaves the previous file. Stale temporaries of killed
- * runs are removed first (remove_stale_temporaries).
+ * runs are removed first (remove_stale_temporaries). Layer descriptions go to gpkg_contents, column titles and
+ * descriptions to gpkg_data_columns (the GeoPackage schema extension), so that a client can show them.
  */
 void write_gpkg(const std::string& path, const std::vector<LayerData>& layers,
                 const std::vector<std::string>& inputs = {}, const std::function<void()>& check_interrupt = {});

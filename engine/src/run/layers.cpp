@@ -143,7 +143,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     }
 
     LayerData& edges = layers[2];
-    edges = LayerData{"network_edges", GeometryType::line_string, territory.crs, {}, {}};
+    edges = LayerData{"network_edges", GeometryType::line_string, territory.crs, {}, {}, {}};
     std::vector<std::int64_t> from, to;
     std::vector<double> length, minutes;
     const auto& nodes = r.graph.network.nodes();
@@ -166,7 +166,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     edges.columns.push_back(Column::of_booleans("twoway", twoway));
 
     LayerData& catchments = layers[3];
-    catchments = LayerData{"catchments", GeometryType::multi_polygon, territory.crs, {}, {}};
+    catchments = LayerData{"catchments", GeometryType::multi_polygon, territory.crs, {}, {}, {}};
     std::vector<std::string> ids;
     std::vector<std::int64_t> threshold;
     std::vector<double> minutes_at(r.graph.network.node_count(), inf);
