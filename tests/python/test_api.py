@@ -314,7 +314,7 @@ def test_territory_without_broadband_skips_ftth_share(tmp_path, tiny_layers):
 def test_explain_adds_up_and_says_it_in_words(tiny_territory, normalisation):
     r = score_tiny(tiny_territory, normalisation=normalisation)
     for site_id in r["site_id"]:
-        e = tl.explain(r, site_id)
+        e = tl.explain(r, site_id, lang="en")
         site = r[r["site_id"] == site_id].iloc[0]
         assert e.rank == site["rank"] and e.score == pytest.approx(site["score"])
         assert e.table["points"].sum() == pytest.approx(site["score"], abs=1e-9)
@@ -325,14 +325,14 @@ def test_explain_adds_up_and_says_it_in_words(tiny_territory, normalisation):
             assert row.value == pytest.approx(site[row.criterion], nan_ok=True)
         assert f"ranks {site['rank']} of {len(r)} with a score of {site['score']:.1f} / 100" in e.text
         assert f"({normalisation} normalisation)" in e.text
-    best = tl.explain(r, r.sort_values("rank").iloc[0]["site_id"])
+    best = tl.explain(r, r.sort_values("rank").iloc[0]["site_id"], lang="en")
     top = best.table.iloc[0]
     assert f"{top['points']:.1f} points" in best.text.splitlines()[1]  # largest part first
 
 
 def test_explain_names_criteria_left_out_and_refuses_unknown_sites(tiny_territory):
     r = score_tiny(tiny_territory, weights={"gravity_access": 0})
-    e = tl.explain(r, r.iloc[0]["site_id"])
+    e = tl.explain(r, r.iloc[0]["site_id"], lang="en")
     line = next(x for x in e.text.splitlines() if "shown but not counted (weight 0): " in x)
     assert "gravity_access" in line and "pop_1min" not in line
     with pytest.raises(ValueError, match=r"site_id 'nowhere' is not in the result \(\d+ sites, e.g. s-"):
@@ -344,7 +344,7 @@ def test_explain_names_criteria_left_out_and_refuses_unknown_sites(tiny_territor
 def test_explain_example_in_the_docs_is_what_the_default_run_says(baronnies_result):
     from pathlib import Path
 
-    text = tl.explain(baronnies_result, baronnies_result.sort_values("rank").iloc[0]["site_id"]).text
+    text = tl.explain(baronnies_result, baronnies_result.sort_values("rank").iloc[0]["site_id"], lang="en").text
     docs = (Path(__file__).resolve().parents[2] / "docs" / "criteria.md").read_text(encoding="utf-8")
     assert text in docs
 

@@ -1,6 +1,7 @@
 """The command line: `tierslieux run`, its outputs, exit codes and error messages."""
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 
@@ -31,12 +32,13 @@ def test_run_default_territory_writes_gpkg_png_and_prints_top10(tmp_path):
     sites = gpd.read_file(out, layer="sites")
     assert len(sites) == 145
     lines = p.stdout.splitlines()
-    start = lines.index("Top 10 sites:")
+    start = lines.index("Les 10 meilleurs sites :")  # French by default
     table = lines[start + 2:start + 12]  # header line, then 10 rows
     assert [int(row.split()[0]) for row in table] == list(range(1, 11))
     top = sites.nsmallest(10, "rank")["site_id"].tolist()
     assert [row.split()[1] for row in table] == top
-    assert "communes: 431 (98 in the territory), sites: 145" in p.stdout
+    assert "communes : 431 (98 dans le territoire), sites : 145" in p.stdout
+    assert "écrit " in p.stdout
     assert "timings (s):" in p.stderr and "engine: catchments" in p.stderr
     assert "040 Avignon" in p.stderr  # the one warning (attraction-area centres outside the file) is shown
     assert "same value" not in p.stderr
@@ -188,3 +190,15 @@ def test_no_progress_bar_where_nobody_watches(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "catchments" not in p.stderr and "it/s" not in p.stderr and "\r" not in p.stderr
+
+
+def test_run_speaks_english_on_request(tmp_path):
+    out = tmp_path / "en.gpkg"
+    p = cli("run", "--out", str(out), "--no-map", "--lang", "en", "--stability-draws", "0", "--top", "3")
+    assert p.returncode == 0, p.stderr
+    assert "Top 3 sites:" in p.stdout and "communes: 431 (98 in the territory), sites: 145" in p.stdout
+    assert f"wrote {out}" in p.stdout
+    with sqlite3.connect(out) as db:
+        title = db.execute("SELECT title FROM gpkg_data_columns WHERE table_name = 'sites' AND column_name = 'rank'")
+        assert title.fetchone()[0] == "Rank"
+    assert cli("run", "--lang", "de", "--out", str(out)).returncode == 2  # argparse refuses it

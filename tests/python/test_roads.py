@@ -104,7 +104,7 @@ def test_cli_with_roads(tmp_path):
                         str(PBF), "--crs", CRS, "--thresholds", "3", "6", "--out", str(out)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    assert "network edges: 979 (road graph of" in p.stdout
+    assert "liaisons du réseau : 979 (graphe routier de" in p.stdout
     assert dict(pyogrio.list_layers(out)) == {"sites": "Point", "communes": "MultiPolygon",
                                                "network_edges": "LineString", "catchments": "MultiPolygon",
                                                "run_info": None, "diagnostics": None, "layer_styles": None}

@@ -26,6 +26,24 @@ def _settings_options(parser: argparse.ArgumentParser) -> None:
     Settings.add_arguments(parser.add_argument_group("options of the run (tl.Settings; docs/outputs.md)"))
 
 
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["fr", "en"], default="fr",
+                        help="language of what people read: summaries, map, field titles, explanations (fr)")
+
+
+#: What the command line prints, in French and English (the tables keep their column names: the contract).
+_SAY = {
+    "fr": {"territory": "territoire : {}", "road": "graphe routier de {}", "commune": "graphe des communes",
+           "counts": "communes : {} ({} dans le territoire), sites : {}, liaisons du réseau : {} ({})",
+           "top": "Les {} meilleurs sites :", "wrote": "écrit {}", "and": " et ",
+           "warning": "avertissement : {}", "more": "avertissement : … et {} autres (--verbose les affiche)"},
+    "en": {"territory": "territory: {}", "road": "road graph of {}", "commune": "commune commute graph",
+           "counts": "communes: {} ({} in the territory), sites: {}, network edges: {} ({})",
+           "top": "Top {} sites:", "wrote": "wrote {}", "and": " and ",
+           "warning": "warning: {}", "more": "warning: … and {} more (--verbose shows them)"},
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from tierslieux import __version__
 
@@ -41,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
     run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
     run.add_argument("--no-map", action="store_true", help="do not draw the map")
-    run.add_argument("--table", metavar="PATH.csv",
-                     help="also write the ranking with its explanation, one row per site, for a spreadsheet")
+    run.add_argument("--table", metavar="PATH.csv|PATH.xlsx",
+                     help="also write the ranking with its explanation, one row per site, for a spreadsheet "
+                          "(.csv or .xlsx)")
+    _lang_option(run)
     _settings_options(run)
     run.add_argument("--top", type=int, default=10, help="how many sites to print and label (10)")
     run.add_argument("--verbose", "-v", action="store_true", help="print timings per stage and every warning")
@@ -68,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
     pf.add_argument("--territory", metavar="PATH",
                     help="territory file (default: the embedded Baronnies provençales territory)")
+    _lang_option(pf)
     _settings_options(pf)
     pf.add_argument("--quiet", "-q", action="store_true", help="no table")
 
@@ -84,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="territory file (default: the embedded Baronnies provençales territory)")
     cp.add_argument("--k", type=int, help="also compare the best k sites of each run (needs --minutes)")
     cp.add_argument("--minutes", type=float, help="travel time T of that portfolio comparison")
+    _lang_option(cp)
     _settings_options(cp)
     cp.add_argument("--top", type=int, default=10, help="how many changed sites to print (10)")
     cp.add_argument("--quiet", "-q", action="store_true", help="no table")
@@ -112,8 +134,8 @@ def _outputs(args: argparse.Namespace, settings) -> dict:
         paths["map"] = map_path
     if getattr(args, "table", None):
         table = Path(args.table)
-        if table.suffix.lower() != ".csv":
-            raise InputError(f"--table '{table}' must end in .csv")
+        if table.suffix.lower() not in (".csv", ".xlsx"):
+            raise InputError(f"--table '{table}' must end in .csv or .xlsx")
         if check_output(table, inputs).resolve() in {Path(p).resolve() for p in paths.values()}:
             raise InputError(f"--table '{table}' is another output of this run")
         paths["table"] = table
@@ -136,7 +158,7 @@ def _compare(args: argparse.Namespace) -> int:
     extra = {"comparison": frame, "coverage_comparison": coverage}
     if "portfolio_curve" in frame.attrs:
         extra["portfolio_comparison"] = frame.attrs["portfolio_curve"]
-    tl.write_gpkg(result, out, extra_layers=extra)
+    tl.write_gpkg(result, out, extra_layers=extra, lang=args.lang)
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
             print(f"warning: {w.message}", file=sys.stderr)
@@ -183,7 +205,7 @@ def _portfolio(args: argparse.Namespace) -> int:
         chosen = tl.choose_sites(result, args.k, args.minutes, fixed=args.fixed, min_spacing_m=args.min_spacing_m,
                                  score_floor=args.score_floor, demand=args.demand, objective=args.objective)
     curve = chosen.attrs["coverage_curve"]
-    tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve})
+    tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve}, lang=args.lang)
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
             print(f"warning: {w.message}", file=sys.stderr)
@@ -238,12 +260,12 @@ def _run(args: argparse.Namespace) -> int:
 
     out = outputs["out"]
     t1 = time.perf_counter()
-    tl.write_gpkg(result, out)
+    tl.write_gpkg(result, out, lang=args.lang, top=args.top)
     timings["write GeoPackage"] = time.perf_counter() - t1
     if "table" in outputs:
         t1 = time.perf_counter()
-        tl.export_table(result, outputs["table"])
-        timings["table (csv)"] = time.perf_counter() - t1
+        tl.export_table(result, outputs["table"], lang=args.lang)
+        timings["table"] = time.perf_counter() - t1
     map_path = None
     if not args.no_map:
         map_path = outputs["map"]
@@ -251,26 +273,26 @@ def _run(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        fig = tl.plot_sites(result, map_path, top=args.top)
+        fig = tl.plot_sites(result, map_path, top=args.top, lang=args.lang)
         import matplotlib.pyplot as plt
 
         plt.close(fig)
         timings["map"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
 
+    say = _SAY[args.lang]
     messages = [str(w.message) for w in caught if issubclass(w.category, tl.DataWarning)]
     for m in (messages if args.verbose else messages[:5]):
-        print(f"warning: {m}", file=sys.stderr)
+        print(say["warning"].format(m), file=sys.stderr)
     if not args.verbose and len(messages) > 5:
-        print(f"warning: … and {len(messages) - 5} more (--verbose shows them)", file=sys.stderr)
+        print(say["more"].format(len(messages) - 5), file=sys.stderr)
 
     if not args.quiet:
         communes = meta.communes
         n_in = int(communes["in_territory"].sum())
-        print(f"territory: {territory.path}")
-        graph = "road graph of " + str(settings.roads) if meta.graph_kind == "osm" else "commune commute graph"
-        print(f"communes: {len(communes)} ({n_in} in the territory), sites: {len(result)}, "
-              f"network edges: {len(meta.network_edges)} ({graph})")
+        print(say["territory"].format(territory.path))
+        graph = say["road"].format(settings.roads) if meta.graph_kind == "osm" else say["commune"]
+        print(say["counts"].format(len(communes), n_in, len(result), len(meta.network_edges), graph))
         pops = [c for c in result.columns if c.startswith("pop_") and c.endswith("min")]
         stability = ["p_top10", "rank_p05", "rank_p95"] if "p_top10" in result.columns else []
         commute = ["commute_km_avoided"] if "commute_km_avoided" in result.columns else []
@@ -283,10 +305,10 @@ def _run(args: argparse.Namespace) -> int:
             table["p_top10"] = table["p_top10"].round(2)
         for p in pops:
             table[p] = table[p].round(0).astype("int64")
-        print(f"\nTop {len(table)} sites:")
+        print("\n" + say["top"].format(len(table)))
         print(table.to_string(index=False))
         written = [str(p) for p in (map_path, outputs.get("table")) if p]
-        print(f"\nwrote {out}" + (f" and {' and '.join(written)}" if written else ""))
+        print("\n" + say["wrote"].format(say["and"].join([str(out)] + written)))
     if args.verbose:
         print("\ntimings (s):", file=sys.stderr)
         for stage, seconds in timings.items():
