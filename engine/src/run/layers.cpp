@@ -3,6 +3,7 @@
 
 #include "criteria/registry.hpp"
 #include "run/context.hpp"
+#include "detail/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -169,7 +170,6 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
     catchments = LayerData{"catchments", GeometryType::multi_polygon, territory.crs, {}, {}, {}};
     std::vector<std::string> ids;
     std::vector<std::int64_t> threshold;
-    std::vector<double> minutes_at(r.graph.network.node_count(), inf);
     // road edges by end node (each edge at both ends, a loop once)
     const detail::csr<std::uint32_t> edges_at =
         r.graph.kind != "osm" ? detail::csr<std::uint32_t>{}
@@ -185,44 +185,59 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
         throw std::logic_error("to_layers: the result was not made by run()");
     }
     const detail::grouped_by_node& at_node = r.indexes->communes_at_node;
-    for (std::size_t i = 0; i < territory.sites.size() && i < r.catchment_reach.size(); ++i) {
-        const Reach& reach = r.catchment_reach[i];
-        if (std::isnan(r.graph.sites.access_minutes[i])) {
-            continue;
-        }
-        for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
-            minutes_at[reach.nodes[j]] = reach.minutes[j];
-        }
-        for (std::size_t q = 0; q < r.thresholds_min.size(); ++q) {
-            const double T = r.thresholds_min[q];
-            Geometry area;
-            if (r.graph.kind == "osm") {
-                area = road_catchment(r, minutes_at, edges_at, reach, T, territory.sites[i].location,
-                                      options.catchment_buffer_m);
-            } else {
-                std::vector<Geometry> reached;
-                for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
-                    const node_id v = reach.nodes[j];
-                    for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
-                        if (reach.minutes[j] <= T) {
-                            reached.push_back(territory.communes[at_node.item[a]].geometry.clone());
+    // one polygon per site and threshold (WKB, empty when nothing is reached): the unions are independent, so
+    // they run on every core (GEOS contexts are per thread); rows are then written in site order
+    const std::size_t site_count = std::min(territory.sites.size(), r.catchment_reach.size());
+    std::vector<std::vector<std::string>> areas(site_count);
+    const std::size_t node_count = r.graph.network.node_count();
+    detail::parallel_for(
+        site_count, 0, {}, [node_count] { return std::vector<double>(node_count, inf); },
+        [&](std::size_t i, std::vector<double>& minutes_at) {
+            const Reach& reach = r.catchment_reach[i];
+            areas[i].resize(r.thresholds_min.size());
+            if (std::isnan(r.graph.sites.access_minutes[i])) {
+                return;
+            }
+            for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+                minutes_at[reach.nodes[j]] = reach.minutes[j];
+            }
+            for (std::size_t q = 0; q < r.thresholds_min.size(); ++q) {
+                const double T = r.thresholds_min[q];
+                Geometry area;
+                if (r.graph.kind == "osm") {
+                    area = road_catchment(r, minutes_at, edges_at, reach, T, territory.sites[i].location,
+                                          options.catchment_buffer_m);
+                } else {
+                    std::vector<Geometry> reached;
+                    for (std::size_t j = 0; j < reach.nodes.size(); ++j) {
+                        const node_id v = reach.nodes[j];
+                        for (std::uint32_t a = at_node.first[v]; a < at_node.first[v + 1]; ++a) {
+                            if (reach.minutes[j] <= T) {
+                                reached.push_back(territory.communes[at_node.item[a]].geometry.clone());
+                            }
                         }
                     }
+                    if (reached.empty()) {
+                        continue; // the site's own town hall is beyond T: no commune reached
+                    }
+                    area = union_of(reached);
                 }
-                if (reached.empty()) {
-                    continue; // the site's own town hall is beyond T: no commune reached
+                if (!area.is_empty()) {
+                    areas[i][q] = to_multi_polygon(area).to_wkb();
                 }
-                area = union_of(reached);
             }
-            if (area.is_empty()) {
+            for (const node_id v : reach.nodes) {
+                minutes_at[v] = inf;
+            }
+        });
+    for (std::size_t i = 0; i < site_count; ++i) {
+        for (std::size_t q = 0; q < areas[i].size(); ++q) {
+            if (areas[i][q].empty()) {
                 continue;
             }
-            catchments.wkb.push_back(to_multi_polygon(area).to_wkb());
+            catchments.wkb.push_back(std::move(areas[i][q]));
             ids.push_back(territory.sites[i].site_id);
             threshold.push_back(r.thresholds_min[q]);
-        }
-        for (const node_id v : reach.nodes) {
-            minutes_at[v] = inf;
         }
     }
     catchments.columns.push_back(Column::of_strings("site_id", ids));
