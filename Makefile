@@ -4,13 +4,20 @@ PY      := $(VENV)/bin/python
 BUILD   ?= build/cpp
 OUT     ?= out
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+# The demo's command line, after `tierslieux` (extend it here)
+DEMO_ARGS ?= run --out $(OUT)/baronnies.gpkg --report $(OUT)/baronnies.html
+DEMO_LOG  ?= build/demo-build.log
 
 .PHONY: all setup engine python build demo test test-cpp test-python test-sanitize fuzz geodata clean
 
 all: build
 
+# The tests also drive real clients (QGIS 3.22's Python bindings, headless Chromium and its driver): `make test` and
+# `make test-python` have setup.sh install them too (the flag reaches `setup` through their prerequisites);
+# `make demo` does not need them.
+test test-python: SETUP_FLAGS := --test-clients
 setup:
-	@bash scripts/setup.sh
+	@bash scripts/setup.sh $(SETUP_FLAGS)
 
 # C++ engine and GoogleTest suite (plain CMake, no Python involved)
 engine: setup
@@ -18,13 +25,25 @@ engine: setup
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Python package (scikit-build-core builds the engine + pybind11 module; the build folder is kept, so rebuilds are incremental)
+PIP_INSTALL := $(PY) -m pip install --no-build-isolation --no-deps .
 python: setup
-	@$(PY) -m pip install -q --no-build-isolation --no-deps .
+	@$(PIP_INSTALL) -q
 
 build: engine python
 
-demo: build
-	@$(VENV)/bin/tierslieux run --out $(OUT)/baronnies.gpkg
+# Only what the demo needs: the Python package (the engine compiled once, in pip's build; no C++ tests), a few
+# progress lines and the total time. The build's output goes to $(DEMO_LOG); its end is shown only if it fails.
+demo:
+	@t0=$$(date +%s); \
+	echo "demo: set-up (Debian packages, Python environment in $(VENV))…"; \
+	bash scripts/setup.sh || exit $$?; \
+	echo "demo: building the engine and the Python package (≈ 1–2 min the first time, seconds after; log in $(DEMO_LOG))…"; \
+	mkdir -p $(dir $(DEMO_LOG)); \
+	$(PIP_INSTALL) >$(DEMO_LOG) 2>&1 || { rc=$$?; tail -n 40 $(DEMO_LOG); \
+		echo "demo: the build failed (exit $$rc); the whole output is in $(DEMO_LOG)"; exit $$rc; }; \
+	echo "demo: scoring the Baronnies…"; \
+	$(VENV)/bin/tierslieux $(DEMO_ARGS) || exit $$?; \
+	t=$$(( $$(date +%s) - t0 )); echo "demo: done in $$([ $$t -ge 60 ] && echo "$$((t / 60)) min ")$$((t % 60)) s"
 
 test-cpp: engine
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -2,17 +2,30 @@
 # Installs what tierslieux needs and is missing, and nothing else; a second run installs nothing.
 #  - Debian/Ubuntu packages (C++ toolchain, GDAL, GEOS, PROJ, Boost.Graph, GoogleTest) via apt-get, as root or sudo
 #  - a Python virtual environment in .venv with the packages of requirements-dev.txt
-# Usage: bash scripts/setup.sh        (VENV=path to use another venv, PYTHON=python3.x to pick the interpreter)
+#  - with --test-clients, also the real clients the tests drive (`make test` passes it, `make demo` does not):
+#    QGIS 3.22's Python bindings (run by Debian's /usr/bin/python3, not the venv), Chromium and its WebDriver,
+#    and a font for what they render
+# Usage: bash scripts/setup.sh [--test-clients]   (VENV=path to use another venv, PYTHON=python3.x to pick the interpreter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
 
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 APT_PACKAGES=(g++ cmake ninja-build make pkg-config
               libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin libboost-graph-dev
               libgtest-dev libgmock-dev libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev)
+TEST_CLIENT_PACKAGES=(python3-qgis chromium chromium-driver fonts-dejavu-core)
 
-say() { printf 'setup: %s\n' "$*"; }
+what="Debian packages"
+for arg in "$@"; do
+  case "$arg" in
+    --test-clients) APT_PACKAGES+=("${TEST_CLIENT_PACKAGES[@]}"); what="Debian packages and test clients" ;;
+    -h|--help) sed -n '2,8p' "$0" | cut -c3-; exit 0 ;;
+    *) say "unknown option: $arg (see bash scripts/setup.sh --help)"; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -33,7 +46,7 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "Debian packages: all present"
+  say "$what: all present"
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
