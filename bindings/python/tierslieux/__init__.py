@@ -27,7 +27,8 @@ _EXPORTS = {
     "read_run_info": "_provenance",
     "ranking_table": "_export", "export_table": "_export",
     "load_weights": "_weights",
-    "plot_sites": "plot",
+    "report": "_report",
+    "plot_sites": "plot", "plot_portfolio": "plot",
 }
 
 
@@ -62,7 +63,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from ._provenance import read_run_info  # noqa: F401
     from ._settings import Settings  # noqa: F401
     from ._weights import load_weights  # noqa: F401
-    from .plot import plot_sites  # noqa: F401
+    from ._report import report  # noqa: F401
+    from .plot import plot_portfolio, plot_sites  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -90,9 +92,11 @@ __all__ = [
     "export_table",
     "load_territory",
     "load_weights",
+    "plot_portfolio",
     "plot_sites",
     "ranking_table",
     "read_run_info",
+    "report",
     "run_scenario",
     "score",
     "write_gpkg",
