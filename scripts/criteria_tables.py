@@ -16,7 +16,7 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[1] / "docs" / "criteria.md"
 # table of docs/criteria.md -> registry families it shows
 TABLES = {"demand": ["demand"], "broadband": ["broadband"], "commute": ["commute"], "building": ["building"],
-          "gap filling and competition": ["gap filling", "competition"]}
+          "gap filling and competition": ["gap filling", "competition"], "observed": ["observed"]}
 
 
 def _weight(name: str, weights: dict) -> str:

@@ -331,6 +331,44 @@ std::vector<CommuteFlow> read_commute_flows(Territory& t, ReadOptions read) {
     return out;
 }
 
+/** The study's own observations of its sites; each row names a site of the sites layer, once per period. */
+std::vector<SiteObservation> read_site_observations(const Territory& t, ReadOptions read) {
+    read.read_geometry = false;
+    const FeatureTable table = read_layer(t.path, "site_observations",
+                                          {text("site_id"), text("period"), {"visits", FieldType::real, false},
+                                           text("publics", false), text("needs", false), text("uses_tested", false),
+                                           text("source"), text("date", false)},
+                                          read);
+    const auto& site = table.column("site_id").strings();
+    const auto& period = table.column("period").strings();
+    const Column& visits = table.column("visits");
+    std::set<std::string> sites;
+    for (const Site& s : t.sites) {
+        sites.insert(s.site_id);
+    }
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<SiteObservation> out;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const std::string where = table.where(i) + " (site_id=" + site[i] + ", period=" + period[i] + ")";
+        if (!sites.count(site[i])) {
+            throw table.error(i, "unknown_site", "site_id", where + ": site_id '" + site[i] +
+                                                                 "' is not in the sites layer");
+        }
+        if (!seen.insert({site[i], period[i]}).second) {
+            throw table.error(i, "duplicate_id", "period", where + ": this site and period appear twice");
+        }
+        const double v = visits.null[i] ? std::nan("") : visits.reals()[i];
+        if (!visits.null[i] && (!std::isfinite(v) || v < 0.0)) {
+            throw table.error(i, "value_out_of_range", "visits",
+                              where + ": visits = " + detail::number(v) + " is not a finite number >= 0");
+        }
+        out.push_back({site[i], period[i], v, table.column("publics").strings()[i],
+                       table.column("needs").strings()[i], table.column("uses_tested").strings()[i],
+                       table.column("source").strings()[i], table.column("date").strings()[i], table.fids[i]});
+    }
+    return out;
+}
+
 } // namespace
 
 Territory load_territory(const std::string& path, const LoadOptions& options) {
@@ -356,6 +394,9 @@ Territory load_territory(const std::string& path, const LoadOptions& options) {
     if (has_layer(layers, "commute_flows")) {
         t.commute_flows = read_commute_flows(t, read);
     }
+    if (has_layer(layers, "site_observations")) {
+        t.site_observations = read_site_observations(t, read);
+    }
     return t;
 }
 
@@ -377,6 +418,7 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     t.existing_tiers_lieux = territory.existing_tiers_lieux;
     t.employment_poles = territory.employment_poles;
     t.commute_flows = territory.commute_flows;
+    t.site_observations = territory.site_observations; // those of sites that close or open are dropped below
     t.warnings = territory.warnings;
 
     // --- fibre
@@ -451,6 +493,14 @@ Territory with_changes(const Territory& territory, const TerritoryChanges& chang
     if (t.sites.empty()) {
         throw input_error(who + " leaves no candidate site");
     }
+    if (t.site_observations) {
+        auto& observed = *t.site_observations;
+        observed.erase(std::remove_if(observed.begin(), observed.end(),
+                                      [&](const SiteObservation& o) {
+                                          return closing.count(o.site_id) || opening.count(o.site_id);
+                                      }),
+                       observed.end());
+    }
     return t;
 }
 
@@ -494,6 +544,26 @@ std::vector<LayerData> to_layers(const Territory& t) {
     sites.columns = {Column::of_strings("site_id", id), Column::of_strings("name", sname),
                      Column::of_strings("kind", kind), Column::of_strings("commune_code", scode),
                      Column::of_strings("services", services)};
+    if (t.site_observations) {
+        LayerData observed{"site_observations", GeometryType::none, t.crs, {}, {}, {}};
+        std::vector<std::string> site, period, publics, needs, uses, source, date;
+        std::vector<double> visits;
+        for (const auto& o : *t.site_observations) {
+            site.push_back(o.site_id);
+            period.push_back(o.period);
+            visits.push_back(o.visits);
+            publics.push_back(o.publics);
+            needs.push_back(o.needs);
+            uses.push_back(o.uses_tested);
+            source.push_back(o.source);
+            date.push_back(o.date);
+        }
+        observed.columns = {Column::of_strings("site_id", site),      Column::of_strings("period", period),
+                            Column::of_reals("visits", visits),        Column::of_strings("publics", publics),
+                            Column::of_strings("needs", needs),        Column::of_strings("uses_tested", uses),
+                            Column::of_strings("source", source),      Column::of_strings("date", date)};
+        layers.push_back(std::move(observed));
+    }
     return layers;
 }
 

@@ -48,6 +48,20 @@ void add_attraction_areas(std::vector<LayerData>& layers) {
     layers[0].columns.push_back(Column::of_integers("aav2020_category", {30, 11, 20, 20, 20}));
 }
 
+/** Synthetic observations of the study (site_observations): visits per period, NaN = not counted. */
+LayerData observations_layer(const std::vector<std::string>& sites, const std::vector<std::string>& periods,
+                             const std::vector<double>& visits, const std::vector<std::string>& source) {
+    LayerData o;
+    o.name = "site_observations";
+    o.geometry_type = GeometryType::none;
+    const std::vector<std::string> blank(sites.size());
+    o.columns = {Column::of_strings("site_id", sites),    Column::of_strings("period", periods),
+                 Column::of_reals("visits", visits),      Column::of_strings("publics", blank),
+                 Column::of_strings("needs", blank),      Column::of_strings("uses_tested", blank),
+                 Column::of_strings("source", source),    Column::of_strings("date", blank)};
+    return o;
+}
+
 LayerData flows_layer(const std::vector<std::string>& home, const std::vector<std::string>& work,
                       const std::vector<double>& workers) {
     LayerData flows;
@@ -331,6 +345,45 @@ TEST_F(Criteria, EmptyOrBadPoleLayers) {
     EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"employment_poles", "p2", "09999"}));
 }
 
+TEST_F(Criteria, ObservedVisitsAreTheMeanOfTheCountedPeriods) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(observations_layer({"s1", "s1", "s2", "s2"}, {"2025-T1", "2025-T2", "2025-T1", "2025-T2"},
+                                        {30.0, 50.0, 12.0, NaN}, {"étude", "étude", "étude", "étude"}));
+    const Territory t = load(layers);
+    ASSERT_TRUE(t.site_observations.has_value());
+    EXPECT_EQ(t.site_observations->size(), 4u);
+    EXPECT_TRUE(std::isnan((*t.site_observations)[3].visits));
+    const RunResult r = run(t, km_is_minute());
+    // sites in site_id order s1 s2 s3: s1 (30 + 50) / 2, s2 only its counted period, s3 never observed
+    expect_values(values(r, "observed_visits"), {40.0, 12.0, NaN});
+    const auto weights = default_weights(criteria_registry(), {15});
+    EXPECT_TRUE(weights.count("observed_visits") == 0 || weights.at("observed_visits") == 0.0); // shown, not scored
+    // a scenario that closes s1 drops its observations
+    TerritoryChanges close;
+    close.close_sites = {"s1"};
+    const Territory closed = with_changes(t, close, "close s1");
+    EXPECT_EQ(closed.site_observations->size(), 2u);
+    // the table comes back with the territory's layers
+    const auto back = to_layers(t);
+    ASSERT_EQ(back.size(), 4u);
+    EXPECT_EQ(back[3].name, "site_observations");
+}
+
+TEST_F(Criteria, BadObservationsAreRefusedWithTheirFeature) {
+    std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
+    layers.push_back(observations_layer({"s1", "nowhere"}, {"2025", "2025"}, {1.0, 2.0}, {"a", "b"}));
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }),
+                             {"site_observations", "fid=2", "site_id 'nowhere' is not in the sites layer"}));
+    layers.back() = observations_layer({"s1", "s1"}, {"2025", "2025"}, {1.0, 2.0}, {"a", "b"});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"appear twice"}));
+    layers.back() = observations_layer({"s1"}, {"2025"}, {-3.0}, {"a"});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"visits = -3", ">= 0"}));
+    layers.back() = observations_layer({"s1"}, {"2025"}, {3.0}, {""});
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { load(layers); }), {"source"}));
+    layers.back() = observations_layer({"s1"}, {"2025"}, {NaN}, {"a"});
+    EXPECT_TRUE(is_skipped(run(load(layers), km_is_minute()), "observed_visits", "counts no visits"));
+}
+
 TEST_F(Criteria, BadFlowsAreRefusedWithTheirFeature) {
     std::vector<LayerData> layers = tierslieux::test::tiny_territory_layers();
     layers.push_back(flows_layer({"05001"}, {"05004"}, {-2.0}));
@@ -389,11 +442,12 @@ TEST_F(Criteria, MissingInputsSkipTheirCriteriaWithAReason) {
     EXPECT_TRUE(is_skipped(r, "hybridity", "lists any service"));
     EXPECT_TRUE(is_skipped(r, "minutes_to_existing_tiers_lieu", "no existing_tiers_lieux layer"));
     EXPECT_TRUE(is_skipped(r, "demand_share", "no existing_tiers_lieux layer"));
+    EXPECT_TRUE(is_skipped(r, "observed_visits", "no site_observations table"));
     for (const auto& s : r.criteria.skipped) {
         EXPECT_EQ(find(r, s.name), nullptr) << s.name << " is both skipped and computed";
         EXPECT_TRUE(any_contains_all(r.warnings(), {"criterion '" + s.name + "' is skipped"})) << s.name;
     }
-    EXPECT_EQ(r.criteria.skipped.size(), 11u);
+    EXPECT_EQ(r.criteria.skipped.size(), 12u);
     // a positive weight for a skipped criterion is an error that says why; a zero weight is accepted
     RunOptions o = km_is_minute();
     o.weights = {{"commute_km_avoided", 0.3}};

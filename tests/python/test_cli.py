@@ -202,3 +202,21 @@ def test_run_speaks_english_on_request(tmp_path):
         title = db.execute("SELECT title FROM gpkg_data_columns WHERE table_name = 'sites' AND column_name = 'rank'")
         assert title.fetchone()[0] == "Rank"
     assert cli("run", "--lang", "de", "--out", str(out)).returncode == 2  # argparse refuses it
+
+
+def test_report_and_portfolio_map_from_the_command_line(tmp_path):
+    out = tmp_path / "b.gpkg"
+    p = cli("run", "--out", str(out), "--no-map", "--report", "--stability-draws", "0")
+    assert p.returncode == 0, p.stderr
+    html = out.with_suffix(".html")  # --report alone: next to the GeoPackage
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>") and f" et {html}" in p.stdout
+    p = cli("report", "--out", str(tmp_path / "r.html"), "--k", "3", "--minutes", "20", "--lang", "en",
+            "--stability-draws", "0")
+    assert p.returncode == 0, p.stderr
+    assert '<html lang="en">' in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert cli("report", "--out", str(tmp_path / "r.html"), "--k", "3").returncode == 3  # --minutes missing
+    assert cli("report", "--out", str(tmp_path / "r.pdf")).returncode == 3
+    p = cli("portfolio", "--k", "3", "--minutes", "20", "--out", str(tmp_path / "p.gpkg"), "--quiet",
+            "--stability-draws", "0")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "p_portfolio.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

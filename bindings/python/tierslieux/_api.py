@@ -95,6 +95,8 @@ class ScoreRun:
     """The files the run read: role, absolute path, bytes and SHA-256 of each (written to run_info)."""
     diagnostics: list = field(default_factory=list)
     """The warnings as :class:`Diagnostic` records (code, text, ids…), in the order of ``warnings``."""
+    site_observations: Optional[pd.DataFrame] = None
+    """The territory's ``site_observations`` table (the study's own counts at its sites), None without one."""
 
     def __deepcopy__(self, memo):
         return self
@@ -159,6 +161,13 @@ class Territory:
     def sites(self) -> gpd.GeoDataFrame:
         """Candidate sites: site_id, name, kind, commune_code, services, geometry."""
         return self._layers()["sites"].copy()
+
+    @property
+    def site_observations(self) -> Optional[pd.DataFrame]:
+        """The study's observations of its sites (site_id, period, visits, publics, needs, uses_tested, source,
+        date), or None when the file has no ``site_observations`` table (docs/inputs.md)."""
+        table = self._layers().get("site_observations")
+        return None if table is None else pd.DataFrame(table).copy()
 
     @property
     def warnings(self) -> list:
@@ -335,6 +344,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
                                             "weights_file": settings.weights_file}),
         engine_site_ids=tuple(layers["sites"]["site_id"].astype(str)),
         territory_path=territory.path,
+        site_observations=territory.site_observations,
     )
     return sites
 
@@ -407,6 +417,8 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
     outline = _territory_outline(meta, result.crs)
     if outline is not None:
         frames.append(("territory", outline))
+    if meta.site_observations is not None:
+        frames.append(("site_observations", meta.site_observations))
     frames += list(_provenance.frames(meta).items()) + list((extra_layers or {}).items())
     # a name given twice is written twice, and GDAL refuses the second: the write fails, the old file stays
     frames.append(("layer_styles", _styles.layer_styles(dict(frames), meta.created, lang, top)))

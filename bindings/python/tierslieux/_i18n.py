@@ -89,6 +89,9 @@ CRITERIA = {
                                               "existant le plus proche (comblement des vides)"),
                                        "en": ("Distance to tiers-lieux", "minutes to the nearest existing "
                                               "tiers-lieu (gap filling)")},
+    "observed_visits": {"fr": ("Fréquentation observée", "visites comptées sur le site par l'étude, par période "
+                               "observée"),
+                        "en": ("Observed visits", "visits counted at the site by the study, per observed period")},
     "demand_share": {"fr": ("Demande partagée", "habitants à portée, partagés avec les tiers-lieux existants "
                             "qu'ils atteignent aussi (2SFCA)"),
                      "en": ("Shared demand", "people within reach, shared with the existing tiers-lieux they also "

@@ -1,7 +1,9 @@
-"""Command line: score candidate sites (run), choose k of them (portfolio), compare a scenario (compare).
+"""Command line: score candidate sites (run), choose k of them (portfolio), compare a scenario (compare), write
+the report for a council (report), a blank table to fill in (template).
 
-``tierslieux run`` scores a territory and writes a GeoPackage and a map; ``portfolio`` chooses k sites together;
-``compare`` compares a scenario with the base run.
+``tierslieux run`` scores a territory and writes a GeoPackage that opens styled in QGIS, a map and, with
+``--report``, the HTML report; ``portfolio`` chooses k sites together; ``compare`` compares a scenario with the base
+run; ``report`` writes the HTML report alone; ``template observations`` a blank site_observations table.
 
 Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM), 1 anything else.
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="PATH", help="GeoPackage to write (default: out/<territory>.gpkg)")
     run.add_argument("--map", metavar="PATH", help="PNG map to write (default: <out>_sites.png)")
     run.add_argument("--no-map", action="store_true", help="do not draw the map")
+    run.add_argument("--report", metavar="PATH.html", nargs="?", const="",
+                     help="also write the HTML report for a council (default path: <out>.html; docs/report.md)")
     run.add_argument("--table", metavar="PATH.csv|PATH.xlsx",
                      help="also write the ranking with its explanation, one row per site, for a spreadsheet "
                           "(.csv or .xlsx)")
@@ -86,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--demand", choices=["territory", "all"], default="territory",
                     help="people of the study area only (default) or of the neighbouring communes too")
     pf.add_argument("--out", metavar="PATH", required=True, help="GeoPackage to write")
+    pf.add_argument("--map", metavar="PATH", help="PNG map of the chosen sites (default: <out>_portfolio.png)")
+    pf.add_argument("--no-map", action="store_true", help="do not draw the map")
     pf.add_argument("--territory", metavar="PATH",
                     help="territory file (default: the embedded Baronnies provençales territory)")
     _lang_option(pf)
@@ -109,6 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_options(cp)
     cp.add_argument("--top", type=int, default=10, help="how many changed sites to print (10)")
     cp.add_argument("--quiet", "-q", action="store_true", help="no table")
+    rp = sub.add_parser("report", help="write the HTML report of a run, for a council",
+                        description="Score a territory and write one self-contained HTML file (map, ranking, "
+                                    "one card per site, portfolio, methods, sources, settings) that opens offline "
+                                    "in any browser (docs/report.md).")
+    rp.add_argument("--out", metavar="PATH.html", required=True, help="HTML file to write")
+    rp.add_argument("--territory", metavar="PATH",
+                    help="territory file (default: the embedded Baronnies provençales territory)")
+    rp.add_argument("--k", type=int, help="also choose k sites together and show them (needs --minutes)")
+    rp.add_argument("--minutes", type=float, help="travel time T of that portfolio")
+    rp.add_argument("--top", type=int, default=20, help="how many of the best sites get a card (20)")
+    _lang_option(rp)
+    _settings_options(rp)
+
+    tp = sub.add_parser("template", help="write a blank table to fill in (observations)",
+                        description="Write a blank table for the study's own field data: site_observations (one "
+                                    "row per site and period: visits, publics, needs, uses tested, source, date). "
+                                    "Fill it in and add it to the territory file (docs/inputs.md).")
+    tp.add_argument("what", choices=["observations"], help="which table")
+    tp.add_argument("--out", metavar="PATH.csv|PATH.gpkg", required=True, help="file to write")
+    _lang_option(tp)
     return parser
 
 
@@ -127,11 +153,20 @@ def _outputs(args: argparse.Namespace, settings) -> dict:
     if out.suffix != ".gpkg":
         raise InputError(f"--out '{out}' must end in .gpkg (the results are a GeoPackage)")
     paths = {"out": check_output(out, inputs)}
-    if getattr(args, "command", None) == "run" and not args.no_map:
-        map_path = Path(args.map) if args.map else out.with_name(out.stem + "_sites.png")
+    command = getattr(args, "command", None)
+    if command in ("run", "portfolio") and not args.no_map:
+        default = "_sites.png" if command == "run" else "_portfolio.png"
+        map_path = Path(args.map) if args.map else out.with_name(out.stem + default)
         if check_output(map_path, inputs).resolve() == out.resolve():
             raise InputError(f"--map '{map_path}' is the --out GeoPackage")
         paths["map"] = map_path
+    if getattr(args, "report", None) is not None:
+        report = Path(args.report) if args.report else out.with_suffix(".html")
+        if report.suffix.lower() != ".html":
+            raise InputError(f"--report '{report}' must end in .html")
+        if check_output(report, inputs).resolve() in {Path(p).resolve() for p in paths.values()}:
+            raise InputError(f"--report '{report}' is another output of this run")
+        paths["report"] = report
     if getattr(args, "table", None):
         table = Path(args.table)
         if table.suffix.lower() not in (".csv", ".xlsx"):
@@ -197,7 +232,8 @@ def _portfolio(args: argparse.Namespace) -> int:
     import tierslieux as tl
 
     settings = tl.Settings.from_args(args)
-    out = _outputs(args, settings)["out"]
+    outputs = _outputs(args, settings)
+    out = outputs["out"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", tl.DataWarning)
         territory = tl.load_territory(args.territory, crs=settings.crs, assume_crs=settings.assume_crs)
@@ -206,6 +242,15 @@ def _portfolio(args: argparse.Namespace) -> int:
                                  score_floor=args.score_floor, demand=args.demand, objective=args.objective)
     curve = chosen.attrs["coverage_curve"]
     tl.write_gpkg(result, out, extra_layers={"portfolio": chosen, "coverage_curve": curve}, lang=args.lang)
+    map_path = None
+    if not args.no_map:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        map_path = outputs["map"]
+        plt.close(tl.plot_portfolio(result, chosen, map_path, minutes=args.minutes, lang=args.lang))
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
             print(f"warning: {w.message}", file=sys.stderr)
@@ -235,7 +280,38 @@ def _portfolio(args: argparse.Namespace) -> int:
         shown["covered_share"] = (100 * shown["covered_share"]).round(1).astype(str) + " %"
         shown["mean_minutes"] = shown["mean_minutes"].round(1)
         print(shown.to_string(index=False))
-        print(f"\nwrote {out}")
+        print("\n" + _SAY[args.lang]["wrote"].format(_SAY[args.lang]["and"].join(
+            str(p) for p in (out, map_path) if p)))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import tierslieux as tl
+    from tierslieux._api import default_territory_path
+    from tierslieux.plot import check_output
+
+    settings = tl.Settings.from_args(args)
+    if (args.k is None) != (args.minutes is None):
+        raise tl.InputError("--k and --minutes go together (the portfolio shown in the report)")
+    territory_path = Path(args.territory) if args.territory else default_territory_path()
+    inputs = [str(territory_path)] + [str(p) for p in (settings.roads, settings.weights_file, args.settings) if p]
+    if Path(args.out).suffix.lower() != ".html":
+        raise tl.InputError(f"--out '{args.out}' must end in .html")
+    check_output(args.out, inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tl.DataWarning)  # the report lists every warning itself
+        territory = tl.load_territory(args.territory, crs=settings.crs, assume_crs=settings.assume_crs)
+        result = tl.score(territory, settings=settings, progress=False)
+    out = tl.report(result, args.out, lang=args.lang, k=args.k, minutes=args.minutes, top=args.top)
+    print(_SAY[args.lang]["wrote"].format(out))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from tierslieux._template import observations_template
+
+    out = observations_template(args.out, lang=args.lang)
+    print(_SAY[args.lang]["wrote"].format(out))
     return 0
 
 
@@ -278,6 +354,10 @@ def _run(args: argparse.Namespace) -> int:
 
         plt.close(fig)
         timings["map"] = time.perf_counter() - t1
+    if "report" in outputs:
+        t1 = time.perf_counter()
+        tl.report(result, outputs["report"], lang=args.lang, top=max(args.top, 20))
+        timings["report (html)"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
 
     say = _SAY[args.lang]
@@ -307,7 +387,7 @@ def _run(args: argparse.Namespace) -> int:
             table[p] = table[p].round(0).astype("int64")
         print("\n" + say["top"].format(len(table)))
         print(table.to_string(index=False))
-        written = [str(p) for p in (map_path, outputs.get("table")) if p]
+        written = [str(p) for p in (map_path, outputs.get("table"), outputs.get("report")) if p]
         print("\n" + say["wrote"].format(say["and"].join([str(out)] + written)))
     if args.verbose:
         print("\ntimings (s):", file=sys.stderr)
@@ -356,6 +436,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _portfolio(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "template":
+            return _template(args)
     except KeyboardInterrupt as e:
         return _interrupted(e)
     except (tl.InputError, tl.GeometryError, tl.ProjectionError) as e:

@@ -17,7 +17,7 @@ namespace tierslieux {
 /** One entry of the catalogue. Names with "<T>" stand for one criterion per catchment threshold. */
 struct CriterionInfo {
     std::string name;
-    std::string family;       ///< demand, broadband, commute, building, competition
+    std::string family;       ///< demand, broadband, commute, building, competition, observed
     std::string unit;
     Direction direction = Direction::more_is_better;
     std::string description;  ///< in words, for tl.explain and reports

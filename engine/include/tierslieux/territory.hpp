@@ -77,6 +77,22 @@ struct CommuteFlow {
     double workers = 0.0;
 }; // struct CommuteFlow
 
+/**
+ * What the study observed at one site over one period (optional table site_observations, filled in by the
+ * planner from the template `tierslieux template observations`): visits counted, publics, needs, the new uses tried.
+ */
+struct SiteObservation {
+    std::string site_id;
+    std::string period;      ///< as the study writes it ("2025-T1", "2025-03"…)
+    double visits = 0.0;     ///< NaN when not counted
+    std::string publics;     ///< kinds of public seen, ";"-separated
+    std::string needs;       ///< needs expressed
+    std::string uses_tested; ///< new uses tried (coworking corner, repair café, fablab…)
+    std::string source;      ///< who observed (required: a figure without its source is not evidence)
+    std::string date;        ///< when it was recorded
+    std::int64_t fid = 0;
+}; // struct SiteObservation
+
 /** A loaded, validated territory. Communes are sorted by commune_code, sites by site_id. */
 struct Territory {
     std::string path;
@@ -94,6 +110,8 @@ struct Territory {
     std::optional<std::vector<EmploymentPole>> employment_poles;
     /** Optional table commute_flows: home and work communes both in the communes layer (nullopt: no such table). */
     std::optional<std::vector<CommuteFlow>> commute_flows;
+    /** Optional table site_observations, in file order; every site_id is a site (nullopt: no such table). */
+    std::optional<std::vector<SiteObservation>> site_observations;
     /** What reading it found and let through (codes geometry_repaired, aav_incomplete, broadband_unknown_communes,
      *  commute_flows_outside; docs/outputs.md). */
     std::vector<Diagnostic> warnings;
@@ -113,7 +131,7 @@ struct LoadOptions {
 
 /**
  * Loads a territory from a file with layers `communes`, `town_halls`, `sites` and optionally `broadband`,
- * `existing_tiers_lieux`, `employment_poles` and `commute_flows` (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
+ * `existing_tiers_lieux`, `employment_poles`, `commute_flows` and `site_observations` (docs/inputs.md). Throws io_error / input_error naming file, layer, feature and field for anything wrong:
  * negative or missing population, duplicate codes or ids, a site in an unknown commune, a commune without
  * town hall, no site at all.
  */
@@ -136,7 +154,8 @@ struct TerritoryChanges {
  */
 Territory with_changes(const Territory& territory, const TerritoryChanges& changes, const std::string& scenario);
 
-/** The territory as layers `communes` (with town-hall coordinates), `sites` and `town_halls` (metric CRS). */
+/** The territory as layers `communes` (with town-hall coordinates), `town_halls` and `sites` (metric CRS), then
+ * the table `site_observations` when the territory has one. */
 std::vector<LayerData> to_layers(const Territory& territory);
 
 } // namespace tierslieux

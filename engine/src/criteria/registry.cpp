@@ -9,7 +9,7 @@ const std::vector<CriterionDef>& criteria_registry() {
     static const std::vector<CriterionDef> registry = [] {
         std::vector<CriterionDef> all;
         for (auto family : {demand_criteria, broadband_criteria, commute_criteria, building_criteria,
-                            competition_criteria}) {
+                            competition_criteria, observed_criteria}) {
             for (CriterionDef& def : family()) {
                 all.push_back(std::move(def));
             }

@@ -55,6 +55,7 @@ std::vector<CriterionDef> demand_criteria();      ///< demand.cpp
 std::vector<CriterionDef> broadband_criteria();   ///< broadband.cpp
 std::vector<CriterionDef> commute_criteria();     ///< commute.cpp
 std::vector<CriterionDef> building_criteria();    ///< building.cpp
+std::vector<CriterionDef> observed_criteria();    ///< observed.cpp
 std::vector<CriterionDef> competition_criteria(); ///< competition.cpp (gap filling and competition)
 
 } // namespace tierslieux
