@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,7 +319,9 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         if settings.weights_file and (name in settings.file_weight_names or e.code == "no_weight_left"):
             raise _with_prefix(e, f"weights file '{settings.weights_file}': ") from None
         raise
+    started = time.perf_counter()
     layers = {layer["name"]: to_frame(layer) for layer in run.layers(territory._core, options)}
+    layers_seconds = time.perf_counter() - started  # the output layers, catchment polygons included
     sites = layers["sites"].sort_values("rank").reset_index(drop=True)
     diagnostics = _diagnostics(run.diagnostics)
     for d in diagnostics[len(territory._core.warnings):]:  # the territory's own come first: load_territory
@@ -331,7 +334,7 @@ def score(territory: Optional[Union[Territory, PathLike]] = None,
         warnings=list(run.warnings),
         weights=dict(run.weights),
         effective_weights=dict(run.effective_weights),
-        stage_seconds=dict(run.stage_seconds),
+        stage_seconds={**dict(run.stage_seconds), "layers": layers_seconds},
         communes_unreachable=int(run.communes_unreachable),
         skipped=dict(run.skipped),
         commute_source=run.commute_source,

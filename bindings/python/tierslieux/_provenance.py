@@ -40,6 +40,28 @@ def describe_inputs(paths: dict) -> list:
     return out
 
 
+_EMBEDDED_SHA: dict = {}
+
+
+def reads_embedded_territory(meta) -> bool:
+    """True when the run read the embedded Baronnies file (same SHA-256 as the shipped copy: a copy counts, an
+    edited file does not), whose sources and licences are known (geodata/raw/LICENCES.md); any other file's are the
+    file's own. The shipped file's digest is computed once per process."""
+    from ._api import default_territory_path
+
+    default = Path(default_territory_path())
+    try:
+        stat = default.stat()
+    except OSError:
+        return False
+    key = (str(default), stat.st_size, stat.st_mtime_ns)
+    if key not in _EMBEDDED_SHA:
+        _EMBEDDED_SHA.clear()
+        _EMBEDDED_SHA[key] = hashlib.sha256(default.read_bytes()).hexdigest()
+    shas = {i.get("sha256") for i in (meta.inputs or []) if i.get("role") == "territory"}
+    return _EMBEDDED_SHA[key] in shas
+
+
 def frames(meta) -> dict:
     """The tables run_info (key, value) and diagnostics of a ScoreRun."""
     from . import __version__

@@ -8,7 +8,6 @@ the warnings and the settings. It opens from disk with no network: no script, st
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import inspect
 import json
@@ -24,6 +23,7 @@ import pandas as pd
 
 from ._core import InputError
 from ._i18n import check_lang, criterion_description, criterion_title, kind_label, number, percent
+from ._provenance import reads_embedded_territory
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -671,23 +671,6 @@ def _territory_name(meta) -> str:
     except Exception:  # noqa: BLE001 - the name is a nicety: the file's name does
         pass
     return Path(path).stem if path else ""
-
-
-def _is_embedded_territory(meta) -> bool:
-    """Whether the run read the territory shipped with the package (or its source, geodata/baronnies.gpkg, in a
-    source tree): compared by SHA-256, so a copy counts and an edited file does not."""
-    from ._api import default_territory_path
-
-    shas = {i.get("sha256") for i in meta.inputs if i.get("role") == "territory"} - {None}
-    if not shas:
-        return False
-    candidates = [default_territory_path(), Path(__file__).resolve().parents[3] / "geodata" / "baronnies.gpkg"]
-    for c in candidates:
-        if c.is_file():
-            digest = hashlib.sha256(c.read_bytes()).hexdigest()
-            if digest in shas:
-                return True
-    return False
 
 
 def _vintages(meta) -> list:
@@ -1433,7 +1416,7 @@ def build_html(result, *, lang: str = "fr", portfolio=None, top: int = 20, title
     territory = title or _territory_name(meta)
     written = _fmt_date(datetime.now(timezone.utc).isoformat(), lang)
     created = _fmt_date(meta.created, lang) if meta.created else "—"
-    embedded = _is_embedded_territory(meta)
+    embedded = reads_embedded_territory(meta)
     data = _map_data(result, meta, lang, portfolio, embedded)
     data["t"]["card"] = _w(lang, "card_link")
     pf_info = None
