@@ -35,6 +35,11 @@ def test_the_gpkg_says_how_it_was_made_and_the_settings_re_run_it(run, tmp_path)
     (source,) = [i for i in info["inputs"] if i["role"] == "territory"]
     data = tl.default_territory_path().read_bytes()
     assert source["sha256"] == hashlib.sha256(data).hexdigest() and source["bytes"] == len(data)
+    # the data sources, vintages and licences of the embedded territory, in the file's language
+    assert info["sources"].startswith("Sources : INSEE (COG et populations légales 2026") and "LICENCES.md" in \
+        info["sources"]
+    english = tl.read_run_info(tl.write_gpkg(result, tmp_path / "en.gpkg", lang="en"))["sources"]
+    assert english.startswith("Sources: INSEE") and "Licence Ouverte (Etalab)" in english
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tl.DataWarning)
         again = tl.score(territory, settings=info["settings"], progress=False)

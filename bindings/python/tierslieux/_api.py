@@ -422,7 +422,7 @@ def write_gpkg(result: gpd.GeoDataFrame, path: PathLike, *, extra_layers: Option
         frames.append(("territory", outline))
     if meta.site_observations is not None:
         frames.append(("site_observations", meta.site_observations))
-    frames += list(_provenance.frames(meta).items()) + list((extra_layers or {}).items())
+    frames += list(_provenance.frames(meta, lang).items()) + list((extra_layers or {}).items())
     # a name given twice is written twice, and GDAL refuses the second: the write fails, the old file stays
     frames.append(("layer_styles", _styles.layer_styles(dict(frames), meta.created, lang, top)))
     layers = [_titled(to_layer(name, frame), lang) for name, frame in frames]

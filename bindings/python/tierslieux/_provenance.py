@@ -62,9 +62,11 @@ def reads_embedded_territory(meta) -> bool:
     return _EMBEDDED_SHA[key] in shas
 
 
-def frames(meta) -> dict:
-    """The tables run_info (key, value) and diagnostics of a ScoreRun."""
+def frames(meta, lang: str = "fr") -> dict:
+    """The tables run_info (key, value) and diagnostics of a ScoreRun; the ``sources`` row (data sources, vintages
+    and licences, as on the maps) is in ``lang``."""
     from . import __version__
+    from .plot import source_line
 
     settings = meta.settings
     absolute = {name: str(Path(getattr(settings, name)).resolve()) for name in ("roads", "weights_file")
@@ -77,6 +79,7 @@ def frames(meta) -> dict:
             ("skipped", json.dumps(meta.skipped or {}, sort_keys=True, ensure_ascii=False)),
             ("commute_source", meta.commute_source)]
     rows += [(f"input.{i['role']}", json.dumps(i, sort_keys=True)) for i in meta.inputs]
+    rows.append(("sources", source_line(meta, lang)))
     run_info = pd.DataFrame(rows, columns=["key", "value"])
     diagnostics = pd.DataFrame(
         [{"code": d.code, "text": d.text, "ids": ";".join(d.ids), "file": d.file, "layer": d.layer,
