@@ -132,7 +132,7 @@ def test_portfolio_command_writes_portfolio_and_coverage_curve(tmp_path):
     p = cli("portfolio", "--k", "3", "--minutes", "20", "--fixed", "fs-2992", "--min-spacing-m", "5000",
             "--out", str(out))
     assert p.returncode == 0, p.stderr
-    assert "3 sites within 20 minutes of 33,195 people (territory)" in p.stdout
+    assert "3 sites à moins de 20 minutes de 33\u202f195 habitants (territoire) :" in p.stdout
     layers = dict(pyogrio.list_layers(out))
     assert layers["portfolio"] == "Point" and layers["coverage_curve"] is None and "sites" in layers
     portfolio = gpd.read_file(out, layer="portfolio")
@@ -148,7 +148,8 @@ def test_portfolio_command_writes_portfolio_and_coverage_curve(tmp_path):
 
 def test_portfolio_command_p_median(tmp_path):
     out = tmp_path / "pm.gpkg"
-    p = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "p-median", "--out", str(out))
+    p = cli("portfolio", "--k", "3", "--minutes", "20", "--objective", "p-median", "--out", str(out), "--lang", "en",
+            "--no-map")
     assert p.returncode == 0, p.stderr
     assert "3 sites (p-median) for 33,195 people (territory): 14.4 minutes to the nearest on average" in p.stdout
     portfolio = gpd.read_file(out, layer="portfolio")

@@ -178,7 +178,7 @@ def test_cli_compare_on_the_default_territory(tmp_path):
     p = subprocess.run([sys.executable, "-m", "tierslieux", "compare", "--scenario", str(f), "--out", str(out),
                         "--k", "3", "--minutes", "20"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    assert "scenario: fibre reaches Sahune" in p.stdout and "best k sites" in p.stdout
+    assert "scénario : fibre reaches Sahune" in p.stdout and "meilleurs ensembles de k sites" in p.stdout
     frame = gpd.read_file(out, layer="comparison")
     sahune = frame.set_index("site_id").loc[["mairie-26288", "fs-1212"]]
     assert (sahune["ftth_share_delta"] == 1.0).all()  # ARCEP 2024: no fibre in Sahune

@@ -38,11 +38,29 @@ _SAY = {
     "fr": {"territory": "territoire : {}", "road": "graphe routier de {}", "commune": "graphe des communes",
            "counts": "communes : {} ({} dans le territoire), sites : {}, liaisons du réseau : {} ({})",
            "top": "Les {} meilleurs sites :", "wrote": "écrit {}", "and": " et ",
-           "warning": "avertissement : {}", "more": "avertissement : … et {} autres (--verbose les affiche)"},
+           "warning": "avertissement : {}", "more": "avertissement : … et {} autres (--verbose les affiche)",
+           "scenario": "scénario : {}", "changed": "{} sites sur {} changent ; par leur rang dans le scénario :",
+           "within_t": "habitants du territoire à moins de T minutes du site candidat le plus proche :",
+           "best_k": "meilleurs ensembles de k sites, habitants à moins de {} minutes :",
+           "covering": "{} sites à moins de {} minutes de {} habitants ({}) :",
+           "pmedian": "{} sites (p-médian) pour {} habitants ({}) : {} minutes en moyenne jusqu'au plus proche",
+           "left_out": "laissées de côté : {} communes ({} habitants) qu'aucun site n'atteint",
+           "unserved": "non desservies : {} communes ({} habitants) qu'aucun site choisi n'atteint, comptées à leur "
+                       "temps le plus long vers un site",
+           "curve": "courbe de couverture :", "demand": {"territory": "territoire", "all": "tous"}},
     "en": {"territory": "territory: {}", "road": "road graph of {}", "commune": "commune commute graph",
            "counts": "communes: {} ({} in the territory), sites: {}, network edges: {} ({})",
            "top": "Top {} sites:", "wrote": "wrote {}", "and": " and ",
-           "warning": "warning: {}", "more": "warning: … and {} more (--verbose shows them)"},
+           "warning": "warning: {}", "more": "warning: … and {} more (--verbose shows them)",
+           "scenario": "scenario: {}", "changed": "{} of {} sites change; by their rank in the scenario:",
+           "within_t": "people of the territory within T minutes of the nearest candidate site:",
+           "best_k": "best k sites, people within {} minutes:",
+           "covering": "{} sites within {} minutes of {} people ({}):",
+           "pmedian": "{} sites (p-median) for {} people ({}): {} minutes to the nearest on average",
+           "left_out": "left out: {} communes ({} people) that no site reaches",
+           "unserved": "unserved: {} communes ({} people) that no chosen site reaches, counted at their longest "
+                       "time to any site",
+           "curve": "coverage curve:", "demand": {"territory": "territory", "all": "all"}},
 }
 
 
@@ -194,11 +212,12 @@ def _compare(args: argparse.Namespace) -> int:
     if "portfolio_curve" in frame.attrs:
         extra["portfolio_comparison"] = frame.attrs["portfolio_curve"]
     tl.write_gpkg(result, out, extra_layers=extra, lang=args.lang)
+    say = _SAY[args.lang]
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
+            print(say["warning"].format(w.message), file=sys.stderr)
     if not args.quiet:
-        print(f"scenario: {scenario.name}" + (f" ({scenario.description})" if scenario.description else ""))
+        print(say["scenario"].format(scenario.name + (f" ({scenario.description})" if scenario.description else "")))
         changed = frame[(frame["status"] != "kept") | (frame["rank_change"] != 0) |
                         (frame["score_delta"].abs() > 0.05)]
         shown = changed.head(args.top)[["site_id", "name", "status", "rank_base", "rank_scenario", "score_base",
@@ -207,14 +226,14 @@ def _compare(args: argparse.Namespace) -> int:
             shown[c] = shown[c].astype("Int64")
         for c in ("score_base", "score_scenario", "score_delta"):
             shown[c] = shown[c].round(1)
-        print(f"{len(changed)} of {len(frame)} sites change; by their rank in the scenario:")
+        print(say["changed"].format(len(changed), len(frame)))
         print(shown.to_string(index=False))
         table = coverage.copy()
         for c in ("population_base", "population_scenario", "population_delta"):
             table[c] = table[c].round(0).astype("int64")
         for c in ("share_base", "share_scenario"):
             table[c] = (100 * table[c]).round(1).astype(str) + " %"
-        print("\npeople of the territory within T minutes of the nearest candidate site:")
+        print("\n" + say["within_t"])
         print(table.to_string(index=False))
         if "portfolio_curve" in frame.attrs:
             curve = frame.attrs["portfolio_curve"].copy()
@@ -222,14 +241,15 @@ def _compare(args: argparse.Namespace) -> int:
                 curve[c] = (100 * curve[c]).round(1).astype(str) + " %"
             for c in ("mean_minutes_base", "mean_minutes_scenario"):
                 curve[c] = curve[c].round(1)
-            print(f"\nbest k sites, people within {args.minutes:g} minutes:")
+            print("\n" + say["best_k"].format(f"{args.minutes:g}"))
             print(curve.to_string(index=False))
-        print(f"\nwrote {out}")
+        print("\n" + say["wrote"].format(out))
     return 0
 
 
 def _portfolio(args: argparse.Namespace) -> int:
     import tierslieux as tl
+    from tierslieux._i18n import number
 
     settings = tl.Settings.from_args(args)
     outputs = _outputs(args, settings)
@@ -251,36 +271,37 @@ def _portfolio(args: argparse.Namespace) -> int:
 
         map_path = outputs["map"]
         plt.close(tl.plot_portfolio(result, chosen, map_path, minutes=args.minutes, lang=args.lang))
+    say = _SAY[args.lang]
     for w in caught[:5]:
         if issubclass(w.category, tl.DataWarning):
-            print(f"warning: {w.message}", file=sys.stderr)
+            print(say["warning"].format(w.message), file=sys.stderr)
     if not args.quiet:
         params = chosen.attrs["parameters"]
         people = params["demand_population"]
         if args.objective == "coverage":
-            print(f"{len(chosen)} sites within {args.minutes:g} minutes of {people:,.0f} people ({args.demand}):")
+            print(say["covering"].format(len(chosen), f"{args.minutes:g}", number(people, args.lang),
+                                         say["demand"][args.demand]))
         else:
-            print(f"{len(chosen)} sites (p-median) for {people:,.0f} people ({args.demand}): "
-                  f"{chosen['mean_minutes'].iloc[-1]:.1f} minutes to the nearest on average")
+            print(say["pmedian"].format(len(chosen), number(people, args.lang), say["demand"][args.demand],
+                                        number(chosen["mean_minutes"].iloc[-1], args.lang, 1)))
         table = chosen.drop(columns="geometry").copy()
         for c in ("marginal_population", "covered_population", "assigned_population", "person_minutes_saved"):
             table[c] = table[c].round(0).astype("int64")
         table["mean_minutes"] = table["mean_minutes"].round(1)
         print(table.to_string(index=False))
         if params["unreachable_communes"]:
-            print(f"left out: {params['unreachable_communes']} communes ({params['unreachable_population']:,.0f} "
-                  "people) that no site reaches")
+            print(say["left_out"].format(params["unreachable_communes"],
+                                         number(params["unreachable_population"], args.lang)))
         if params["unserved_communes"]:
-            print(f"unserved: {params['unserved_communes']} communes ({params['unserved_population']:,.0f} people) "
-                  "that no chosen site reaches, counted at their longest time to any site")
-        print("\ncoverage curve:")
+            print(say["unserved"].format(params["unserved_communes"], number(params["unserved_population"], args.lang)))
+        print("\n" + say["curve"])
         shown = curve.copy()
         for c in ("covered_population", "unserved_population"):
             shown[c] = shown[c].round(0).astype("int64")
         shown["covered_share"] = (100 * shown["covered_share"]).round(1).astype(str) + " %"
         shown["mean_minutes"] = shown["mean_minutes"].round(1)
         print(shown.to_string(index=False))
-        print("\n" + _SAY[args.lang]["wrote"].format(_SAY[args.lang]["and"].join(
+        print("\n" + say["wrote"].format(say["and"].join(
             str(p) for p in (out, map_path) if p)))
     return 0
 
