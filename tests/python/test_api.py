@@ -433,3 +433,21 @@ def test_territory_warnings_are_diagnostics_too(tmp_path, tiny_layers):
         result = tl.score(territory, progress=False)
     assert result.attrs["tierslieux"].diagnostics[0] == d  # kept first in the run's list…
     assert not any("99999" in str(w.message) for w in caught)  # …and not shown twice
+
+
+def test_a_territory_outline_without_crs_is_left_out_with_a_warning(tiny_territory, tmp_path):
+    from shapely.geometry import box
+
+    outline = gpd.GeoDataFrame({"name": ["synthetic outline"]}, geometry=[box(900_000, 6_400_000, 904_000, 6_401_000)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pyogrio says the CRS is missing: that is the point
+        pyogrio.write_dataframe(outline, tiny_territory, layer="territory", driver="GPKG")
+    r = score_tiny(tiny_territory)
+    with pytest.warns(tl.DataWarning, match="layer 'territory' declares no CRS: the outline is left out"):
+        out = tl.write_gpkg(r, tmp_path / "r.gpkg")
+    assert "territory" not in dict(pyogrio.list_layers(out))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tl.DataWarning)
+        assumed = tl.score(tl.load_territory(tiny_territory, assume_crs="EPSG:2154"), progress=False)
+    out = tl.write_gpkg(assumed, tmp_path / "assumed.gpkg")
+    assert pyogrio.read_dataframe(out, layer="territory").crs == "EPSG:2154"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -297,9 +298,155 @@ def check_weights_stability_portfolio(nb: nbformat.NotebookNode, workdir: Path) 
     assert scenario.name == "Fibre reaches Sahune and Rémuzat"
 
 
+#: the intercommunalité whose part of the park notebook 03 takes as "your territory"
+BARONNIES_DROME_PROVENCALE = "200068229"
+
+
+def check_your_territory(nb: nbformat.NotebookNode, workdir: Path) -> None:
+    import openpyxl
+    import pandas as pd
+
+    import tierslieux as tl
+
+    # the selection, recomputed from the embedded file: the EPCI's communes in the park's study area, and every
+    # commune within 20 km of them (by distance here; the notebook intersects a buffer)
+    source = tl.default_territory_path()
+    embedded = gpd.read_file(source, layer="communes")
+    epci = embedded[embedded["epci_code"] == BARONNIES_DROME_PROVENCALE]
+    study = epci[epci["in_territory"]]
+    near = embedded[embedded.distance(study.union_all()) <= 20_000]
+    neighbours = near[~near["commune_code"].isin(study["commune_code"])]
+    sites = gpd.read_file(source, layer="sites")
+    sites = sites[sites["commune_code"].isin(study["commune_code"])]
+    existing = gpd.read_file(source, layer="existing_tiers_lieux")
+    existing = existing[existing["commune_code"].isin(near["commune_code"])]
+    broadband = pyogrio.read_dataframe(source, layer="broadband", read_geometry=False)
+    assert (len(study), len(neighbours), len(epci), len(sites)) == (54, 255, 67, 69)  # what the prose says
+
+    # the prose's numbers are the selection's
+    intro = nb.cells[0].source
+    assert (f"**{len(study)} communes of the Communauté de\ncommunes des Baronnies en Drôme Provençale that are in "
+            f"the park's study area** ({spaced(study['population'].sum())} inhabitants" in intro)
+    assert f"with the {len(neighbours)} communes within 20 km of them as neighbours" in intro
+    (part1,) = [c.source for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## 1.")]
+    assert f"The intercommunalité has {len(epci)} communes; the other {len(epci) - len(study)} are outside" in part1
+    assert (f"Study area: {len(study)} communes of the CC des Baronnies en Drôme Provençale, "
+            f"{spaced(study['population'].sum())} inhabitants\nNeighbours within 20 km: {len(neighbours)} communes, "
+            f"{spaced(neighbours['population'].sum())} inhabitants" in text(nb, "selection"))
+
+    # the planner's tables: codes as text, the study area as oui/non, lon/lat, every row of the selection
+    tables = workdir / "tables"
+    communes_csv = pd.read_csv(tables / "communes.csv", dtype={"code_insee": str})
+    assert set(communes_csv["code_insee"]) == set(near["commune_code"]) and len(communes_csv) == len(near)
+    assert set(communes_csv.loc[communes_csv["perimetre_etude"] == "oui", "code_insee"]) == set(study["commune_code"])
+    assert set(communes_csv["perimetre_etude"]) == {"oui", "non"}
+    buildings_csv = pd.read_csv(tables / "batiments.csv", dtype=str)
+    assert set(buildings_csv["id"]) == set(sites["site_id"]) and "mairie" in set(buildings_csv["type"])
+    assert len(pd.read_csv(tables / "mairies.csv")) == len(near)
+
+    # the territory file: its layers, and each one equal to the selection
+    territory_file = workdir / "territory.gpkg"
+    assert dict(pyogrio.list_layers(territory_file)) == {
+        "communes": "MultiPolygon", "town_halls": "Point", "sites": "Point", "broadband": None,
+        "existing_tiers_lieux": "Point", "territory": "MultiPolygon"}
+    communes = gpd.read_file(territory_file, layer="communes")
+    assert communes.crs.to_epsg() == 2154 and communes["in_territory"].dtype == bool
+    assert communes["commune_code"].tolist() == near["commune_code"].tolist()
+    assert set(communes.loc[communes["in_territory"], "commune_code"]) == set(study["commune_code"])
+    by_code = near.set_index("commune_code")
+    for column in ("name", "population", "active_population", "aav2020_code", "aav2020_category"):
+        assert communes.set_index("commune_code")[column].equals(by_code[column].rename(column)), column
+    halls = gpd.read_file(territory_file, layer="town_halls")
+    assert sorted(halls["commune_code"]) == sorted(near["commune_code"])
+    truth = gpd.read_file(source, layer="town_halls").set_index("commune_code").geometry
+    assert halls.set_index("commune_code").geometry.distance(truth.loc[halls["commune_code"]]).max() < 0.5  # metres
+    layer = gpd.read_file(territory_file, layer="sites").set_index("site_id")
+    assert sorted(layer.index) == sorted(sites["site_id"])
+    assert layer["kind"].to_dict() == sites.set_index("site_id")["kind"].to_dict()  # the words went both ways
+    assert layer["commune_code"].to_dict() == sites.set_index("site_id")["commune_code"].to_dict()
+    share = pyogrio.read_dataframe(territory_file, layer="broadband", read_geometry=False).set_index("commune_code")
+    expected = broadband.set_index("commune_code").loc[near["commune_code"], "ftth_share"]
+    assert sorted(share.index) == sorted(near["commune_code"])
+    assert (share.loc[expected.index, "ftth_share"] - expected).abs().max() < 1e-12
+    places = gpd.read_file(territory_file, layer="existing_tiers_lieux")
+    assert sorted(places["id"]) == sorted(existing["id"]) and len(places) == 8
+    outline = gpd.read_file(territory_file, layer="territory")
+    assert len(outline) == 1 and outline.area.sum() == pytest.approx(study.area.sum(), rel=1e-6)
+
+    # what the load says: the counts, and the warnings it gave
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", tl.DataWarning)
+        territory = tl.load_territory(territory_file)
+    load = text(nb, "load")
+    assert (f"<tierslieux.Territory 'territory.gpkg': {len(near)} communes ({len(study)} in the territory), "
+            f"{len(sites)} sites, EPSG:2154>" in load)
+    assert (f"Study area: {len(study)} communes, {spaced(study['population'].sum())} inhabitants; "
+            f"{len(neighbours)} neighbouring communes; {len(sites)} candidate sites" in load)
+    assert f"Warnings while loading: {len(caught)}" in load and len(territory.warnings) == len(caught)
+
+    # the planner's error: the postcode of Nyons (26110) where its INSEE code (26220) belongs
+    assert "26110" not in set(embedded["commune_code"])
+    assert sites.set_index("site_id").loc["fs-2992", "commune_code"] == "26220"
+    error = text(nb, "input-error")
+    assert re.search(r"^InputError: file 'territory_with_a_slip\.gpkg', layer 'sites', feature fid=\d+ "
+                     r"\(site_id=fs-2992\): commune_code '26110' is not in the communes layer$", error, re.M), error
+    assert "code=unknown_commune, layer=sites" in error and "field=commune_code" in error
+    assert (f"<tierslieux.Territory 'territory_with_a_slip.gpkg': {len(near)} communes ({len(study)} in the "
+            f"territory), {len(sites)} sites" in text(nb, "fixed"))
+
+    # the score: the test's own run of the written file gives the notebook's top 10, explanation and plan
+    with pytest.warns(tl.DataWarning):
+        ours = tl.score(territory_file, progress=False)
+    meta = ours.attrs["tierslieux"]
+    assert len(ours) == len(sites) and set(meta.skipped) == {"observed_visits"}
+    assert f"{len(ours)} sites ranked; criteria skipped: observed_visits" in text(nb, "score")
+    # the same warnings (the notebook named the file by its relative path)
+    printed = [w.replace(str(territory_file), "territory.gpkg") for w in meta.warnings]
+    assert text(nb, "score").endswith("Warnings of the run:\n" + "".join(f"- {w}\n" for w in printed))
+    assert "107 Montélimar" in text(nb, "score")
+    shown = [r for r in table_records(html(nb, "top10")) if r.get("site_id")]
+    best = ours.head(10)
+    assert [r["site_id"] for r in shown] == best["site_id"].tolist()
+    assert [int(r["rank"]) for r in shown] == list(range(1, 11))
+    assert [float(r["score"]) for r in shown] == best["score"].round(1).tolist()
+    assert [float(r["pop_15min"]) for r in shown] == best["pop_15min"].round(0).tolist()
+    first = ours["site_id"].iloc[0]
+    assert text(nb, "explain").strip() == str(tl.explain(ours, first)).strip()
+    assert text(nb, "explain").startswith(f"{ours['name'].iloc[0]} ({first}) est classé 1er sur {len(ours)}")
+    plan = tl.choose_sites(ours, 4, 20)
+    assert [r["site_id"] for r in table_records(html(nb, "portfolio")) if r.get("site_id")] == plan["site_id"].tolist()
+    curve = plan.attrs["coverage_curve"]
+    assert (f"4 site(s): {100 * curve['covered_share'].iloc[-1]:.1f} % of the study area's people within 20 minutes"
+            in text(nb, "portfolio"))
+
+    # the maps show inline and are written
+    out = workdir / "out"
+    for tag, png in (("map", "my_territory_sites.png"), ("portfolio-map", "my_territory_portfolio.png")):
+        assert any("image/png" in o.get("data", {}) for o in tagged(nb, tag).outputs), tag
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
+    # what goes to the meeting
+    gpkg = out / "my_territory.gpkg"
+    assert {"sites", "communes", "catchments", "territory", "portfolio", "coverage_curve", "run_info",
+            "layer_styles"} <= {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert gpd.read_file(gpkg, layer="sites")["site_id"].tolist() == ours["site_id"].tolist()
+    assert gpd.read_file(gpkg, layer="portfolio")["site_id"].tolist() == plan["site_id"].tolist()
+    report = (out / "my_territory.html").read_text(encoding="utf-8")
+    assert len(report) > 100_000 and '<html lang="fr">' in report
+    assert f'<div class="big">{len(ours)}</div><div>bâtiments candidats comparés</div>' in report
+    assert "CC des Baronnies en Drôme Provençale" in report and first in report
+    sheet = openpyxl.load_workbook(out / "my_territory.xlsx")["Classement"]
+    assert sheet.max_row == len(ours) + 1 and sheet.cell(row=2, column=2).value == first
+    observations = pd.read_csv(out / "observations.csv", encoding="utf-8-sig")
+    assert observations.empty and "site_id" in observations.columns and "visits" in observations.columns
+
+    assert "stderr" not in {o.get("name") for c in nb.cells if c.cell_type == "code" for o in c.outputs}
+
+
 #: what each notebook must have produced, checked after it ran
 CHECKS = {"01_quickstart_baronnies": check_quickstart,
-          "02_weights_stability_portfolio": check_weights_stability_portfolio}
+          "02_weights_stability_portfolio": check_weights_stability_portfolio,
+          "03_your_territory": check_your_territory}
 
 
 def test_every_notebook_has_a_check():

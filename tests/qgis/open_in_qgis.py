@@ -60,9 +60,15 @@ def main():
     settings.setDestinationCrs(layers[0].crs())
     extent = QgsRectangle()
     for layer in layers:
-        extent.combineExtentWith(layer.extent())
+        if layer.name() in ("sites", "territory"):  # frame the study area, as a planner zooms to it
+            extent.combineExtentWith(layer.extent())
+    if extent.isEmpty():
+        for layer in layers:
+            extent.combineExtentWith(layer.extent())
+    extent.scale(1.1)
+    extent.grow(0.25 * extent.width())  # room for the labels of sites near the edge
     settings.setExtent(extent)
-    settings.setOutputSize(QSize(1000, 800))
+    settings.setOutputSize(QSize(1200, max(400, round(1200 * extent.height() / extent.width()))))
     settings.setBackgroundColor(QColor(255, 255, 255))
     job = QgsMapRendererParallelJob(settings)
     job.start()

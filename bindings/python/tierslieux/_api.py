@@ -436,7 +436,14 @@ def _territory_outline(meta: "ScoreRun", crs) -> Optional[gpd.GeoDataFrame]:
     path = meta.territory_path
     if not path or "territory" not in _core.layer_names(path):
         return None
-    outline = gpd.read_file(path, layer="territory").to_crs(crs)
+    outline = gpd.read_file(path, layer="territory")
+    if outline.crs is None:  # as for every layer: an assumed CRS or nothing, never a guess
+        if not (meta.settings and meta.settings.assume_crs):
+            warnings.warn(f"'{path}', layer 'territory' declares no CRS: the outline is left out of the output "
+                          "(give --assume-crs to use it)", DataWarning, stacklevel=3)
+            return None
+        outline = outline.set_crs(meta.settings.assume_crs)
+    outline = outline.to_crs(crs)
     return outline[[c for c in outline.columns if c in ("name", "geometry")]]
 
 

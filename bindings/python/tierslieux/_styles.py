@@ -118,7 +118,7 @@ def _labels(expression: str, size: float = 8.5) -> str:
             'fontFamily="DejaVu Sans" namedStyle="Bold" fontWeight="63" textColor="30,30,30,255" textOpacity="1">'
             '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" '
             'bufferOpacity="0.85" bufferJoinStyle="128"/></text-style>'
-            '<placement placement="6" dist="1" distUnits="MM" priority="8" '
+            '<placement placement="0" dist="0.8" distUnits="MM" priority="8" '
             'predefinedPositionOrder="TR,TL,BR,BL,R,L,TSR,BSR"/>'
             '<rendering obstacle="1" obstacleType="1" displayAll="0" upsidedownLabels="0" scaleVisibility="0" '
             'drawLabels="1" maxNumLabels="2000"/></settings></labeling>')

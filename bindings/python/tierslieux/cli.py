@@ -180,7 +180,7 @@ def _outputs(args: argparse.Namespace, settings) -> dict:
         paths["map"] = map_path
     if getattr(args, "report", None) is not None:
         report = Path(args.report) if args.report else out.with_suffix(".html")
-        if report.suffix.lower() != ".html":
+        if report.suffix.lower() not in (".html", ".htm"):
             raise InputError(f"--report '{report}' must end in .html")
         if check_output(report, inputs).resolve() in {Path(p).resolve() for p in paths.values()}:
             raise InputError(f"--report '{report}' is another output of this run")
@@ -316,7 +316,7 @@ def _report(args: argparse.Namespace) -> int:
         raise tl.InputError("--k and --minutes go together (the portfolio shown in the report)")
     territory_path = Path(args.territory) if args.territory else default_territory_path()
     inputs = [str(territory_path)] + [str(p) for p in (settings.roads, settings.weights_file, args.settings) if p]
-    if Path(args.out).suffix.lower() != ".html":
+    if Path(args.out).suffix.lower() not in (".html", ".htm"):
         raise tl.InputError(f"--out '{args.out}' must end in .html")
     check_output(args.out, inputs)
     with warnings.catch_warnings():

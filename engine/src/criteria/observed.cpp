@@ -45,7 +45,8 @@ std::vector<CriterionDef> observed_criteria() {
           "visits counted at the site by the study, per observed period",
           "`site_observations.visits` (the study's own counts)",
           "no site_observations table, or no visit counted in it: skipped. A site without a count has no value "
-          "(NULL) and takes the worst normalised value when the criterion is weighted; its weight is 0 by default, "
+          "(NULL): weighted, it takes the worst normalised value of the sites counted (with one count, or equal "
+          "counts, the criterion cannot tell sites apart and its weight goes to the others). Weight 0 by default, "
           "because only pilot sites are observed",
           "mean of `visits` over the periods counted for the site"},
          0.0,
