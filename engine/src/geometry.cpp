@@ -192,14 +192,14 @@ double area_m2(const Geometry& geometry) {
     return area;
 }
 
-Geometry union_of(const std::vector<Geometry>& geometries) {
-    if (geometries.empty()) {
-        return Geometry{};
-    }
+namespace {
+
+/** The geometries as one GEOS collection (copies). */
+Geometry collect(const std::vector<Geometry>& geometries, const char* what) {
     std::vector<GEOSGeometry*> parts;
     parts.reserve(geometries.size());
     for (const auto& g : geometries) {
-        parts.push_back(GEOSGeom_clone_r(geos(), checked(g, "union_of")));
+        parts.push_back(GEOSGeom_clone_r(geos(), checked(g, what)));
     }
     GEOSGeometry* collection =
         GEOSGeom_createCollection_r(geos(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size()));
@@ -209,12 +209,42 @@ Geometry union_of(const std::vector<Geometry>& geometries) {
         }
         detail::throw_geos("cannot collect geometries");
     }
-    const Geometry all{collection};
+    return Geometry{collection};
+}
+
+} // namespace
+
+Geometry union_of(const std::vector<Geometry>& geometries) {
+    if (geometries.empty()) {
+        return Geometry{};
+    }
+    const Geometry all = collect(geometries, "union_of");
     GEOSGeometry* u = GEOSUnaryUnion_r(geos(), all.get());
     if (!u) {
         detail::throw_geos("cannot compute union");
     }
     return Geometry{u};
+}
+
+Geometry coverage_union_of(const std::vector<Geometry>& polygons) {
+    if (polygons.empty()) {
+        return Geometry{};
+    }
+    const Geometry all = collect(polygons, "coverage_union_of");
+    if (GEOSGeometry* u = GEOSCoverageUnion_r(geos(), all.get())) {
+        Geometry result{u};
+        double parts = 0.0;
+        for (const auto& p : polygons) {
+            parts += area_m2(p);
+        }
+        // polygons that overlap lose area in a union: then, or for a result GEOS finds invalid, the general union
+        if (std::abs(area_m2(result) - parts) <= 1e-9 * std::max(1.0, parts) &&
+            GEOSisValid_r(geos(), result.get()) == 1) {
+            return result;
+        }
+    }
+    detail::take_geos_error(); // what the coverage union said: the general union below answers instead
+    return union_of(polygons);
 }
 
 double distance_to(const Geometry& geometry, const Point& p) {

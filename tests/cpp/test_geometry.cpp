@@ -178,3 +178,26 @@ TEST(Geometry, DistanceToAPolygonIsZeroInsideAndMetresOutside) {
     EXPECT_DOUBLE_EQ(distance_to(square, {4000, 500}), 3000.0);
     EXPECT_DOUBLE_EQ(distance_to(square, {1300, 1400}), 500.0);
 }
+
+// Communes tile the plane: the coverage union drops their shared edges and equals the general union; polygons
+// that overlap are not a coverage, and the general union answers (the area is not counted twice).
+TEST(Geometry, CoverageUnionOfTouchingAndOverlappingPolygons) {
+    auto polygons = [](const std::vector<std::string>& wkts) {
+        std::vector<Geometry> out;
+        for (const auto& w : wkts) {
+            out.push_back(Geometry::from_wkt(w));
+        }
+        return out;
+    };
+    const std::vector<Geometry> tiles = polygons({"POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",
+                                                  "POLYGON ((10 0, 20 0, 20 10, 10 10, 10 0))",
+                                                  "MULTIPOLYGON (((0 10, 10 10, 10 20, 0 20, 0 10)))"});
+    const Geometry tiled = coverage_union_of(tiles);
+    EXPECT_DOUBLE_EQ(area_m2(tiled), 300.0);
+    EXPECT_DOUBLE_EQ(area_m2(tiled), area_m2(union_of(tiles)));
+    EXPECT_EQ(tiled.type_name(), "Polygon"); // one piece: the shared edges are gone
+    const std::vector<Geometry> overlapping =
+        polygons({"POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", "POLYGON ((5 0, 15 0, 15 10, 5 10, 5 0))"});
+    EXPECT_DOUBLE_EQ(area_m2(coverage_union_of(overlapping)), 150.0);
+    EXPECT_TRUE(coverage_union_of({}).is_empty());
+}

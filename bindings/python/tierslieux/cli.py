@@ -336,11 +336,24 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command draws to files: no window, whatever the machine has
+    import matplotlib.pyplot  # noqa: F401
+
+
 def _run(args: argparse.Namespace) -> int:
+    import threading
+
     import tierslieux as tl
 
     settings = tl.Settings.from_args(args)
     outputs = _outputs(args, settings)
+    # matplotlib takes half a second to import: it loads while the engine works (which releases the GIL)
+    preload = threading.Thread(target=_load_matplotlib, daemon=True) if "map" in outputs else None
+    if preload is not None:
+        preload.start()
     timings = {}
     t0 = time.perf_counter()
     progress = not args.quiet and sys.stderr.isatty()
@@ -367,9 +380,8 @@ def _run(args: argparse.Namespace) -> int:
     if not args.no_map:
         map_path = outputs["map"]
         t1 = time.perf_counter()
-        import matplotlib
-
-        matplotlib.use("Agg")
+        preload.join()
+        _load_matplotlib()  # already done: makes sure of it, whatever the thread met
         fig = tl.plot_sites(result, map_path, top=args.top, lang=args.lang)
         import matplotlib.pyplot as plt
 

@@ -89,6 +89,13 @@ double area_m2(const Geometry& geometry);
 /** The union of the geometries (GEOS unary union); empty input gives an empty Geometry. */
 Geometry union_of(const std::vector<Geometry>& geometries);
 
+/**
+ * The union of polygons that tile the plane without overlapping (communes): GEOS's coverage union, which only
+ * drops the shared edges (several times faster). Its result is kept when it has the polygons' total area and is
+ * valid; polygons that overlap or whose shared edges do not match get the general union_of instead.
+ */
+Geometry coverage_union_of(const std::vector<Geometry>& polygons);
+
 /** The geometry grown by distance_m (GEOS buffer, 8 segments per quarter circle). */
 Geometry buffer(const Geometry& geometry, double distance_m);
 

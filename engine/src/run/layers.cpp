@@ -220,7 +220,7 @@ std::vector<LayerData> to_layers(const Territory& territory, const RunResult& r,
                     if (reached.empty()) {
                         continue; // the site's own town hall is beyond T: no commune reached
                     }
-                    area = union_of(reached);
+                    area = coverage_union_of(reached);
                 }
                 if (!area.is_empty()) {
                     areas[i][q] = to_multi_polygon(area).to_wkb();
