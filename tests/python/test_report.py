@@ -4,7 +4,8 @@ Headless Chromium (Debian's) opens the report from disk with the network switche
 ``Network.emulateNetworkConditions offline``). The test drives it over the DevTools protocol through
 ``--remote-debugging-pipe`` (standard library only: no Selenium, no chromedriver), records every request the page
 makes and every console message and uncaught exception, clicks with real mouse events (table headers, a site on
-the map, a table row) and checks the DOM after the scripts ran. It saves the screenshot docs/images/report.png.
+the map, a table row) and checks the DOM after the scripts ran. It saves the screenshot docs/images/report.png
+(with TIERSLIEUX_DOCS_IMAGES=1; otherwise into the temporary folder).
 A machine without Chromium fails these tests (the test set-up installs it: ``apt-get install chromium``).
 """
 from __future__ import annotations
@@ -146,7 +147,10 @@ class Chromium:
             }} else {{
                 el.scrollIntoView({{block: "center", behavior: "instant"}});
             }}
-            var b = el.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; }})()""")
+            // two frames, so that the compositor hit-tests the scrolled page (a busy machine lags a frame)
+            return new Promise(function (done) {{ requestAnimationFrame(function () {{ requestAnimationFrame(
+                function () {{ var b = el.getBoundingClientRect();
+                              done([b.left + b.width / 2, b.top + b.height / 2]); }}); }}); }}); }})()""")
         assert box is not None, f"nothing matches {selector}"
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
@@ -225,9 +229,13 @@ def report_fr(result, tmp_path_factory):
 
 
 def _save_png(path: Path, data: bytes) -> None:
-    """A screenshot for docs/, checked (1400 × 900, not blank) and written to a temporary file then renamed."""
+    """A screenshot for docs/, checked (1400 × 900, not blank) and written to a temporary file then renamed. The
+    test run leaves the repository alone: the files go to the temporary folder, and into docs/images only with
+    TIERSLIEUX_DOCS_IMAGES=1 (`TIERSLIEUX_DOCS_IMAGES=1 make test-python` refreshes them)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (WIDTH, HEIGHT)
     assert len(data) > 50_000  # a blank page is a few kilobytes
+    if os.environ.get("TIERSLIEUX_DOCS_IMAGES") != "1":
+        path = Path(tempfile.gettempdir()) / "tierslieux-screenshots" / path.name
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
