@@ -439,13 +439,18 @@ class LabelPlacer:
 
         ann = self.ax.annotate(text, xy=(x, y), xytext=(0, 0), textcoords="offset points", gid=gid, **style)
         px, py = self.ax.transData.transform((x, y))
+        # the label's box is measured once per alignment, at offset 0: an offset in points moves it by
+        # offset × dpi / 72 pixels, exactly (measuring every candidate took most of a map's time)
+        at_zero, scale = {}, self.fig.dpi / 72.0
         best, best_cost = None, None
         for n_ring, ring in enumerate(rings):
             d = radius_pt + 2.5 + ring
             for ux, uy in directions:
                 ox, oy = ux * d, uy * d  # diagonals too: the box's corner clears the marker's square
-                self._set(ann, ox, oy, ux, uy)
-                box = _box(ann.get_window_extent(self.renderer))
+                if (ux, uy) not in at_zero:
+                    self._set(ann, 0.0, 0.0, ux, uy)
+                    at_zero[(ux, uy)] = _box(ann.get_window_extent(self.renderer))
+                box = at_zero[(ux, uy)] + np.array([ox, oy, ox, oy]) * scale
                 outside = (max(self.frame[0] - box[0], 0) + max(box[2] - self.frame[2], 0)
                            + max(self.frame[1] - box[1], 0) + max(box[3] - self.frame[3], 0))
                 hard = float(_overlap(box, self.placed).sum()) + 1000.0 * outside
