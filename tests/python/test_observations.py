@@ -81,8 +81,8 @@ def test_observations_are_read_scored_on_request_written_and_shown(tiny_territor
 
     html = tl.report(result, tmp_path / "run.html", top=1).read_text(encoding="utf-8")
     assert "Observé sur le terrain par l" in html and "repair café" in html and "coin coworking" in html
-    # the observed site s-c gets its card even outside the top 1
-    assert 'id="site-s-c"' in html
+    # the observed site s-c gets its card even outside the top 1, and the heading says so
+    assert 'id="site-s-c"' in html and "Fiches des 1 premiers sites et des 1 autres sites observés" in html
 
 
 def test_bad_observations_are_refused_naming_the_row(tiny_territory):

@@ -83,6 +83,7 @@ WORDS = {
         "col_pop": "Hab. à {t} min", "col_fibre": "Fibre (commune)",
         "range": "{p05} à {p95}",
         "cards": "Fiches des {top} premiers sites",
+        "cards_observed": " et des {extra} autres sites observés par l'étude",
         "cards_note": "Une fiche par site pour les {top} premiers du classement ; les autres sites sont dans le "
                       "classement et sur la carte.",
         "card_score": "score {score} / 100 · rang {rank} sur {n}",
@@ -225,6 +226,7 @@ WORDS = {
         "col_pop": "People within {t} min", "col_fibre": "Fibre (commune)",
         "range": "{p05} to {p95}",
         "cards": "Cards of the {top} best sites",
+        "cards_observed": " and of the {extra} other sites the study observed",
         "cards_note": "One card per site for the {top} best of the ranking; the other sites are in the ranking and "
                       "on the map.",
         "card_score": "score {score} / 100 · rank {rank} of {n}",
@@ -903,7 +905,9 @@ def _cards_section(result, meta, lang, top):
             "</button>"
             "</article>")
     shown = min(top, n)
-    return (f'<section id="cards"><h2>{_e(_w(lang, "cards", top=shown))}</h2><p class="hint">'
+    extra = len(chosen) - shown
+    heading = _w(lang, "cards", top=shown) + (_w(lang, "cards_observed", extra=extra) if extra > 0 else "")
+    return (f'<section id="cards"><h2>{_e(heading)}</h2><p class="hint">'
             f'{_e(_w(lang, "cards_note", top=shown))}</p><div class="cards">{"".join(cards)}</div></section>')
 
 
