@@ -3,7 +3,7 @@
 #  - Debian/Ubuntu packages (C++ toolchain, GDAL, GEOS, PROJ, Boost.Graph, GoogleTest) via apt-get, as root or sudo
 #  - a Python virtual environment in .venv with the packages of requirements-dev.txt
 #  - with --test-clients, also the real clients the tests drive (`make test` passes it, `make demo` does not):
-#    QGIS 3.22's Python bindings (run by Debian's /usr/bin/python3, not the venv), Chromium and its WebDriver,
+#    QGIS 3.22's Python bindings (run by Debian's /usr/bin/python3, not the venv), Chromium (driven over its DevTools pipe),
 #    and a font for what they render
 # Usage: bash scripts/setup.sh [--test-clients]   (VENV=path to use another venv, PYTHON=python3.x to pick the interpreter)
 set -euo pipefail
@@ -16,7 +16,7 @@ PYTHON=${PYTHON:-python3}
 APT_PACKAGES=(g++ cmake ninja-build make pkg-config
               libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin libboost-graph-dev
               libgtest-dev libgmock-dev libosmium2-dev libprotozero-dev zlib1g-dev libbz2-dev libexpat1-dev)
-TEST_CLIENT_PACKAGES=(python3-qgis chromium chromium-driver fonts-dejavu-core)
+TEST_CLIENT_PACKAGES=(python3-qgis chromium fonts-dejavu-core)
 
 what="Debian packages"
 for arg in "$@"; do

@@ -29,6 +29,7 @@ _EXPORTS = {
     "load_weights": "_weights",
     "report": "_report",
     "plot_sites": "plot", "plot_portfolio": "plot",
+    "batch": "_batch", "partition_territory": "_batch",
 }
 
 
@@ -52,6 +53,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from ._batch import batch, partition_territory  # noqa: F401
     from ._api import (CRITERIA, DataWarning, Diagnostic, ScoreRun, Territory, criteria, default_building_fit,  # noqa: F401
                        default_territory_path, load_territory, score, write_gpkg)
     from ._core import GeometryError, InputError, IoError, NotFound, ProjectionError  # noqa: F401
@@ -83,6 +85,7 @@ __all__ = [
     "ScoreRun",
     "Settings",
     "Territory",
+    "batch",
     "choose_sites",
     "compare",
     "criteria",
@@ -92,6 +95,7 @@ __all__ = [
     "export_table",
     "load_territory",
     "load_weights",
+    "partition_territory",
     "plot_portfolio",
     "plot_sites",
     "ranking_table",

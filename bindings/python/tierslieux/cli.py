@@ -3,7 +3,8 @@ the report for a council (report), a blank table to fill in (template).
 
 ``tierslieux run`` scores a territory and writes a GeoPackage that opens styled in QGIS, a map and, with
 ``--report``, the HTML report; ``portfolio`` chooses k sites together; ``compare`` compares a scenario with the base
-run; ``report`` writes the HTML report alone; ``template observations`` a blank site_observations table.
+run; ``report`` writes the HTML report alone; ``template observations`` a blank site_observations table;
+``batch`` scores every partition of a large territory file (EPCI, département…) on Dask (docs/scale.md).
 
 Exit codes: 0 success, 2 bad command line, 3 bad input data, 4 file could not be read or written, 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM), 1 anything else.
@@ -145,6 +146,29 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--top", type=int, default=20, help="how many of the best sites get a card (20)")
     _lang_option(rp)
     _settings_options(rp)
+
+    bt = sub.add_parser("batch", help="score every partition of a territory file (EPCI, département…) on Dask",
+                        description="Cut a territory file by a field of its communes (--by), score each partition "
+                                    "as its own study area with its neighbours within --halo-km, as independent "
+                                    "Dask tasks with a checkpoint each (a rerun with the same --out skips the "
+                                    "finished ones), and gather sites, communes, catchments and a partitions table "
+                                    "into one GeoPackage (docs/scale.md).")
+    bt.add_argument("--by", required=True, metavar="FIELD", help="field of the communes layer to partition by "
+                                                                 "(e.g. epci_code)")
+    bt.add_argument("--out", metavar="PATH.gpkg", required=True,
+                    help="GeoPackage to write; checkpoints go to <out stem>.parts/")
+    bt.add_argument("--territory", metavar="PATH",
+                    help="territory file (default: the embedded Baronnies provençales territory)")
+    bt.add_argument("--halo-km", type=float, default=20.0,
+                    help="neighbours kept around each partition, polygon distance in km (20)")
+    cluster = bt.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, metavar="N",
+                         help="start a local Dask cluster of N processes (default: the machine's cores)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="use an existing Dask cluster (tcp://host:8786); its workers must see the files")
+    _lang_option(bt)
+    _settings_options(bt)
+    bt.add_argument("--quiet", "-q", action="store_true", help="no table")
 
     tp = sub.add_parser("template", help="write a blank table to fill in (observations)",
                         description="Write a blank table for the study's own field data: site_observations (one "
@@ -328,6 +352,22 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    import tierslieux as tl
+    from tierslieux._api import default_territory_path
+
+    settings = tl.Settings.from_args(args)
+    territory = Path(args.territory) if args.territory else default_territory_path()
+    partitions = tl.batch(territory, args.by, halo_km=args.halo_km, out=args.out, workers=args.workers,
+                          scheduler=args.scheduler, settings=settings, lang=args.lang)
+    if not args.quiet:
+        table = partitions.copy()
+        table["seconds"] = table["seconds"].round(1)
+        print(table.to_string(index=False))
+    print(_SAY[args.lang]["wrote"].format(partitions.attrs["out"]))
+    return 0
+
+
 def _template(args: argparse.Namespace) -> int:
     from tierslieux._template import observations_template
 
@@ -471,6 +511,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _compare(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "batch":
+            return _batch(args)
         if args.command == "template":
             return _template(args)
     except KeyboardInterrupt as e:

@@ -1,0 +1,453 @@
+"""Batch runs: one territory file cut into partitions (EPCI, département…), each scored as its own study area on
+Dask (dask.distributed), the results gathered into one GeoPackage (docs/scale.md).
+
+Two steps, each usable alone:
+
+* :func:`partition_territory` writes one territory file per value of a field: that value's study-area communes
+  (``in_territory`` true) plus every commune within ``halo_km`` of them as neighbours (``in_territory`` false: demand
+  and graph, as in a single run), with the layers that refer to them.
+* :func:`batch` scores each of those files as an independent Dask task, read by path (nothing large is shipped to
+  the workers), each writing a checkpoint GeoPackage atomically; a batch restarted with the same output skips the
+  partitions whose checkpoint matches their input, then gathers everything into one GeoPackage.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Optional, Union
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from ._core import InputError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Layers copied into a partition's territory file, besides communes, town halls and sites, when the input has them
+#: (``territory``, the study area's outline, is left out: a partition's outline is its communes).
+OPTIONAL_LAYERS = ("broadband", "existing_tiers_lieux", "employment_poles", "commute_flows", "site_observations")
+
+#: GDAL writes the date into gpkg_contents: pinned, the same partition gives the same bytes (and the same hash).
+_PINNED_DATE = "2000-01-01T00:00:00Z"
+
+#: Checkpoint format: a side file whose version differs is not trusted.
+_CHECKPOINT_VERSION = 1
+
+#: Layers of each partition's result gathered into the batch's GeoPackage.
+_GATHERED = ("sites", "communes", "catchments")
+
+
+def partition_file_name(partition: str) -> str:
+    """File name (without suffix) of a partition id: the id itself, %-escaped where it is not a safe file name."""
+    return quote(partition, safe="-_.") if partition not in ("", ".", "..") else quote(partition, safe="")
+
+
+def _read(path: str, layer: str):
+    import pyogrio
+
+    return pyogrio.read_dataframe(path, layer=layer)
+
+
+def _study_values(path: str, communes, by: str) -> pd.Series:
+    """The partition id of each study-area commune, as text; an InputError names file, layer and field when the
+    field is missing or empty."""
+    if by not in communes.columns:
+        fields = ", ".join(c for c in communes.columns if c != "geometry")
+        raise InputError(f"'{path}', layer 'communes': field '{by}' to partition by is missing (fields: {fields})")
+    study = communes[_in_territory(path, communes)]
+    values = study[by]
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    if empty.all():
+        raise InputError(f"'{path}', layer 'communes': field '{by}' to partition by is empty for every commune "
+                         "of the study area (in_territory)")
+    if empty.any():
+        codes = ", ".join(sorted(study.loc[empty, "commune_code"].astype(str))[:5])
+        raise InputError(f"'{path}', layer 'communes': field '{by}' to partition by is empty for {int(empty.sum())} "
+                         f"commune(s) of the study area ({codes}{'…' if empty.sum() > 5 else ''})")
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        values = values.astype("int64")  # 26.0 -> "26"
+    return values.astype(str).str.strip()
+
+
+def _in_territory(path: str, communes) -> pd.Series:
+    """The ``in_territory`` field as booleans, as the engine reads it (tl.load_territory checks the whole file first:
+    one reading of the territory contract, with its errors naming file, layer, feature and field)."""
+    from ._api import load_territory
+
+    flags = load_territory(path).communes.set_index("commune_code")["in_territory"]
+    return communes["commune_code"].astype(str).map(flags).fillna(False).astype(bool)
+
+
+def _set_in_territory(communes, study_mask: pd.Series):
+    """The communes with ``in_territory`` set to study_mask, in the field's own type (bool, integer or text)."""
+    col = communes["in_territory"]
+    out = communes.copy()
+    if pd.api.types.is_bool_dtype(col):
+        out["in_territory"] = study_mask.to_numpy()
+    elif pd.api.types.is_numeric_dtype(col):
+        out["in_territory"] = study_mask.astype(col.dtype).to_numpy()
+    else:
+        out["in_territory"] = np.where(study_mask.to_numpy(), "true", "false")
+        out["in_territory"] = out["in_territory"].astype(col.dtype)
+    return out
+
+
+def _metric(frame):
+    """The frame in metres: itself when its CRS is projected, else its UTM zone (distances only, never written)."""
+    if frame.crs is None:
+        return None
+    if frame.crs.is_projected:
+        return frame
+    return frame.to_crs(frame.estimate_utm_crs())
+
+
+def partition_territory(path: PathLike, by: str, *, halo_km: float = 20.0, out_dir: PathLike) -> pd.DataFrame:
+    """Cut a territory file into one territory file per value of the communes' field ``by``.
+
+    For each value of ``by`` among the study-area communes (``in_territory`` true), writes ``out_dir/<value>.gpkg``
+    with the input's layers and fields, read and written with pyogrio:
+
+    * ``communes``: that value's study-area communes (``in_territory`` true) and, as neighbours (``in_territory``
+      false), every other commune of the file whose polygon lies within ``halo_km`` km of one of them — they count
+      as demand and carry the commute graph, as the neighbours of a single run do;
+    * ``town_halls`` of those communes; ``sites`` whose ``commune_code`` is in the partition's study area;
+    * the optional layers the input has (``broadband``, ``existing_tiers_lieux``, ``employment_poles`` by their
+      ``commune_code``; ``commute_flows`` when both ``home_code`` and ``work_code`` are kept communes;
+      ``site_observations`` by ``site_id``). The ``territory`` outline and any other layer are left out.
+
+    Rows are sorted by their id; each file is written to a temporary file and renamed into place, with GDAL's date
+    pinned, so the same input always gives the same bytes. Distances are measured in the file's CRS when it is
+    projected, else in its UTM zone.
+
+    Returns a table sorted by partition: ``partition`` (the field's value, as text), ``path``, ``communes``
+    (study area), ``neighbours``, ``sites``.
+
+    Raises InputError (naming file, layer and field) when ``by`` is missing or empty in the study area, when
+    ``halo_km`` is not a finite number ≥ 0, or when the communes have no CRS.
+    """
+    import pyogrio
+
+    from .plot import write_atomically
+
+    src = os.fspath(path)
+    try:
+        halo = float(halo_km)
+    except (TypeError, ValueError):
+        raise InputError(f"halo_km must be a number of kilometres, not {halo_km!r}") from None
+    if not math.isfinite(halo) or halo < 0:
+        raise InputError(f"halo_km must be a finite number of kilometres ≥ 0, not {halo_km!r}")
+    if not isinstance(by, str) or not by:
+        raise InputError(f"by must be the name of a field of the layer 'communes' of '{src}', not {by!r}")
+    layers = {name: geometry for name, geometry in pyogrio.list_layers(src)}
+    for required in ("communes", "town_halls", "sites"):
+        if required not in layers:
+            raise InputError(f"'{src}': required layer '{required}' is missing (layers: {', '.join(layers)})")
+    communes = _read(src, "communes").sort_values("commune_code", kind="stable").reset_index(drop=True)
+    values = _study_values(src, communes, by)
+    metric = _metric(communes)
+    if metric is None:
+        raise InputError(f"'{src}', layer 'communes' declares no CRS: the halo of {halo:g} km cannot be measured")
+    frames = {name: _read(src, name) for name in ("town_halls", "sites") + OPTIONAL_LAYERS if name in layers}
+    out_dir = Path(os.fspath(out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for value in sorted(values.unique()):
+        study_idx = values.index[values == value]
+        near = metric.sindex.query(metric.geometry.loc[study_idx], predicate="dwithin", distance=halo * 1000.0)[1]
+        kept_idx = sorted(set(study_idx) | set(near.tolist()))
+        kept = communes.loc[kept_idx]
+        study_mask = pd.Series(kept.index.isin(study_idx), index=kept.index)
+        part_communes = _set_in_territory(kept, study_mask).reset_index(drop=True)
+        kept_codes = set(kept["commune_code"].astype(str))
+        study_codes = set(communes.loc[study_idx, "commune_code"].astype(str))
+        part = {"communes": part_communes}
+        for name, frame in frames.items():
+            part[name] = _rows_of(name, frame, kept_codes, study_codes, part)
+        target = out_dir / f"{partition_file_name(value)}.gpkg"
+
+        def write(tmp: Path, part=part) -> None:
+            before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _PINNED_DATE})
+            try:
+                for name, frame in part.items():
+                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                            geometry_type=layers[name] if layers[name] else None)
+            finally:
+                pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+        write_atomically(target, [src], write)
+        rows.append({"partition": value, "path": str(target), "communes": len(study_codes),
+                     "neighbours": len(kept_codes) - len(study_codes), "sites": len(part["sites"])})
+    return pd.DataFrame(rows, columns=["partition", "path", "communes", "neighbours", "sites"])
+
+
+def _rows_of(name: str, frame, kept_codes: set, study_codes: set, part: dict):
+    """The rows of layer ``name`` a partition keeps, sorted by their id."""
+    if name == "sites":
+        rows, key = frame[frame["commune_code"].astype(str).isin(study_codes)], ["site_id"]
+    elif name == "commute_flows":
+        rows = frame[frame["home_code"].astype(str).isin(kept_codes) & frame["work_code"].astype(str).isin(kept_codes)]
+        key = ["home_code", "work_code"]
+    elif name == "site_observations":
+        site_ids = set(part["sites"]["site_id"].astype(str))
+        rows, key = frame[frame["site_id"].astype(str).isin(site_ids)], ["site_id", "period"]
+    else:  # town_halls, broadband, existing_tiers_lieux, employment_poles
+        rows = frame[frame["commune_code"].astype(str).isin(kept_codes)]
+        key = ["id"] if "id" in frame.columns else ["commune_code"]
+    key = [k for k in key if k in rows.columns]
+    return rows.sort_values(key, kind="stable").reset_index(drop=True) if key else rows.reset_index(drop=True)
+
+
+def _sha256(path: PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _settings_key(settings) -> str:
+    """A digest of the run's settings (their TOML): a checkpoint made with other settings is not reused."""
+    return hashlib.sha256(settings.to_toml().encode()).hexdigest()
+
+
+def _write_json_atomically(path: Path, record: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _score_partition(territory: str, settings, checkpoint: str, partition: str, lang: str = "fr") -> dict:
+    """Dask task: score one partition's territory file (read by path) and write its result GeoPackage to
+    ``checkpoint`` atomically, then a side file ``<checkpoint>.json`` recording the input's SHA-256, the settings'
+    digest, seconds, worker and warnings. Pure: the same arguments write the same files, so Dask may re-run it on
+    another worker when one dies. Errors of the data are returned (``error``), not raised, so the batch can name
+    every failed partition."""
+    from . import _api
+    from ._core import GeometryError, IoError, ProjectionError
+
+    started = time.perf_counter()
+    digest = _sha256(territory)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", _api.DataWarning)
+            result = _api.score(territory, settings=settings, progress=False)
+        _api.write_gpkg(result, checkpoint, lang=lang)
+    except (InputError, GeometryError, ProjectionError, IoError) as e:
+        return {"partition": partition, "error": f"{type(e).__name__}: {e}"}
+    try:
+        from distributed import get_worker
+
+        worker = get_worker().address
+    except (ImportError, ValueError):
+        worker = ""
+    meta = result.attrs["tierslieux"]
+    record = {"version": _CHECKPOINT_VERSION, "partition": partition, "input_sha256": digest,
+              "settings_sha256": _settings_key(settings), "lang": lang,
+              "communes": int(meta.communes["in_territory"].astype(bool).sum()), "sites": len(result),
+              "seconds": round(time.perf_counter() - started, 3), "worker": worker,
+              "warnings": sum(1 for w in caught if issubclass(w.category, _api.DataWarning))}
+    _write_json_atomically(Path(checkpoint + ".json"), record)
+    return record
+
+
+def _checkpoint(checkpoint: Path, territory: Path, settings, lang: str) -> Optional[dict]:
+    """The record of a finished partition whose checkpoint matches its input and settings, else None."""
+    side = Path(str(checkpoint) + ".json")
+    if not (checkpoint.exists() and side.exists()):
+        return None
+    try:
+        record = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (record.get("version") != _CHECKPOINT_VERSION or record.get("input_sha256") != _sha256(territory)
+            or record.get("settings_sha256") != _settings_key(settings) or record.get("lang") != lang):
+        return None
+    return record
+
+
+def _client(workers: Optional[int], scheduler: Optional[str]):
+    """A dask.distributed Client: on ``scheduler`` when given, else on a new LocalCluster of ``workers`` processes
+    (one thread each; default the machine's cores). Returns (client, cluster or None, whether a local cluster
+    serves a dashboard: it needs bokeh)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError("tierslieux batch runs on Dask: pip install 'tierslieux[batch]' "
+                          "(or 'dask[distributed]')") from None
+    if scheduler:
+        if workers is not None:
+            raise InputError("give either workers (a local cluster) or scheduler (an existing cluster), not both")
+        return Client(scheduler), None, True
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"workers must be a whole number ≥ 1, not {workers!r}")
+    try:
+        import bokeh  # noqa: F401  the dashboard needs it
+        dashboard = ":0"
+    except ImportError:
+        dashboard = None
+    cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=dashboard)
+    return Client(cluster), cluster, dashboard is not None
+
+
+def _dashboard(client, served: bool) -> Optional[str]:
+    """The Dask dashboard's address, or None when there is none (a local cluster without bokeh has none)."""
+    if not served:
+        return None
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        return client.dashboard_link
+    except Exception:  # noqa: BLE001 - an address to print, never a reason to fail
+        return None
+
+
+def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, workers: Optional[int] = None,
+          scheduler: Optional[str] = None, settings=None, lang: str = "fr") -> pd.DataFrame:
+    """Score every partition of a territory file on Dask and gather the results into one GeoPackage.
+
+    1. :func:`partition_territory` writes one territory file per value of the communes' field ``by`` (EPCI,
+       département…) to ``<out stem>.parts/territories/``: the value's study-area communes plus their neighbours
+       within ``halo_km`` km.
+    2. Each partition with at least 2 sites is scored by :func:`tierslieux.score` as an independent Dask task that
+       reads its file by path (a cluster's workers must see the same files) and writes what :func:`write_gpkg`
+       writes for a single run to the checkpoint ``<out stem>.parts/<id>.gpkg`` (atomically), with a side file
+       ``<id>.gpkg.json`` (input SHA-256, settings digest, seconds, worker, warnings). A worker that dies mid-task
+       has its task re-run elsewhere by Dask. Run again with the same ``out``, the partitions whose checkpoint
+       matches their input file and settings are not recomputed.
+    3. The layers ``sites``, ``communes`` (each partition's study area) and ``catchments`` of every checkpoint,
+       with an added ``partition`` column, and a ``partitions`` table (partition, status, communes, sites,
+       seconds, worker, warnings) are written to ``out`` atomically, in partition order.
+
+    ``workers`` starts a LocalCluster of that many processes with one thread each (default: the machine's cores);
+    ``scheduler`` ("tcp://host:8786") uses an existing cluster instead. The dashboard address is printed when the
+    cluster has one, and a line per finished partition on a terminal. ``settings`` (a :class:`Settings`) applies
+    to every partition; ``lang`` is the language of the checkpoints' titles.
+
+    Returns the ``partitions`` table, with a column ``computed`` (True when scored by this call, False when taken
+    from a checkpoint) and ``attrs["out"]``, the path written.
+
+    Raises InputError for a bad ``by``, ``halo_km``, ``workers`` or ``out``, and, after every other partition is
+    done and checkpointed, an InputError naming the partitions whose data could not be scored, or a RuntimeError
+    naming those whose task failed otherwise (e.g. its workers kept dying); ``out`` is then not written.
+    """
+    import pyogrio
+
+    from . import _progress
+    from ._i18n import check_lang
+    from ._settings import Settings
+    from .plot import check_output, write_atomically
+
+    lang = check_lang(lang)
+    settings = Settings() if settings is None else settings
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings must be a tierslieux.Settings, not {type(settings).__name__}")
+    src = Path(os.fspath(path))
+    target = Path(os.fspath(out))
+    if target.suffix != ".gpkg":
+        raise InputError(f"out '{target}' must end in .gpkg (the results are a GeoPackage)")
+    check_output(target, [src] + [p for p in (settings.roads, settings.weights_file) if p])
+    parts_dir = target.with_name(target.stem + ".parts")
+    table = partition_territory(src, by, halo_km=halo_km, out_dir=parts_dir / "territories")
+
+    records, todo = {}, []
+    for row in table.itertuples(index=False):
+        checkpoint = parts_dir / f"{partition_file_name(row.partition)}.gpkg"
+        if row.sites < 2:
+            records[row.partition] = {"status": f"not scored: {row.sites} site(s), a ranking needs at least 2",
+                                      "communes": row.communes, "sites": row.sites, "seconds": 0.0, "worker": "",
+                                      "warnings": 0, "computed": False}
+            continue
+        done = _checkpoint(checkpoint, Path(row.path), settings, lang)
+        if done is not None:
+            records[row.partition] = {**done, "status": "scored", "computed": False}
+        else:
+            todo.append((row.partition, row.path, checkpoint))
+
+    if todo:
+        client, cluster, served = _client(workers, scheduler)
+        try:
+            link = _dashboard(client, served)
+            if link:
+                print(f"Dask dashboard: {link}", file=sys.stderr)
+            from distributed import as_completed
+
+            key_of = {}
+            for pid, p, c in todo:  # the key names everything the task's result depends on
+                recipe = "\n".join([_sha256(p), _settings_key(settings), lang, str(Path(c).resolve())])
+                key_of[pid] = (f"tierslieux-partition-{partition_file_name(pid)}-"
+                               f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}")
+            futures = {client.submit(_score_partition, p, settings, str(c), pid, lang, pure=True, key=key_of[pid]): pid
+                       for pid, p, c in todo}
+            shown = _progress.watched()
+            errors, failures = {}, {}
+            for n, future in enumerate(as_completed(list(futures)), 1):
+                pid = futures[future]
+                try:
+                    record = future.result()
+                except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: named with its partition below
+                    failures[pid] = f"{type(e).__name__}: {e}"
+                    continue
+                if "error" in record:
+                    errors[pid] = record["error"]
+                    continue
+                records[pid] = {**record, "status": "scored", "computed": True}
+                if shown:
+                    print(f"[{n}/{len(futures)}] partition {pid}: {record['sites']} sites, {record['seconds']:.1f} s"
+                          f" ({record['worker']})", file=sys.stderr)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        if errors or failures:
+            listed = "; ".join(f"{pid}: {msg}" for pid, msg in sorted({**errors, **failures}.items()))
+            kind = RuntimeError if failures else InputError
+            raise kind(f"{len(errors) + len(failures)} partition(s) of '{src}' by '{by}' could not be scored "
+                       f"({listed}); the others are checkpointed in '{parts_dir}': run again to finish")
+
+    columns = ["partition", "status", "communes", "sites", "seconds", "worker", "warnings"]
+    partitions = pd.DataFrame([{"partition": pid, **{k: records[pid][k] for k in columns[1:]}}
+                               for pid in sorted(records)], columns=columns)
+    partitions = partitions.astype({"communes": "int64", "sites": "int64", "seconds": "float64", "warnings": "int64"})
+    gathered = _gather(parts_dir, partitions[partitions["status"] == "scored"]["partition"].tolist())
+
+    def write(tmp: Path) -> None:
+        for name, frame in gathered.items():
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(partitions, tmp, layer="partitions", driver="GPKG")
+
+    written = write_atomically(target, [src], write)
+    result = partitions.assign(computed=[bool(records[pid]["computed"]) for pid in partitions["partition"]])
+    result.attrs["out"] = written
+    return result
+
+
+def _gather(parts_dir: Path, partition_ids: list) -> dict:
+    """The gathered layers (sites, study-area communes, catchments) of the checkpoints, with a ``partition``
+    column first, in partition order and each checkpoint's own row order."""
+    import geopandas as gpd
+
+    out = {}
+    for name in _GATHERED:
+        frames = []
+        for pid in partition_ids:
+            frame = _read(str(parts_dir / f"{partition_file_name(pid)}.gpkg"), name)
+            if name == "communes":
+                frame = frame[frame["in_territory"].astype(bool)]
+            frame.insert(0, "partition", pid)
+            frames.append(frame)
+        if frames:
+            out[name] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    return out

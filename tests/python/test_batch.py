@@ -1,0 +1,206 @@
+"""Batch runs on Dask (tl.batch, tl.partition_territory, `tierslieux batch`), on the real default territory
+(geodata/baronnies.gpkg) partitioned by EPCI, with a local cluster of 2 workers (docs/scale.md)."""
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import distributed  # requirements-dev.txt installs it: missing, these tests fail rather than skip
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+import tierslieux as tl
+from tierslieux import cli
+
+
+TERRITORY = tl.default_territory_path()
+#: EPCIs of the study area and their number of communes in it (geodata/README.md; the file's epci_code field).
+EPCIS = {"200068229": 54, "200068765": 31, "200067445": 4, "242600492": 4}
+
+
+def _layer(path, name):
+    return pyogrio.read_dataframe(path, layer=name)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One batch of the default territory by EPCI on 2 workers: (partitions table, out path)."""
+    out = tmp_path_factory.mktemp("batch") / "baronnies_epci.gpkg"
+    partitions = tl.batch(TERRITORY, "epci_code", out=out, workers=2)
+    return partitions, out
+
+
+def test_partitions_are_the_study_area_epcis(run, tmp_path):
+    table = tl.partition_territory(TERRITORY, "epci_code", out_dir=tmp_path)
+    study = gpd.read_file(TERRITORY, layer="communes")
+    study = study[study["in_territory"]]
+    assert table["partition"].tolist() == sorted(study["epci_code"].unique())
+    counts = dict(zip(table["partition"], table["communes"]))
+    assert {k: counts[k] for k in EPCIS} == EPCIS
+    assert table["communes"].sum() == len(study) == 98
+    for row in table.itertuples():
+        communes = _layer(row.path, "communes")
+        inside = communes[communes["in_territory"]]
+        assert set(inside["epci_code"]) == {row.partition} and len(inside) == row.communes
+        assert list(communes.columns) == list(study.columns)
+        assert communes["commune_code"].is_monotonic_increasing
+        sites = _layer(row.path, "sites")
+        assert set(sites["commune_code"]) <= set(inside["commune_code"])
+        assert set(_layer(row.path, "town_halls")["commune_code"]) == set(communes["commune_code"])
+        layers = {name for name, _ in pyogrio.list_layers(row.path)}
+        assert layers == {"communes", "town_halls", "sites", "broadband", "existing_tiers_lieux"}
+    # every neighbour lies within the halo of the partition's study area, and every commune within it is kept
+    row = table.set_index("partition").loc["200067445"]
+    communes = _layer(row.path, "communes")
+    inside = study[study["epci_code"] == "200067445"].union_all()
+    all_communes = gpd.read_file(TERRITORY, layer="communes")
+    near = all_communes[all_communes.distance(inside) <= 20_000]
+    assert set(communes["commune_code"]) == set(near["commune_code"])
+
+
+def test_partition_files_are_byte_identical_when_rewritten(run, tmp_path):
+    _, out = run
+    again = tl.partition_territory(TERRITORY, "epci_code", out_dir=tmp_path)
+    for path in again["path"]:
+        first = out.with_name(out.stem + ".parts") / "territories" / Path(path).name
+        assert Path(path).read_bytes() == first.read_bytes()
+
+
+@pytest.mark.parametrize("epci", ["200068229", "200068765", "200067445", "242600492"])
+def test_batch_sites_equal_a_single_run_of_the_partition(run, epci):
+    partitions, out = run
+    territory = out.with_name(out.stem + ".parts") / "territories" / f"{epci}.gpkg"
+    with pytest.warns(tl.DataWarning):
+        alone = tl.score(territory, progress=False)
+    sites = _layer(out, "sites")
+    mine = sites[sites["partition"] == epci].drop(columns="partition").reset_index(drop=True)
+    assert len(mine) == len(alone) == partitions.set_index("partition").loc[epci, "sites"]
+    columns = [c for c in alone.columns if c != "geometry"]
+    assert list(mine.columns) == list(alone.columns)
+    pd.testing.assert_frame_equal(mine[columns], pd.DataFrame(alone[columns]), check_dtype=False, check_exact=True)
+    assert mine.geometry.geom_equals_exact(alone.geometry.reset_index(drop=True), tolerance=0).all()
+    communes = _layer(out, "communes")
+    assert sorted(communes.loc[communes["partition"] == epci, "commune_code"]) == sorted(
+        alone.attrs["tierslieux"].communes.query("in_territory")["commune_code"])
+
+
+def test_partitions_table(run):
+    partitions, out = run
+    table = _layer(out, "partitions")
+    assert table["partition"].tolist() == sorted(table["partition"])
+    assert list(table.columns) == ["partition", "status", "communes", "sites", "seconds", "worker", "warnings"]
+    scored = table[table["status"] == "scored"]
+    # 200071033 has one candidate site: no ranking, said so instead of failing the batch
+    assert table.set_index("partition").loc["200071033", "status"].startswith("not scored: 1 site(s)")
+    assert (scored["seconds"] > 0).all() and scored["worker"].str.startswith("tcp://").all()
+    assert (scored["warnings"] > 0).all()
+    sites = _layer(out, "sites")
+    assert sites.groupby("partition").size().to_dict() == scored.set_index("partition")["sites"].to_dict()
+    assert partitions["computed"].sum() == len(scored)
+
+
+def test_same_answer_with_one_worker(run, tmp_path):
+    _, out = run
+    partitions = tl.batch(TERRITORY, "epci_code", out=tmp_path / "one.gpkg", workers=1)
+    assert partitions["worker"].nunique() == 2  # one worker, and "" for the partition not scored
+    for name in ("sites", "communes", "catchments"):
+        pd.testing.assert_frame_equal(_layer(tmp_path / "one.gpkg", name), _layer(out, name), check_exact=True)
+
+
+def test_restart_skips_checkpointed_partitions(run, tmp_path):
+    _, out = run
+    copy = tmp_path / "again.gpkg"
+    shutil.copytree(out.with_name(out.stem + ".parts"), tmp_path / "again.parts")
+    partitions = tl.batch(TERRITORY, "epci_code", out=copy, workers=1)
+    assert not partitions["computed"].any()  # nothing recomputed: no cluster was even started
+    for name in ("sites", "communes", "catchments", "partitions"):
+        pd.testing.assert_frame_equal(_layer(copy, name), _layer(out, name), check_exact=True)
+    # a checkpoint whose input changed is recomputed, alone
+    os.remove(tmp_path / "again.parts" / "242600492.gpkg")
+    partitions = tl.batch(TERRITORY, "epci_code", out=copy, workers=1)
+    assert partitions.loc[partitions["computed"], "partition"].tolist() == ["242600492"]
+    for name in ("sites", "communes", "catchments"):
+        pd.testing.assert_frame_equal(_layer(copy, name), _layer(out, name), check_exact=True)
+
+
+def test_a_killed_worker_loses_and_duplicates_no_partition(run, tmp_path):
+    _, out = run
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    result, killed = {}, []
+    try:
+        job = threading.Thread(target=lambda: result.update(
+            table=tl.batch(TERRITORY, "epci_code", out=tmp_path / "killed.gpkg", scheduler=cluster.scheduler_address)))
+        job.start()
+        pids = client.run(os.getpid)
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items() if any("200068229" in str(k) for k in keys)]
+            if busy:  # the largest partition is being scored: kill its worker's process
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+            time.sleep(0.05)
+        job.join(120)
+    finally:
+        client.close()
+        cluster.close()
+    assert killed, "the largest partition never started"
+    table = result["table"]
+    assert table["partition"].is_unique and table.loc[table["partition"] == "200068229", "computed"].all()
+    for name in ("sites", "communes", "catchments"):
+        pd.testing.assert_frame_equal(_layer(tmp_path / "killed.gpkg", name), _layer(out, name), check_exact=True)
+
+
+@pytest.mark.parametrize("by, words", [("no_such_field", "field 'no_such_field' to partition by is missing"),
+                                       ("population_vintage", None)])
+def test_bad_partition_field(tmp_path, by, words):
+    if words is None:  # a field that exists but is empty in the study area
+        src = tmp_path / "t.gpkg"
+        shutil.copy(TERRITORY, src)
+        communes = gpd.read_file(src, layer="communes")
+        communes["epci_code"] = None
+        communes.to_file(src, layer="communes", driver="GPKG")
+        by, words, path = "epci_code", "field 'epci_code' to partition by is empty", src
+    else:
+        path = TERRITORY
+    with pytest.raises(tl.InputError, match=f"'{path}', layer 'communes': {words}"):
+        tl.batch(path, by, out=tmp_path / "x.gpkg", workers=1)
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_partitions_that_cannot_be_scored_are_named(tmp_path):
+    # a weight for observed_visits, which the territory cannot give (no site_observations): every partition fails
+    settings = tl.Settings.from_keywords(weights={"observed_visits": 1.0})
+    with pytest.raises(tl.InputError, match=r"7 partition\(s\) of .* could not be scored \(200040681: InputError: "
+                                            r".*observed_visits.*; 248400335: "):
+        tl.batch(TERRITORY, "epci_code", out=tmp_path / "x.gpkg", workers=1, settings=settings)
+    assert not (tmp_path / "x.gpkg").exists()
+    assert not list((tmp_path / "x.parts").glob("*.gpkg"))  # no checkpoint of a failed partition
+
+
+def test_bad_halo_and_out(tmp_path):
+    with pytest.raises(tl.InputError, match="halo_km"):
+        tl.partition_territory(TERRITORY, "epci_code", halo_km=-1, out_dir=tmp_path)
+    with pytest.raises(tl.InputError, match="must end in .gpkg"):
+        tl.batch(TERRITORY, "epci_code", out=tmp_path / "x.csv", workers=1)
+
+
+def test_cli_batch(run, tmp_path, capsys):
+    _, out = run
+    shutil.copytree(out.with_name(out.stem + ".parts"), tmp_path / "cli.parts")
+    os.remove(tmp_path / "cli.parts" / "242600492.gpkg.json")  # this one is scored again, on a cluster
+    code = cli.main(["batch", "--by", "epci_code", "--out", str(tmp_path / "cli.gpkg"), "--workers", "1"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    lines = {line.split()[0]: line.split() for line in printed.splitlines() if line.split()}
+    # the command line's default options are the API's: the other checkpoints are reused
+    assert lines["242600492"][-1] == "True" and lines["200068229"][-1] == "False"
+    assert f"écrit {tmp_path / 'cli.gpkg'}" in printed
+    for name in ("sites", "communes", "catchments"):
+        pd.testing.assert_frame_equal(_layer(tmp_path / "cli.gpkg", name), _layer(out, name), check_exact=True)
+    assert cli.main(["batch", "--by", "nope", "--out", str(tmp_path / "cli.gpkg"), "--workers", "1"]) == cli.EXIT_INPUT
+    assert "field 'nope' to partition by is missing" in capsys.readouterr().err
