@@ -92,12 +92,15 @@ def test_partitions_table(run):
     partitions, out = run
     table = _layer(out, "partitions")
     assert table["partition"].tolist() == sorted(table["partition"])
-    assert list(table.columns) == ["partition", "status", "communes", "sites", "seconds", "worker", "warnings"]
+    assert list(table.columns) == ["partition", "status", "communes", "sites", "seconds", "worker", "warnings",
+                                   "worker_peak_mb"]
     scored = table[table["status"] == "scored"]
     # 200071033 has one candidate site: no ranking, said so instead of failing the batch
     assert table.set_index("partition").loc["200071033", "status"].startswith("not scored: 1 site(s)")
     assert (scored["seconds"] > 0).all() and scored["worker"].str.startswith("tcp://").all()
     assert (scored["warnings"] > 0).all()
+    # a worker holds the engine, geopandas and a partition: some tens of MB at least, far from this machine's 24 GB
+    assert scored["worker_peak_mb"].between(50, 8000).all(), scored["worker_peak_mb"].tolist()
     sites = _layer(out, "sites")
     assert sites.groupby("partition").size().to_dict() == scored.set_index("partition")["sites"].to_dict()
     assert partitions["computed"].sum() == len(scored)

@@ -257,9 +257,18 @@ def _score_partition(territory: str, settings, checkpoint: str, partition: str, 
               "settings_sha256": _settings_key(settings), "lang": lang,
               "communes": int(meta.communes["in_territory"].astype(bool).sum()), "sites": len(result),
               "seconds": round(time.perf_counter() - started, 3), "worker": worker,
-              "warnings": sum(1 for w in caught if issubclass(w.category, _api.DataWarning))}
+              "warnings": sum(1 for w in caught if issubclass(w.category, _api.DataWarning)),
+              "worker_peak_mb": _peak_rss_mb()}
     _write_json_atomically(Path(checkpoint + ".json"), record)
     return record
+
+
+def _peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (a high-water mark: on a worker, it includes the
+    partitions it ran before)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)  # Linux gives kilobytes
 
 
 def _checkpoint(checkpoint: Path, territory: Path, settings, lang: str) -> Optional[dict]:
@@ -324,12 +333,13 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
     2. Each partition with at least 2 sites is scored by :func:`tierslieux.score` as an independent Dask task that
        reads its file by path (a cluster's workers must see the same files) and writes what :func:`write_gpkg`
        writes for a single run to the checkpoint ``<out stem>.parts/<id>.gpkg`` (atomically), with a side file
-       ``<id>.gpkg.json`` (input SHA-256, settings digest, seconds, worker, warnings). A worker that dies mid-task
-       has its task re-run elsewhere by Dask. Run again with the same ``out``, the partitions whose checkpoint
-       matches their input file and settings are not recomputed.
+       ``<id>.gpkg.json`` (input SHA-256, settings digest, seconds, worker, warnings, the worker's peak memory). A
+       worker that dies mid-task has its task re-run elsewhere by Dask. Run again with the same ``out``, the
+       partitions whose checkpoint matches their input file and settings are not recomputed.
     3. The layers ``sites``, ``communes`` (each partition's study area) and ``catchments`` of every checkpoint,
        with an added ``partition`` column, and a ``partitions`` table (partition, status, communes, sites,
-       seconds, worker, warnings) are written to ``out`` atomically, in partition order.
+       seconds, worker, warnings, worker_peak_mb: the worker process's peak resident MB once the partition was
+       done, a high-water mark) are written to ``out`` atomically, in partition order.
 
     ``workers`` starts a LocalCluster of that many processes with one thread each (default: the machine's cores);
     ``scheduler`` ("tcp://host:8786") uses an existing cluster instead. The dashboard address is printed when the
@@ -368,7 +378,7 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
         if row.sites < 2:
             records[row.partition] = {"status": f"not scored: {row.sites} site(s), a ranking needs at least 2",
                                       "communes": row.communes, "sites": row.sites, "seconds": 0.0, "worker": "",
-                                      "warnings": 0, "computed": False}
+                                      "warnings": 0, "worker_peak_mb": float("nan"), "computed": False}
             continue
         done = _checkpoint(checkpoint, Path(row.path), settings, lang)
         if done is not None:
@@ -417,10 +427,11 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
             raise kind(f"{len(errors) + len(failures)} partition(s) of '{src}' by '{by}' could not be scored "
                        f"({listed}); the others are checkpointed in '{parts_dir}': run again to finish")
 
-    columns = ["partition", "status", "communes", "sites", "seconds", "worker", "warnings"]
-    partitions = pd.DataFrame([{"partition": pid, **{k: records[pid][k] for k in columns[1:]}}
+    columns = ["partition", "status", "communes", "sites", "seconds", "worker", "warnings", "worker_peak_mb"]
+    partitions = pd.DataFrame([{"partition": pid, **{k: records[pid].get(k, float("nan")) for k in columns[1:]}}
                                for pid in sorted(records)], columns=columns)
-    partitions = partitions.astype({"communes": "int64", "sites": "int64", "seconds": "float64", "warnings": "int64"})
+    partitions = partitions.astype({"communes": "int64", "sites": "int64", "seconds": "float64", "warnings": "int64",
+                                    "worker_peak_mb": "float64"})
     gathered = _gather(parts_dir, partitions[partitions["status"] == "scored"]["partition"].tolist())
 
     def write(tmp: Path) -> None:
