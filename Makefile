@@ -85,9 +85,10 @@ fuzz: setup
 			-artifact_prefix=fuzz/regressions/$$t/ $(FUZZ_BUILD)/corpus-$$t fuzz/corpus/$$t || exit 1; \
 	done
 
-# Rebuild geodata/baronnies.gpkg from geodata/raw/ (deterministic)
+# Rebuild geodata/baronnies.gpkg and geodata/departements-26-05-04-84.gpkg from geodata/raw/ (deterministic)
 geodata: setup
 	@$(PY) geodata/build_baronnies.py
+	@$(PY) geodata/build_baronnies.py --area departements
 
 clean:
 	rm -rf build $(OUT)

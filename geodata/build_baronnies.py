@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Rebuild geodata/baronnies.gpkg from the real raw files in geodata/raw/.
+"""Rebuild geodata/baronnies.gpkg (the default territory) or geodata/departements-26-05-04-84.gpkg (the
+four départements, for batch runs) from the real raw files in geodata/raw/.
 
 Deterministic: same inputs give the same layers, rows, order and values (the GeoPackage
 timestamps are pinned with OGR_CURRENT_DATE), so a rebuild is byte-identical. Run from the
 repository root:
 
     .venv/bin/python geodata/build_baronnies.py [--out geodata/baronnies.gpkg]
+    .venv/bin/python geodata/build_baronnies.py --area departements [--out geodata/departements-26-05-04-84.gpkg]
+
+Both files come from the same rules; only the study area differs (geodata/README.md, "The four départements").
 
 Every rule used here is documented in geodata/README.md ("How baronnies.gpkg is built"); the
 merge of candidate buildings ("One building, one site") is tested in tests/python/test_geodata.py,
@@ -397,14 +401,15 @@ def read_laposte(finder: CommuneFinder) -> tuple[list[Place], int, list[str]]:
 
 # ------------------------------------------------------------------------------- one building, one site
 
-def merge_places(places: list[Place], town_halls: dict[str, Place], commune_names: dict[str, list[str]]
-                 ) -> list[list[Place]]:
+def merge_places(places: list[Place], town_halls: dict[str, Place], commune_names: dict[str, list[str]],
+                 several_fs: frozenset[str] = frozenset()) -> list[list[Place]]:
     """Groups the records that are one building (geodata/README.md, rule 8). Returns one list per building,
     a town-hall group first in its commune; `town_halls` holds one Place per commune (source 'town_hall').
 
     Within one commune, two records are the same building when
       (a) they were published within SAME_POINT_M of each other, or
-      (b) both are a France services (France services, MSAP, RSP: one per commune here, checked), or
+      (b) both are a France services (France services, MSAP, RSP) and the commune has a single France services
+          in the ANCT 2024 list (communes in `several_fs` have more: there, rules (a), (c) and (d) only), or
       (c) their name keys (name without articles and commune names) agree (equal, or the words of one all in
           the other) and are not empty, within SAME_NAME_M, or
       (d) one is a 'France services La Poste' and the other the commune's bureau de poste;
@@ -438,7 +443,8 @@ def merge_places(places: list[Place], town_halls: dict[str, Place], commune_name
             for j in members[a + 1:]:
                 p, q = places[i], places[j]
                 d = p.distance(q)
-                fs = "france_services" in p.services and "france_services" in q.services
+                fs = ("france_services" in p.services and "france_services" in q.services
+                      and p.commune_code not in several_fs)
                 same_name = d <= SAME_NAME_M and same_name_key(keys[i], keys[j])
                 if d <= SAME_POINT_M or fs or same_name or in_post_office(p, q) or in_post_office(q, p):
                     union(i, j)
@@ -542,8 +548,13 @@ def main() -> None:
 
     os.environ.setdefault("OGR_CURRENT_DATE", "2025-11-28T00:00:00Z")  # pinned timestamps: a byte-identical file
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "baronnies.gpkg"))
+    ap.add_argument("--area", choices=["baronnies", "departements"], default="baronnies",
+                    help="baronnies: the park (default territory); departements: every commune of 26, 05, 04, 84")
+    ap.add_argument("--out", help="default: geodata/baronnies.gpkg or geodata/departements-26-05-04-84.gpkg")
     args = ap.parse_args()
+    whole = args.area == "departements"
+    out = Path(args.out) if args.out else Path(__file__).resolve().parent / (
+        "departements-26-05-04-84.gpkg" if whole else "baronnies.gpkg")
 
     cog = read_cog2026()
     polys2018, polys = read_polygons(cog)
@@ -580,14 +591,21 @@ def main() -> None:
             return "ville_porte"
         return "enclave" if inside_outer[code] else "neighbour"
 
-    study = set(members) | {REMUZAT}
-    polys["in_territory"] = polys["commune_code"].isin(study)
-    study_area = shapely.union_all(polys.loc[polys["in_territory"]].geometry.values)
-    near = polys.geometry.intersects(study_area.buffer(NEIGHBOUR_BUFFER_M))
-    communes = polys[polys["in_territory"] | near | polys["commune_code"].isin(villes_portes)].copy()
+    if whole:
+        # every commune of the four départements; no neighbour: the raw extracts stop at their borders
+        study = set(polys["commune_code"])
+        polys["in_territory"] = True
+        communes = polys.copy()
+    else:
+        study = set(members) | {REMUZAT}
+        polys["in_territory"] = polys["commune_code"].isin(study)
+        study_area = shapely.union_all(polys.loc[polys["in_territory"]].geometry.values)
+        near = polys.geometry.intersects(study_area.buffer(NEIGHBOUR_BUFFER_M))
+        communes = polys[polys["in_territory"] | near | polys["commune_code"].isin(villes_portes)].copy()
     communes = communes.reset_index(drop=True)
     communes["membership"] = [membership(c) for c in communes["commune_code"]]
     communes["in_territory_reason"] = [
+        f"commune of the département {cog[c]['departement']} (the four départements 26, 05, 04, 84)" if whole else
         "member of the park (pnr-communes)" if c in members else
         "seed study pilot structure (AVENTIC Rémuzat); not a member of the park" if c == REMUZAT else None
         for c in communes["commune_code"]]
@@ -703,7 +721,9 @@ def main() -> None:
                 p.relocated_m = outside
                 p.x, p.y = hall_point[p.commune_code].x, hall_point[p.commune_code].y
 
-    if any(to_current_code(c.split("(")[1][:5], cog) in study for c in post_no_point):
+    # the park's file must have every La Poste point of its study area; in the four départements the points
+    # without coordinates are left out and listed (a counter cannot be placed)
+    if not whole and any(to_current_code(c.split("(")[1][:5], cog) in study for c in post_no_point):
         fail(f"a La Poste point of the study area has no coordinates: {post_no_point}")
     in_study = [p for p in places if p.commune_code in study]
     mobile = [p for p in in_study if p.mobile]
@@ -711,9 +731,7 @@ def main() -> None:
     for p in in_study:
         if p.source == "anct-fs-2024" and not p.mobile:
             fs_per_commune.setdefault(p.commune_code, []).append(p.source_id)
-    for code, ids in fs_per_commune.items():
-        if len(ids) > 1:
-            fail(f"commune {code} has {len(ids)} France services ({', '.join(ids)}): rule 8(b) assumes one")
+    several_fs = frozenset(code for code, ids in fs_per_commune.items() if len(ids) > 1)
 
     commune_name_variants = {c: [names[c]] + [p_row for p_row in polys2018.loc[polys2018["commune_code"] == c, "nom"]]
                              for c in study}
@@ -723,7 +741,7 @@ def main() -> None:
             th_places[code] = Place("town_hall", code, f"Mairie {cf[code]['nom_de'] if code in cf and cf[code]['nom_de'] else of_name(name)}",
                                     code, geom.x, geom.y, {"mairie"})
     candidates = [p for p in in_study if not p.mobile and p.tiers_lieu is None]
-    groups = merge_places(candidates, th_places, commune_name_variants)
+    groups = merge_places(candidates, th_places, commune_name_variants, several_fs)
     site_rows = []
     used_ids: set[str] = set()
     for group in groups:
@@ -808,11 +826,21 @@ def main() -> None:
         fail(f"no 2024 broadband figure for study-area commune(s) {', '.join(in_study_without_bb)}")
     broadband = pd.DataFrame(bb_rows)
 
-    territory = gpd.GeoDataFrame({"name": ["Parc naturel régional des Baronnies provençales (approximate outline)"],
-                                  "code": [pnr["DRGP_C_COD"].iloc[0]], "approximate": [True]},
-                                 geometry=[pnr_geom], crs=CRS)
+    if whole:
+        # one outline per département: the union of its communes' (simplified 2018) polygons
+        dep_of = [cog[c]["departement"] for c in communes["commune_code"]]
+        deps = sorted(set(dep_of))
+        dep_names = {d["code"]: d["nom"] for d in json.loads(
+            (RAW / "decoupage-administratif/departements.json").read_text(encoding="utf-8"))}
+        outlines = [shapely.union_all(communes.geometry[[x == d for x in dep_of]].values) for d in deps]
+        territory = gpd.GeoDataFrame({"name": [f"{dep_names[d]} ({d}) (approximate outline)" for d in deps],
+                                      "code": deps, "approximate": [True] * len(deps)},
+                                     geometry=outlines, crs=CRS)
+    else:
+        territory = gpd.GeoDataFrame({"name": ["Parc naturel régional des Baronnies provençales (approximate outline)"],
+                                      "code": [pnr["DRGP_C_COD"].iloc[0]], "approximate": [True]},
+                                     geometry=[pnr_geom], crs=CRS)
 
-    out = Path(args.out)
     tmp = out.with_name(out.stem + ".tmp.gpkg")
     if tmp.exists():
         tmp.unlink()
@@ -829,10 +857,16 @@ def main() -> None:
     n_terr = int(communes["in_territory"].sum())
     count = communes["membership"].value_counts()
     print(f"wrote {out}")
-    print(f"  communes: {len(communes)} ({n_terr} in the study area = {len(members)} members + Rémuzat; "
-          f"{len(communes) - n_terr} neighbours: {count.get('enclave', 0)} enclaves, "
-          f"{count.get('ville_porte', 0)} villes-portes, {count.get('neighbour', 0) - 1} other within "
-          f"{NEIGHBOUR_BUFFER_M / 1000:.0f} km)")
+    if whole:
+        per_dep = communes["commune_code"].map(lambda c: cog[c]["departement"]).value_counts().sort_index()
+        print(f"  communes: {len(communes)}, all in the study area ({', '.join(f'{d}: {n}' for d, n in per_dep.items())}; "
+              f"{count.get('member', 0)} members of the park; "
+              f"{communes['epci_code'].nunique()} EPCI codes, {communes['epci_code'].isna().sum()} communes without)")
+    else:
+        print(f"  communes: {len(communes)} ({n_terr} in the study area = {len(members)} members + Rémuzat; "
+              f"{len(communes) - n_terr} neighbours: {count.get('enclave', 0)} enclaves, "
+              f"{count.get('ville_porte', 0)} villes-portes, {count.get('neighbour', 0) - 1} other within "
+              f"{NEIGHBOUR_BUFFER_M / 1000:.0f} km)")
     print(f"  study-area population: {communes.loc[communes['in_territory'], 'population'].sum()}")
     print(f"  town_halls: {len(town_halls)} ({(town_halls['source'] != 'IGN ADMIN EXPRESS chef-lieu 2023').sum()} from "
           f"communes-france-2025)")
@@ -840,10 +874,10 @@ def main() -> None:
     print(f"  sites: {len(sites)} from {len(candidates)} records in the study area + {len(th_places)} town halls "
           f"({', '.join(f'{k} {kinds[k]}' for k in KINDS if k in kinds)})")
     print(f"    left out: {len(mobile)} mobile service(s) in the study area"
-          f"{' (' + ', '.join(p.name for p in mobile) + ')' if mobile else ''} "
+          f"{' (' + ', '.join(p.name for p in mobile) + ')' if mobile and not whole else ''} "
           f"({sum(p.mobile for p in places)} in the 4 départements), {n_relais} relais poste in shops "
           f"(4 départements), {len(post_no_point)} La Poste point(s) without coordinates "
-          f"({', '.join(post_no_point)}; none in the study area)")
+          f"({', '.join(post_no_point)}; {'left out' if whole else 'none in the study area'})")
     print(f"    {len(unplaced)} record(s) outside the four départements left out: " +
           ", ".join(f"{p.source}:{p.source_id} {p.name}" for p in unplaced))
     print(f"    commune of each record from: " +
@@ -852,6 +886,8 @@ def main() -> None:
                    if p.relocated_m is not None)
     print(f"    {len(moved)} point(s) published > {OUTSIDE_COMMUNE_M:.0f} m outside their commune, placed at its town "
           f"hall: {', '.join(moved)}")
+    if several_fs:
+        print(f"    communes with several France services (rule 8(b) not applied there): {', '.join(sorted(several_fs))}")
     print(f"  existing_tiers_lieux: {len(existing)} in the graph's communes, from {len(tl_in)} records "
           f"({len(tl_records) - len(tl_in)} records outside the graph's communes left out)")
     print(f"  broadband rows: {len(broadband)}; study area: ftth_share from "

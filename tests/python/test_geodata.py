@@ -233,3 +233,70 @@ def test_rebuild_is_byte_identical(tmp_path):
                           capture_output=True, text=True, env=env, check=True)
     assert "98 in the study area" in done.stdout
     assert out.read_bytes() == GPKG.read_bytes()
+
+
+# ------------------------------------------------------------------------ the four départements (issue 13)
+
+DEPARTEMENTS = GEODATA / "departements-26-05-04-84.gpkg"
+
+
+@pytest.fixture(scope="module")
+def dep_layers():
+    return {name: gpd.read_file(DEPARTEMENTS, layer=name) for name, _ in pyogrio.list_layers(DEPARTEMENTS)}
+
+
+def test_the_four_departements_hold_every_current_commune_in_the_study_area(dep_layers):
+    import json
+
+    cog = json.loads((GEODATA / "raw/decoupage-administratif/communes_dep26-05-04-84.json").read_text("utf-8"))
+    current = {c["code"]: c["departement"] for c in cog if c["type"] == "commune-actuelle"}
+    communes = dep_layers["communes"]
+    assert sorted(communes["commune_code"]) == sorted(current) and communes["commune_code"].is_unique
+    assert len(communes) == 873 and communes["in_territory"].all()
+    assert communes["commune_code"].map(current).value_counts().to_dict() == {"26": 362, "04": 198, "05": 162, "84": 151}
+    assert communes["epci_code"].notna().all() and communes["epci_code"].nunique() == 41
+    assert communes["population"].sum() == sum(int(c["population"]) for c in cog if c["type"] == "commune-actuelle")
+    assert (communes["membership"] == "member").sum() == 97  # the park's membership is kept
+    # one town hall and one broadband row per commune; one outline per département
+    for layer in ("town_halls", "broadband"):
+        assert sorted(dep_layers[layer]["commune_code"]) == sorted(current), layer
+    territory = dep_layers["territory"]
+    assert territory["code"].tolist() == ["04", "05", "26", "84"]
+    assert territory["name"].str.startswith(("Alpes-de-Haute-Provence", "Hautes-Alpes", "Drôme", "Vaucluse")).all()
+
+
+def test_the_four_departements_apply_the_parks_rules_to_the_parks_communes(layers, dep_layers):
+    """Same raw files, same rules: the park's sites and communes are identical in both files (columns and points)."""
+    sites = dep_layers["sites"].set_index("site_id")
+    park = layers["sites"].set_index("site_id")
+    assert set(park.index) <= set(sites.index)
+    both = sites.loc[park.index]
+    for column in park.columns:
+        if column == "geometry":
+            assert both.geometry.geom_equals_exact(park.geometry, 0).all()
+        else:
+            assert both[column].fillna("").astype(str).tolist() == park[column].fillna("").astype(str).tolist(), column
+    communes = dep_layers["communes"].set_index("commune_code").loc[layers["communes"]["commune_code"]]
+    for column in ("population", "epci_code", "aav2020_code", "membership", "active_population"):
+        assert communes[column].fillna(-1).tolist() == layers["communes"][column].fillna(-1).tolist(), column
+    # every commune has its town-hall site; every site's commune is in the file
+    assert {f"mairie-{c}" for c in dep_layers["communes"]["commune_code"]} <= set(sites.index)
+    assert set(sites["commune_code"]) <= set(dep_layers["communes"]["commune_code"])
+    assert sites.index.is_unique and len(sites) == 1685
+
+
+def test_rule_b_is_not_applied_where_a_commune_has_several_france_services():
+    a = place("anct-fs-2024", "1", "France services Le Pontet centre", 0, 0, {"france_services"}, commune="84089")
+    b = place("anct-fs-2024", "2", "France services Le Pontet quartier", 3000, 0, {"france_services"}, commune="84089")
+    names = {"84089": ["Le Pontet"]}
+    assert len(bb.merge_places([a, b], {}, names)) == 1  # one France services per commune: one building
+    assert len(bb.merge_places([a, b], {}, names, frozenset({"84089"}))) == 2
+
+
+def test_departements_rebuild_is_byte_identical(tmp_path):
+    out = tmp_path / "d.gpkg"
+    env = {**os.environ, "OGR_CURRENT_DATE": "2025-11-28T00:00:00Z"}
+    done = subprocess.run([sys.executable, str(GEODATA / "build_baronnies.py"), "--area", "departements",
+                           "--out", str(out)], capture_output=True, text=True, env=env, check=True)
+    assert "873, all in the study area" in done.stdout
+    assert out.read_bytes() == DEPARTEMENTS.read_bytes()
