@@ -192,6 +192,82 @@ def test_bad_halo_and_out(tmp_path):
         tl.batch(TERRITORY, "epci_code", out=tmp_path / "x.csv", workers=1)
 
 
+# --- partitioning by a list of study areas (a table or a dict) ---------------------------------------------------
+
+#: Two EPCIs of the study area, as a planner would list them, and a third area overlapping both (two candidate
+#: projects sharing communes).
+AREAS = {"nord": ["05028", "05099", "05131", "05158"], "sud": ["26202", "26276", "26350", "26373"],
+         "projet commun": ["05158", "26202"]}
+
+
+def _areas_csv(path, areas=AREAS):
+    rows = [(area, code) for area, codes in areas.items() for code in codes]
+    pd.DataFrame(rows, columns=["study_area", "commune_code"]).to_csv(path, index=False)
+    return path
+
+
+def test_partition_by_a_list_of_study_areas(tmp_path):
+    by_field = tl.partition_territory(TERRITORY, "epci_code", out_dir=tmp_path / "field").set_index("partition")
+    csv = _areas_csv(tmp_path / "areas.csv")
+    table = tl.partition_territory(TERRITORY, csv, out_dir=tmp_path / "csv")
+    assert table["partition"].tolist() == sorted(AREAS)
+    assert dict(zip(table["partition"], table["communes"])) == {k: len(v) for k, v in AREAS.items()}
+    paths = dict(zip(table["partition"], table["path"]))
+    # an area that is an EPCI gives the EPCI's partition file, byte for byte
+    for area, epci in (("nord", "200067445"), ("sud", "242600492")):
+        assert Path(paths[area]).read_bytes() == Path(by_field.loc[epci, "path"]).read_bytes()
+    # overlap: a commune of two areas is in the study area of both, with its sites
+    shared = _layer(paths["projet commun"], "communes")
+    assert sorted(shared.loc[shared["in_territory"], "commune_code"]) == ["05158", "26202"]
+    sites = _layer(paths["projet commun"], "sites")
+    nord_sites = _layer(paths["nord"], "sites")
+    assert set(sites.loc[sites["commune_code"] == "05158", "site_id"]) == set(
+        nord_sites.loc[nord_sites["commune_code"] == "05158", "site_id"]) != set()
+    assert Path(paths["projet commun"]).name == "projet%20commun.gpkg"
+    # a dict and a GeoPackage table give the same files
+    as_dict = tl.partition_territory(TERRITORY, AREAS, out_dir=tmp_path / "dict")
+    gpkg = tmp_path / "areas.gpkg"
+    pyogrio.write_dataframe(pd.read_csv(csv, dtype=str), gpkg, layer="study_areas", driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame({"x": [1]}), gpkg, layer="other", driver="GPKG")
+    as_gpkg = tl.partition_territory(TERRITORY, gpkg, out_dir=tmp_path / "gpkg")
+    for other in (as_dict, as_gpkg):
+        for a, b in zip(other["path"], table["path"]):
+            assert Path(a).read_bytes() == Path(b).read_bytes()
+
+
+@pytest.mark.parametrize("rows, words", [
+    ([("nord", "05028"), ("nord", "99999")], r"row 2 \(line 3\): commune code '99999' of study area 'nord' is not in"),
+    ([("nord", "05028"), ("", "05099")], r"row 2 \(line 3\): the study area \(study_area\) is empty"),
+    ([("nord", "05028"), ("sud", "")], r"row 2 \(line 3\): study area 'sud' has an empty commune_code"),
+    ([("nord", "05028"), ("sud", "26202"), ("nord", "05028")],
+     r"row 3 \(line 4\): commune 05028 is listed twice in study area 'nord' \(also row 1 \(line 2\)\)"),
+    ([("nord", "04013")], r"row 1 \(line 2\): commune 04013 of study area 'nord' is a neighbour in .*in_territory "
+                          r"false"),
+])
+def test_bad_list_of_study_areas(tmp_path, rows, words):
+    csv = tmp_path / "areas.csv"
+    pd.DataFrame(rows, columns=["study_area", "commune_code"]).to_csv(csv, index=False)
+    with pytest.raises(tl.InputError, match=f"study areas file '{csv}', {words}"):
+        tl.partition_territory(TERRITORY, csv, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_bad_list_of_study_areas_other_forms(tmp_path):
+    with pytest.raises(tl.InputError, match=r"study areas file '.*nope.csv' not found"):
+        tl.partition_territory(TERRITORY, tmp_path / "nope.csv", out_dir=tmp_path)
+    wrong = tmp_path / "wrong.csv"
+    pd.DataFrame({"area": ["a"], "commune_code": ["05028"]}).to_csv(wrong, index=False)
+    with pytest.raises(tl.InputError, match=r"wrong\.csv': column\(s\) study_area missing "
+                                            r"\(columns: area, commune_code\)"):
+        tl.partition_territory(TERRITORY, wrong, out_dir=tmp_path)
+    with pytest.raises(tl.InputError, match="the study areas given: study area 'vide' lists no commune"):
+        tl.partition_territory(TERRITORY, {"vide": [], "nord": ["05028"]}, out_dir=tmp_path)
+    with pytest.raises(tl.InputError, match=r"study area 'nord', item 2: commune code '123' .* is not in"):
+        tl.partition_territory(TERRITORY, {"nord": ["05028", 123]}, out_dir=tmp_path)
+    with pytest.raises(tl.InputError, match="study area 'nord': give a list of commune codes"):
+        tl.partition_territory(TERRITORY, {"nord": "05028"}, out_dir=tmp_path)
+
+
 def test_cli_batch(run, tmp_path, capsys):
     _, out = run
     shutil.copytree(out.with_name(out.stem + ".parts"), tmp_path / "cli.parts")

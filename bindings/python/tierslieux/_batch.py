@@ -20,7 +20,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import Mapping, Optional, Union
 from urllib.parse import quote
 
 import numpy as np
@@ -76,6 +76,112 @@ def _study_values(path: str, communes, by: str) -> pd.Series:
     return values.astype(str).str.strip()
 
 
+#: Suffixes of the files `by` may name (a list of study areas); any other text is a field of the communes layer.
+_TABLE_SUFFIXES = (".csv", ".gpkg", ".xlsx", ".ods", ".dbf", ".shp", ".parquet", ".geojson", ".json", ".sqlite",
+                   ".fgb", ".tsv", ".txt")
+
+#: Columns of a file listing study areas.
+AREA_COLUMNS = ("study_area", "commune_code")
+
+
+def _is_area_file(by) -> bool:
+    """Whether ``by`` names a file listing study areas (a path object, or text ending in a table's suffix or holding
+    a folder separator) rather than a field of the communes layer."""
+    if isinstance(by, os.PathLike):
+        return True
+    return isinstance(by, str) and (Path(by).suffix.lower() in _TABLE_SUFFIXES or "/" in by or os.sep in by)
+
+
+def describe_by(by) -> str:
+    """How a batch was partitioned, in words (for messages)."""
+    if isinstance(by, Mapping):
+        return f"a list of {len(by)} study area(s)"
+    if _is_area_file(by):
+        return f"the study areas of '{os.fspath(by)}'"
+    return f"'{by}'"
+
+
+def _text(value) -> str:
+    """A cell as text: None/NaN -> "", 26.0 -> "26", strings stripped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _area_rows(by) -> tuple:
+    """(where, rows): ``where`` names the list in messages; rows are (place, study_area, commune_code) as text,
+    ``place`` naming the row ("row 3 (line 4)", or "study area 'x', item 2" for a dict)."""
+    if isinstance(by, Mapping):
+        rows = []
+        for area, codes in by.items():
+            if isinstance(codes, (str, bytes)) or not hasattr(codes, "__iter__"):
+                raise InputError(f"study area {area!r}: give a list of commune codes, not {codes!r}")
+            codes = list(codes)
+            if not codes:
+                raise InputError(f"the study areas given: study area {_text(area)!r} lists no commune")
+            rows += [(f"study area {_text(area)!r}, item {i}", _text(area), _text(code))
+                     for i, code in enumerate(codes, 1)]
+        return "the study areas given", rows
+    import pyogrio
+
+    path = os.fspath(by)
+    if not Path(path).exists():
+        raise InputError(f"study areas file '{path}' not found (by is a field of the layer 'communes', or a table "
+                         f"with columns {', '.join(AREA_COLUMNS)}: .csv, .gpkg…)")
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception as e:  # noqa: BLE001 - GDAL's own error, with the file named
+        raise InputError(f"study areas file '{path}' cannot be read as a table: {e}") from None
+    layer = "study_areas" if "study_areas" in layers else layers[0] if len(layers) == 1 else None
+    if layer is None:
+        raise InputError(f"study areas file '{path}' has several layers ({', '.join(layers)}) and none is named "
+                         "'study_areas'")
+    table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, fid_as_index=True)
+    csv = Path(path).suffix.lower() in (".csv", ".tsv", ".txt")
+    where = f"study areas file '{path}'" + ("" if csv else f", layer '{layer}'")
+    missing = [c for c in AREA_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"{where}: column(s) {', '.join(missing)} missing (columns: "
+                         f"{', '.join(map(str, table.columns)) or 'none'})")
+    rows = []
+    for i, (fid, area, code) in enumerate(zip(table.index, table["study_area"], table["commune_code"]), 1):
+        place = f"row {i} (line {i + 1})" if csv else f"row {i} (fid {fid})"
+        rows.append((place, _text(area), _text(code)))
+    if not rows:
+        raise InputError(f"{where} lists no study area (no row)")
+    return where, rows
+
+
+def _areas_from_list(src: str, communes, by) -> dict:
+    """Study area id -> row index of its communes in ``communes``, from a file or a dict; an InputError names the
+    file (or the dict), the row and the code for an empty id or code, a duplicate row, a code not in the territory
+    file, or one of its neighbours (in_territory false: the file holds no candidate site there)."""
+    where, rows = _area_rows(by)
+    codes = communes["commune_code"].astype(str)
+    index_of = dict(zip(codes, communes.index))
+    study = dict(zip(codes, _in_territory(src, communes)))
+    seen, areas = {}, {}
+    for place, area, code in rows:
+        if not area:
+            raise InputError(f"{where}, {place}: the study area (study_area) is empty")
+        if not code:
+            raise InputError(f"{where}, {place}: study area '{area}' has an empty commune_code")
+        if (area, code) in seen:
+            raise InputError(f"{where}, {place}: commune {code} is listed twice in study area '{area}' "
+                             f"(also {seen[(area, code)]})")
+        seen[(area, code)] = place
+        if code not in index_of:
+            raise InputError(f"{where}, {place}: commune code '{code}' of study area '{area}' is not in the layer "
+                             f"'communes' of '{src}'")
+        if not study[code]:
+            raise InputError(f"{where}, {place}: commune {code} of study area '{area}' is a neighbour in '{src}' "
+                             "(in_territory false): the file holds no candidate site there")
+        areas.setdefault(area, []).append(index_of[code])
+    return {area: sorted(idx) for area, idx in areas.items()}
+
+
 def _in_territory(path: str, communes) -> pd.Series:
     """The ``in_territory`` field as booleans, as the engine reads it (tl.load_territory checks the whole file first:
     one reading of the territory contract, with its errors naming file, layer, feature and field)."""
@@ -108,15 +214,102 @@ def _metric(frame):
     return frame.to_crs(frame.estimate_utm_crs())
 
 
-def partition_territory(path: PathLike, by: str, *, halo_km: float = 20.0, out_dir: PathLike) -> pd.DataFrame:
-    """Cut a territory file into one territory file per value of the communes' field ``by``.
+def _halo(halo_km, halo_minutes) -> tuple:
+    """("km" or "minutes", value) of the halo; 20 km when neither is given. InputError for both, or a value that is
+    not a finite number ≥ 0."""
+    if halo_km is not None and halo_minutes is not None:
+        raise InputError("give the halo either in kilometres (halo_km) or in minutes (halo_minutes), not both")
+    unit, value = ("minutes", halo_minutes) if halo_minutes is not None else ("km", 20.0 if halo_km is None
+                                                                               else halo_km)
+    name, words = ("halo_minutes", "minutes") if unit == "minutes" else ("halo_km", "kilometres")
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise InputError(f"{name} must be a finite number of {words} ≥ 0, not {value!r}")
+    return unit, number
 
-    For each value of ``by`` among the study-area communes (``in_territory`` true), writes ``out_dir/<value>.gpkg``
-    with the input's layers and fields, read and written with pyogrio:
 
-    * ``communes``: that value's study-area communes (``in_territory`` true) and, as neighbours (``in_territory``
-      false), every other commune of the file whose polygon lies within ``halo_km`` km of one of them — they count
-      as demand and carry the commute graph, as the neighbours of a single run do;
+class _CommuneReach:
+    """Which communes' town halls lie within some minutes of a set of communes' town halls, on the travel-time
+    graph a run of the whole territory file uses (the commune graph with the settings' detour factor, speeds and
+    adjacency tolerance, or the road graph of ``settings.roads``): the engine's own run gives the graph
+    (``network_edges``) and where each town hall joins it (``node_id``, ``access_minutes``), and the engine's
+    :class:`Network` searches it. Minutes from commune a to commune b = a's access leg + shortest path + b's."""
+
+    def __init__(self, src: str, communes, settings):
+        from . import _api
+        from ._network import Network
+        from ._settings import Settings
+
+        settings = Settings() if settings is None else settings
+        # the graph depends on neither the weights nor the stability draws: a run without draws and with the
+        # default weights (a weight the whole file cannot give must not stop the partitioning)
+        graph_settings = settings.replace(stability_draws=0, weights={}, weights_file=None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", _api.DataWarning)  # each partition's own run reports its warnings
+            meta = _api.score(src, settings=graph_settings, progress=False).attrs["tierslieux"]
+        edges, joined = meta.network_edges, meta.communes.set_index("commune_code")
+        codes = communes["commune_code"].astype(str)
+        node = joined["node_id"].reindex(codes).to_numpy(dtype=float)
+        access = joined["access_minutes"].reindex(codes).to_numpy(dtype=float) if "access_minutes" in joined \
+            else np.zeros(len(codes))
+        if "snapped" in joined:
+            node[~joined["snapped"].reindex(codes).fillna(False).astype(bool).to_numpy()] = np.nan
+        node[~np.isfinite(access)] = np.nan
+        self.node, self.access = node, np.where(np.isfinite(access), access, 0.0)
+        ends = [edges["from_node"].to_numpy(dtype=np.int64), edges["to_node"].to_numpy(dtype=np.int64)]
+        top = [int(e.max()) for e in ends if e.size]
+        if np.isfinite(node).any():
+            top.append(int(np.nanmax(node)))
+        count = max(top, default=-1) + 1
+        x, y = np.zeros(count), np.zeros(count)
+        if len(edges):
+            import shapely
+
+            for end, at in zip(ends, (0, -1)):
+                xy = shapely.get_coordinates(shapely.get_point(edges.geometry.values, at))
+                x[end], y[end] = xy[:, 0], xy[:, 1]
+        self.network = Network(x, y, ends[0], ends[1], edges["minutes"].to_numpy(dtype=float),
+                               edges["twoway"].to_numpy(dtype=bool) if "twoway" in edges else True,
+                               edge_length_m=edges["length_m"].to_numpy(dtype=float) if "length_m" in edges
+                               else None)
+
+    def within(self, study_idx, minutes: float) -> list:
+        """Row indices of the communes within ``minutes`` (inclusive) of one of the ``study_idx`` communes."""
+        study = np.asarray(list(study_idx), dtype=np.int64)
+        joined = study[np.isfinite(self.node[study])]
+        if joined.size == 0:
+            return []
+        start = pd.DataFrame({"node": self.node[joined].astype(np.int64), "access": self.access[joined]})
+        start = start.groupby("node")["access"].min()
+        reach = self.network.nodes_in_range(start.index.to_numpy(), max(0.0, minutes - float(start.min())))
+        reach["minutes"] += start.reindex(reach["source"]).to_numpy()
+        best = reach.groupby("node_id")["minutes"].min()
+        to = pd.Series(self.node).map(best).to_numpy(dtype=float) + self.access
+        return np.flatnonzero(to <= minutes).tolist()
+
+
+def partition_territory(path: PathLike, by, *, halo_km: Optional[float] = None,
+                        halo_minutes: Optional[float] = None, out_dir: PathLike, settings=None) -> pd.DataFrame:
+    """Cut a territory file into one territory file per study area.
+
+    ``by`` gives the study areas: the name of a field of the layer ``communes`` (one study area per value among
+    the file's study-area communes, ``in_territory`` true: EPCI, département…), or a list of study areas: the path
+    of a table (.csv, .gpkg or any table GDAL reads; a GeoPackage's layer ``study_areas`` when it has several)
+    with the columns ``study_area`` (the id) and ``commune_code``, one row per commune of a study area, or a dict
+    ``{study_area: [commune codes]}``. Listed study areas may overlap (a commune in two candidate projects is in
+    the study area of both); each listed commune must be one of the file's study-area communes.
+
+    For each study area, writes ``out_dir/<id>.gpkg`` with the input's layers and fields, read and written with
+    pyogrio:
+
+    * ``communes``: the area's communes (``in_territory`` true) and, as neighbours (``in_territory`` false), every
+      other commune of the file within the halo — they count as demand and carry the commute graph, as the
+      neighbours of a single run do. The halo is ``halo_km`` kilometres (polygon-to-polygon distance; 20 km when
+      neither halo is given) or ``halo_minutes`` minutes (town hall to town hall on the travel-time graph a run of
+      the whole file uses with ``settings``: the commune graph, or the road graph of ``settings.roads``);
     * ``town_halls`` of those communes; ``sites`` whose ``commune_code`` is in the partition's study area;
     * the optional layers the input has (``broadband``, ``existing_tiers_lieux``, ``employment_poles`` by their
       ``commune_code``; ``commute_flows`` when both ``home_code`` and ``work_code`` are kept communes;
@@ -126,42 +319,55 @@ def partition_territory(path: PathLike, by: str, *, halo_km: float = 20.0, out_d
     pinned, so the same input always gives the same bytes. Distances are measured in the file's CRS when it is
     projected, else in its UTM zone.
 
-    Returns a table sorted by partition: ``partition`` (the field's value, as text), ``path``, ``communes``
-    (study area), ``neighbours``, ``sites``.
+    Returns a table sorted by partition: ``partition`` (the field's value or the study area's id, as text),
+    ``path``, ``communes`` (study area), ``neighbours``, ``sites``.
 
-    Raises InputError (naming file, layer and field) when ``by`` is missing or empty in the study area, when
-    ``halo_km`` is not a finite number ≥ 0, or when the communes have no CRS.
+    Raises InputError (naming file, layer and field) when ``by`` is missing or empty in the study area; (naming
+    the file or dict, the row and the code) for a list with an empty id or code, a duplicate row or a code that is
+    not a study-area commune of the file; when both halos are given or one is not a finite number ≥ 0, or when the
+    communes have no CRS.
     """
     import pyogrio
 
     from .plot import write_atomically
 
     src = os.fspath(path)
-    try:
-        halo = float(halo_km)
-    except (TypeError, ValueError):
-        raise InputError(f"halo_km must be a number of kilometres, not {halo_km!r}") from None
-    if not math.isfinite(halo) or halo < 0:
-        raise InputError(f"halo_km must be a finite number of kilometres ≥ 0, not {halo_km!r}")
-    if not isinstance(by, str) or not by:
-        raise InputError(f"by must be the name of a field of the layer 'communes' of '{src}', not {by!r}")
+    unit, halo = _halo(halo_km, halo_minutes)
+    listed = isinstance(by, Mapping) or _is_area_file(by)
+    if not listed and (not isinstance(by, str) or not by):
+        raise InputError(f"by must be the name of a field of the layer 'communes' of '{src}', a table of study "
+                         f"areas or a dict of them, not {by!r}")
     layers = {name: geometry for name, geometry in pyogrio.list_layers(src)}
     for required in ("communes", "town_halls", "sites"):
         if required not in layers:
             raise InputError(f"'{src}': required layer '{required}' is missing (layers: {', '.join(layers)})")
     communes = _read(src, "communes").sort_values("commune_code", kind="stable").reset_index(drop=True)
-    values = _study_values(src, communes, by)
-    metric = _metric(communes)
-    if metric is None:
-        raise InputError(f"'{src}', layer 'communes' declares no CRS: the halo of {halo:g} km cannot be measured")
+    if listed:
+        areas = _areas_from_list(src, communes, by)
+    else:
+        values = _study_values(src, communes, by)
+        areas = {value: values.index[values == value].tolist() for value in values.unique()}
+    if unit == "km":
+        metric = _metric(communes)
+        if metric is None:
+            raise InputError(f"'{src}', layer 'communes' declares no CRS: the halo of {halo:g} km cannot be "
+                             "measured")
+
+        def near(study_idx):
+            return metric.sindex.query(metric.geometry.loc[study_idx], predicate="dwithin",
+                                       distance=halo * 1000.0)[1].tolist()
+    else:
+        reach = _CommuneReach(src, communes, settings)
+
+        def near(study_idx):
+            return reach.within(study_idx, halo)
     frames = {name: _read(src, name) for name in ("town_halls", "sites") + OPTIONAL_LAYERS if name in layers}
     out_dir = Path(os.fspath(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for value in sorted(values.unique()):
-        study_idx = values.index[values == value]
-        near = metric.sindex.query(metric.geometry.loc[study_idx], predicate="dwithin", distance=halo * 1000.0)[1]
-        kept_idx = sorted(set(study_idx) | set(near.tolist()))
+    for value in sorted(areas):
+        study_idx = areas[value]
+        kept_idx = sorted(set(study_idx) | set(near(study_idx)))
         kept = communes.loc[kept_idx]
         study_mask = pd.Series(kept.index.isin(study_idx), index=kept.index)
         part_communes = _set_in_territory(kept, study_mask).reset_index(drop=True)
@@ -323,13 +529,16 @@ def _dashboard(client, served: bool) -> Optional[str]:
         return None
 
 
-def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, workers: Optional[int] = None,
-          scheduler: Optional[str] = None, settings=None, lang: str = "fr") -> pd.DataFrame:
+def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: Optional[float] = None,
+          out: PathLike, workers: Optional[int] = None, scheduler: Optional[str] = None, settings=None,
+          lang: str = "fr") -> pd.DataFrame:
     """Score every partition of a territory file on Dask and gather the results into one GeoPackage.
 
-    1. :func:`partition_territory` writes one territory file per value of the communes' field ``by`` (EPCI,
-       département…) to ``<out stem>.parts/territories/``: the value's study-area communes plus their neighbours
-       within ``halo_km`` km.
+    1. :func:`partition_territory` writes one territory file per study area to ``<out stem>.parts/territories/``:
+       ``by`` is a field of the communes (EPCI, département…: one study area per value), or a list of study areas
+       (a table with columns ``study_area`` and ``commune_code``, or a dict ``{id: [commune codes]}``); each file
+       holds the area's communes plus their neighbours within ``halo_km`` km (20 by default) or ``halo_minutes``
+       minutes on the run's travel-time graph.
     2. Each partition with at least 2 sites is scored by :func:`tierslieux.score` as an independent Dask task that
        reads its file by path (a cluster's workers must see the same files) and writes what :func:`write_gpkg`
        writes for a single run to the checkpoint ``<out stem>.parts/<id>.gpkg`` (atomically), with a side file
@@ -349,7 +558,8 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
     Returns the ``partitions`` table, with a column ``computed`` (True when scored by this call, False when taken
     from a checkpoint) and ``attrs["out"]``, the path written.
 
-    Raises InputError for a bad ``by``, ``halo_km``, ``workers`` or ``out``, and, after every other partition is
+    Raises InputError for a bad ``by`` (naming the field, or the list's file, row and code), ``halo_km`` or
+    ``halo_minutes`` (both given, or not a number ≥ 0), ``workers`` or ``out``, and, after every other partition is
     done and checkpointed, an InputError naming the partitions whose data could not be scored, or a RuntimeError
     naming those whose task failed otherwise (e.g. its workers kept dying); ``out`` is then not written.
     """
@@ -368,9 +578,13 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
     target = Path(os.fspath(out))
     if target.suffix != ".gpkg":
         raise InputError(f"out '{target}' must end in .gpkg (the results are a GeoPackage)")
-    check_output(target, [src] + [p for p in (settings.roads, settings.weights_file) if p])
+    inputs = [src] + [p for p in (settings.roads, settings.weights_file) if p]
+    if not isinstance(by, Mapping) and _is_area_file(by):
+        inputs.append(os.fspath(by))
+    check_output(target, inputs)
     parts_dir = target.with_name(target.stem + ".parts")
-    table = partition_territory(src, by, halo_km=halo_km, out_dir=parts_dir / "territories")
+    table = partition_territory(src, by, halo_km=halo_km, halo_minutes=halo_minutes,
+                                out_dir=parts_dir / "territories", settings=settings)
 
     records, todo = {}, []
     for row in table.itertuples(index=False):
@@ -424,8 +638,8 @@ def batch(path: PathLike, by: str, *, halo_km: float = 20.0, out: PathLike, work
         if errors or failures:
             listed = "; ".join(f"{pid}: {msg}" for pid, msg in sorted({**errors, **failures}.items()))
             kind = RuntimeError if failures else InputError
-            raise kind(f"{len(errors) + len(failures)} partition(s) of '{src}' by '{by}' could not be scored "
-                       f"({listed}); the others are checkpointed in '{parts_dir}': run again to finish")
+            raise kind(f"{len(errors) + len(failures)} partition(s) of '{src}' by {describe_by(by)} could not be "
+                       f"scored ({listed}); the others are checkpointed in '{parts_dir}': run again to finish")
 
     columns = ["partition", "status", "communes", "sites", "seconds", "worker", "warnings", "worker_peak_mb"]
     partitions = pd.DataFrame([{"partition": pid, **{k: records[pid].get(k, float("nan")) for k in columns[1:]}}

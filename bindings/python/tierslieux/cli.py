@@ -148,19 +148,25 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_options(rp)
 
     bt = sub.add_parser("batch", help="score every partition of a territory file (EPCI, département…) on Dask",
-                        description="Cut a territory file by a field of its communes (--by), score each partition "
-                                    "as its own study area with its neighbours within --halo-km, as independent "
-                                    "Dask tasks with a checkpoint each (a rerun with the same --out skips the "
-                                    "finished ones), and gather sites, communes, catchments and a partitions table "
-                                    "into one GeoPackage (docs/scale.md).")
-    bt.add_argument("--by", required=True, metavar="FIELD", help="field of the communes layer to partition by "
-                                                                 "(e.g. epci_code)")
+                        description="Cut a territory file by a field of its communes or a list of study areas "
+                                    "(--by), score each partition as its own study area with its neighbours within "
+                                    "--halo-km or --halo-min, as independent Dask tasks with a checkpoint each (a "
+                                    "rerun with the same --out skips the finished ones), and gather sites, "
+                                    "communes, catchments and a partitions table into one GeoPackage styled as a "
+                                    "single run's (docs/scale.md).")
+    bt.add_argument("--by", required=True, metavar="FIELD|FILE",
+                    help="field of the communes layer to partition by (e.g. epci_code), or a table of study areas "
+                         "(.csv, .gpkg…) with columns study_area and commune_code, one row per commune")
     bt.add_argument("--out", metavar="PATH.gpkg", required=True,
                     help="GeoPackage to write; checkpoints go to <out stem>.parts/")
     bt.add_argument("--territory", metavar="PATH",
                     help="territory file (default: the embedded Baronnies provençales territory)")
-    bt.add_argument("--halo-km", type=float, default=20.0,
-                    help="neighbours kept around each partition, polygon distance in km (20)")
+    halo = bt.add_mutually_exclusive_group()
+    halo.add_argument("--halo-km", type=float, metavar="KM",
+                      help="neighbours kept around each partition: communes within this polygon distance (20)")
+    halo.add_argument("--halo-min", type=float, metavar="MIN",
+                      help="neighbours kept around each partition: communes whose town hall is within this many "
+                           "minutes of one of its town halls, on the run's travel-time graph (instead of --halo-km)")
     cluster = bt.add_mutually_exclusive_group()
     cluster.add_argument("--workers", type=int, metavar="N",
                          help="start a local Dask cluster of N processes (default: the machine's cores)")
@@ -358,8 +364,8 @@ def _batch(args: argparse.Namespace) -> int:
 
     settings = tl.Settings.from_args(args)
     territory = Path(args.territory) if args.territory else default_territory_path()
-    partitions = tl.batch(territory, args.by, halo_km=args.halo_km, out=args.out, workers=args.workers,
-                          scheduler=args.scheduler, settings=settings, lang=args.lang)
+    partitions = tl.batch(territory, args.by, halo_km=args.halo_km, halo_minutes=args.halo_min, out=args.out,
+                          workers=args.workers, scheduler=args.scheduler, settings=settings, lang=args.lang)
     if not args.quiet:
         table = partitions.copy()
         table["seconds"] = table["seconds"].round(1)
