@@ -6,9 +6,11 @@ import signal
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import distributed  # requirements-dev.txt installs it: missing, these tests fail rather than skip
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -266,6 +268,97 @@ def test_bad_list_of_study_areas_other_forms(tmp_path):
         tl.partition_territory(TERRITORY, {"nord": ["05028", 123]}, out_dir=tmp_path)
     with pytest.raises(tl.InputError, match="study area 'nord': give a list of commune codes"):
         tl.partition_territory(TERRITORY, {"nord": "05028"}, out_dir=tmp_path)
+
+
+# --- halos in minutes ----------------------------------------------------------------------------------------------
+
+def _study_and_neighbours(table):
+    out = {}
+    for row in table.itertuples():
+        communes = _layer(row.path, "communes")
+        out[row.partition] = (frozenset(communes.loc[communes["in_territory"], "commune_code"]),
+                              frozenset(communes["commune_code"]))
+    return out
+
+
+def _minutes_oracle(settings=None):
+    """Town hall to town hall minutes on the graph of a run of the whole file, by scipy (an independent check of
+    the engine's searches): (commune codes, matrix)."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import dijkstra
+
+    with pytest.warns(tl.DataWarning):
+        meta = tl.score(TERRITORY, settings=settings or tl.Settings(stability_draws=0), progress=False
+                        ).attrs["tierslieux"]
+    edges, communes = meta.network_edges, meta.communes
+    n = int(communes["node_id"].max()) + 1
+    graph = coo_array((edges["minutes"], (edges["from_node"], edges["to_node"])), shape=(n, n)).tocsr()
+    minutes = dijkstra(graph, directed=False)
+    nodes = communes["node_id"].to_numpy()
+    return communes["commune_code"].tolist(), minutes[np.ix_(nodes, nodes)]
+
+
+def test_halo_in_minutes(tmp_path):
+    large_km = tl.partition_territory(TERRITORY, "epci_code", halo_km=1000, out_dir=tmp_path / "km")
+    large_min = tl.partition_territory(TERRITORY, "epci_code", halo_minutes=10_000, out_dir=tmp_path / "min")
+    assert (large_km["neighbours"] + large_km["communes"] == 431).all()
+    for a, b in zip(large_km["path"], large_min["path"]):  # everything is within both: the same files
+        assert Path(a).read_bytes() == Path(b).read_bytes()
+    codes, minutes = _minutes_oracle()
+    index = {c: i for i, c in enumerate(codes)}
+    previous = _study_and_neighbours(large_min)
+    for halo in (30, 15, 5, 0):
+        table = tl.partition_territory(TERRITORY, "epci_code", halo_minutes=halo, out_dir=tmp_path / f"m{halo}")
+        parts = _study_and_neighbours(table)
+        for pid, (study, kept) in parts.items():
+            assert kept <= previous[pid][1] and study == previous[pid][0]  # a smaller halo: a subset
+            rows = [index[c] for c in study]
+            within = {c for c in codes if minutes[rows, index[c]].min() <= halo + 1e-9}
+            assert kept == frozenset(within), (halo, pid)
+        previous = parts
+    assert all(study == kept for study, kept in previous.values())  # halo 0: the study area alone
+
+
+def test_halo_in_minutes_follows_the_run_settings(tmp_path):
+    # twice the speed on the commune graph: every edge takes half the minutes (exactly), so 15 min reach as far
+    fast = tl.partition_territory(TERRITORY, "epci_code", halo_minutes=15, out_dir=tmp_path / "fast",
+                                  settings=tl.Settings(speed_kmh=100))
+    slow = tl.partition_territory(TERRITORY, "epci_code", halo_minutes=30, out_dir=tmp_path / "slow")
+    assert _study_and_neighbours(fast) == _study_and_neighbours(slow)
+    assert (fast["neighbours"] > tl.partition_territory(TERRITORY, "epci_code", halo_minutes=15,
+                                                        out_dir=tmp_path / "s15")["neighbours"]).any()
+
+
+def test_bad_halos(tmp_path):
+    with pytest.raises(tl.InputError, match="either in kilometres .* or in minutes .*, not both"):
+        tl.partition_territory(TERRITORY, "epci_code", halo_km=10, halo_minutes=10, out_dir=tmp_path)
+    for bad in (-1, float("nan"), "soon", True):
+        with pytest.raises(tl.InputError, match="halo_minutes must be a finite number of minutes ≥ 0"):
+            tl.partition_territory(TERRITORY, "epci_code", halo_minutes=bad, out_dir=tmp_path)
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "--by", "epci_code", "--out", str(tmp_path / "x.gpkg"), "--halo-km", "5",
+                  "--halo-min", "5"])
+
+
+def test_batch_by_study_areas_with_a_halo_in_minutes(tmp_path):
+    csv = _areas_csv(tmp_path / "areas.csv")
+    out = tmp_path / "areas.gpkg"
+    partitions = tl.batch(TERRITORY, csv, halo_minutes=20, out=out, workers=1)
+    assert partitions["partition"].tolist() == sorted(AREAS) and (partitions["status"] == "scored").all()
+    sites = _layer(out, "sites")
+    for area in AREAS:
+        territory = out.with_name("areas.parts") / "territories" / f"{quote(area)}.gpkg"
+        with pytest.warns(tl.DataWarning):
+            alone = tl.score(territory, progress=False)
+        mine = sites[sites["partition"] == area].drop(columns="partition").reset_index(drop=True)
+        columns = [c for c in alone.columns if c != "geometry"]
+        pd.testing.assert_frame_equal(mine[columns], pd.DataFrame(alone[columns]), check_dtype=False,
+                                      check_exact=True)
+    # the sites of a commune shared by two areas are ranked in each
+    shared = sites[sites["commune_code"] == "05158"]
+    assert sorted(shared["partition"].unique()) == ["nord", "projet commun"]
+    communes = _layer(out, "communes")
+    assert sorted(communes.loc[communes["commune_code"] == "26202", "partition"]) == ["projet commun", "sud"]
 
 
 def test_cli_batch(run, tmp_path, capsys):
