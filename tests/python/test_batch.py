@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -108,6 +109,51 @@ def test_partitions_table(run):
     assert partitions["computed"].sum() == len(scored)
 
 
+def _sql(path, query):
+    with sqlite3.connect(path) as con:
+        return con.execute(query).fetchall()
+
+
+def _styled_as_a_single_run(out, lang, checkpoint):
+    """The gathered file has a single run's styles, descriptions and field titles (in ``lang``), and the batch's own
+    for the partition column and the partitions table."""
+    from tierslieux import _styles
+    from tierslieux._titles import field_title, layer_description
+
+    styles = {name: (qml, sld, default) for name, qml, sld, default in
+              _sql(out, "select f_table_name, styleQML, styleSLD, useAsDefault from layer_styles")}
+    assert sorted(styles) == ["catchments", "communes", "sites"]
+    for name in styles:  # tl._styles' own style of the gathered layer, default in QGIS
+        expected = _styles.style_for(name, _layer(out, name), lang)
+        assert styles[name] == (expected["qml"], expected["sld"], 1)
+    assert "&quot;rank&quot; &lt;= 10" in styles["sites"][0]  # the 10 best of each partition labelled (ranks per partition)
+    contents = dict(_sql(out, "select table_name, description from gpkg_contents"))
+    for name in ("sites", "communes", "catchments"):
+        assert contents[name].startswith(layer_description(name, lang)) and "partition" in contents[name]
+    assert contents["partitions"] and contents["layer_styles"] == layer_description("layer_styles", lang)
+    titles = {(t, c): (title, d) for t, c, title, d in
+              _sql(out, "select table_name, column_name, title, description from gpkg_data_columns")}
+    single = {(t, c): title for t, c, title, _ in
+              _sql(checkpoint, "select table_name, column_name, title, description from gpkg_data_columns")}
+    for (table, column), title in single.items():  # every title of a single run's layers, as it writes them
+        if table in ("sites", "communes", "catchments"):
+            assert titles[(table, column)][0] == title == field_title(table, column, lang)[0]
+    partition_title = {"fr": "Partition", "en": "Partition"}[lang]
+    for table in ("sites", "communes", "catchments", "partitions"):
+        assert titles[(table, "partition")][0] == partition_title
+    words = {"fr": ("Statut", "Mémoire maximale du worker (Mo)", "[en: "),
+             "en": ("Status", "Worker peak memory (MB)", "[fr: ")}[lang]
+    assert titles[("partitions", "status")][0] == words[0]
+    assert titles[("partitions", "worker_peak_mb")][0] == words[1] and words[2] in titles[("partitions",
+                                                                                            "seconds")][1]
+    assert {c for t, c in titles if t == "partitions"} == set(_layer(out, "partitions").columns)
+
+
+def test_gathered_file_is_styled_and_titled_as_a_single_run(run):
+    _, out = run
+    _styled_as_a_single_run(out, "fr", out.with_name(out.stem + ".parts") / "200068229.gpkg")
+
+
 def test_same_answer_with_one_worker(run, tmp_path):
     _, out = run
     partitions = tl.batch(TERRITORY, "epci_code", out=tmp_path / "one.gpkg", workers=1)
@@ -134,7 +180,7 @@ def test_restart_skips_checkpointed_partitions(run, tmp_path):
 
 def test_a_killed_worker_loses_and_duplicates_no_partition(run, tmp_path):
     _, out = run
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = distributed.Client(cluster)
     result, killed = {}, []
     try:
@@ -343,7 +389,8 @@ def test_bad_halos(tmp_path):
 def test_batch_by_study_areas_with_a_halo_in_minutes(tmp_path):
     csv = _areas_csv(tmp_path / "areas.csv")
     out = tmp_path / "areas.gpkg"
-    partitions = tl.batch(TERRITORY, csv, halo_minutes=20, out=out, workers=1)
+    partitions = tl.batch(TERRITORY, csv, halo_minutes=20, out=out, workers=1, lang="en")
+    _styled_as_a_single_run(out, "en", out.with_name("areas.parts") / "nord.gpkg")
     assert partitions["partition"].tolist() == sorted(AREAS) and (partitions["status"] == "scored").all()
     sites = _layer(out, "sites")
     for area in AREAS:

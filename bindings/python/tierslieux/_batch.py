@@ -510,11 +510,13 @@ def _client(workers: Optional[int], scheduler: Optional[str]):
         raise InputError(f"workers must be a whole number ≥ 1, not {workers!r}")
     try:
         import bokeh  # noqa: F401  the dashboard needs it
-        dashboard = ":0"
+        served = True
     except ImportError:
-        dashboard = None
-    cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=dashboard)
-    return Client(cluster), cluster, dashboard is not None
+        served = False
+    # a free port: the scheduler serves HTTP (health, metrics, and the dashboard with bokeh) even without bokeh,
+    # and the default, 8787, is taken as soon as another cluster runs on the machine
+    cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=":0")
+    return Client(cluster), cluster, served
 
 
 def _dashboard(client, served: bool) -> Optional[str]:
@@ -563,12 +565,10 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
     done and checkpointed, an InputError naming the partitions whose data could not be scored, or a RuntimeError
     naming those whose task failed otherwise (e.g. its workers kept dying); ``out`` is then not written.
     """
-    import pyogrio
-
     from . import _progress
     from ._i18n import check_lang
     from ._settings import Settings
-    from .plot import check_output, write_atomically
+    from .plot import check_output
 
     lang = check_lang(lang)
     settings = Settings() if settings is None else settings
@@ -648,15 +648,92 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
                                     "worker_peak_mb": "float64"})
     gathered = _gather(parts_dir, partitions[partitions["status"] == "scored"]["partition"].tolist())
 
-    def write(tmp: Path) -> None:
-        for name, frame in gathered.items():
-            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
-        pyogrio.write_dataframe(partitions, tmp, layer="partitions", driver="GPKG")
-
-    written = write_atomically(target, [src], write)
+    written = write_gathered(target, gathered, partitions, lang, inputs)
     result = partitions.assign(computed=[bool(records[pid]["computed"]) for pid in partitions["partition"]])
     result.attrs["out"] = written
     return result
+
+
+#: Titles of what a batch adds to a single run's layers: column -> (French title, French description, English
+#: title, English description); ("partitions", column) for the columns of the partitions table.
+_TITLES = {
+    "partition": ("Partition", "identifiant de la partition : valeur du champ de découpage ou zone d'étude de la "
+                  "liste ; rangs et scores sont relatifs à la partition", "Partition",
+                  "partition id: value of the field partitioned by, or study area of the list; ranks and scores "
+                  "are relative to the partition"),
+    ("partitions", "status"): ("Statut", "scored : classée ; not scored : pourquoi elle ne l'est pas (moins de deux "
+                               "sites)", "Status", "scored, or not scored and why (fewer than two sites)"),
+    ("partitions", "communes"): ("Communes de la zone d'étude", "communes de la zone d'étude de la partition "
+                                 "(in_territory), sans les voisines", "Study-area communes",
+                                 "communes of the partition's study area (in_territory), neighbours left out"),
+    ("partitions", "sites"): ("Sites candidats", "sites candidats de la partition", "Candidate sites",
+                              "candidate sites of the partition"),
+    ("partitions", "seconds"): ("Durée (s)", "secondes de la tâche sur son worker : lecture, calcul, écriture du "
+                                "point de reprise", "Seconds", "seconds of the task on its worker: reading, scoring, "
+                                "writing the checkpoint"),
+    ("partitions", "worker"): ("Worker Dask", "adresse du worker qui l'a calculée (vide : non calculée)",
+                               "Dask worker", "address of the worker that scored it (empty: not scored)"),
+    ("partitions", "warnings"): ("Avertissements", "nombre d'avertissements du calcul de la partition (table "
+                                 "diagnostics de son point de reprise)", "Warnings", "number of warnings of the "
+                                 "partition's run (diagnostics table of its checkpoint)"),
+    ("partitions", "worker_peak_mb"): ("Mémoire maximale du worker (Mo)", "pic de mémoire résidente du processus "
+                                       "worker une fois la partition calculée (maximum depuis son démarrage)",
+                                       "Worker peak memory (MB)", "peak resident memory of the worker process once "
+                                       "the partition was scored (high-water mark since it started)"),
+}
+
+#: What a batch's layers hold, beyond the description of a single run's layer of the same name.
+_DESCRIPTIONS = {
+    "sites": {"fr": " Lot : les sites de toutes les partitions (colonne partition), rang et score relatifs à leur "
+                    "partition.",
+              "en": " Batch: the sites of every partition (column partition), rank and score relative to their "
+                    "partition."},
+    "communes": {"fr": " Lot : les communes de la zone d'étude de chaque partition (colonne partition), sans les "
+                       "voisines.",
+                 "en": " Batch: the study-area communes of each partition (column partition), neighbours left "
+                       "out."},
+    "catchments": {"fr": " Lot : ceux de toutes les partitions (colonne partition).",
+                   "en": " Batch: those of every partition (column partition)."},
+    "partitions": {"fr": "Partitions du lot : statut, communes, sites, durée, worker, avertissements, mémoire.",
+                   "en": "The batch's partitions: status, communes, sites, seconds, worker, warnings, memory."},
+}
+
+
+def _titled(layer: dict, lang: str) -> dict:
+    """A gathered layer with a single run's description and field titles (tl.write_gpkg's), and the batch's own
+    for what it adds (``partition``, the ``partitions`` table)."""
+    from ._api import _titled as run_titled
+    from ._i18n import LANGS
+
+    layer = run_titled(layer, lang)
+    other = next(x for x in LANGS if x != lang)
+    name = layer["name"]
+    layer["description"] = (layer["description"] + _DESCRIPTIONS.get(name, {}).get(lang, "")).strip()
+    columns = []
+    for column in layer["columns"]:
+        entry = _TITLES.get((name, column[0])) or _TITLES.get(column[0])
+        if entry is not None:
+            title, other_title = [(entry[0], entry[1]) if x == "fr" else (entry[2], entry[3]) for x in (lang, other)]
+            column = tuple(column[:4]) + (title[0], f"{title[1]} [{other}: {other_title[0]} — {other_title[1]}]")
+        columns.append(column)
+    layer["columns"] = columns
+    return layer
+
+
+def write_gathered(target: Path, gathered: dict, partitions: pd.DataFrame, lang: str, inputs: list) -> Path:
+    """Write the gathered layers and the ``partitions`` table to ``target`` as :func:`tierslieux.write_gpkg`
+    writes a single run: the engine's atomic GeoPackage writer (never over one of ``inputs``), the default styles
+    of sites, communes and catchments in ``layer_styles`` (tl._styles: scores classed over every partition; the 10
+    best of each partition labelled, ranks being per partition), a description per layer and a title and
+    description per field in ``lang`` (gpkg_contents, gpkg_data_columns)."""
+    from . import _core, _provenance, _styles
+    from ._frames import to_layer
+
+    frames = {**gathered, "partitions": partitions}
+    frames["layer_styles"] = _styles.layer_styles(gathered, _provenance.now(), lang)
+    _core.write_gpkg(str(target), [_titled(to_layer(name, frame), lang) for name, frame in frames.items()],
+                     [str(p) for p in inputs])
+    return target
 
 
 def _gather(parts_dir: Path, partition_ids: list) -> dict:
@@ -674,5 +751,10 @@ def _gather(parts_dir: Path, partition_ids: list) -> dict:
             frame.insert(0, "partition", pid)
             frames.append(frame)
         if frames:
-            out[name] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+            # the union of the partitions' columns (a criterion skipped in a partition is empty there), the
+            # geometry last, as when a layer is read
+            frame = pd.concat(frames, ignore_index=True)
+            geometry = frames[0].geometry.name
+            frame = frame[[c for c in frame.columns if c != geometry] + [geometry]]
+            out[name] = gpd.GeoDataFrame(frame, geometry=geometry, crs=frames[0].crs)
     return out
