@@ -1,7 +1,8 @@
-"""Batch (Dask) benchmark on a SYNTHETIC instance (issue 13, section 3).
+"""Batch (Dask) benchmark (issue 13, section 3), on SYNTHETIC instances or real territory files.
 
 Runs `tierslieux batch --by epci_code --workers W` as a subprocess on a territory written by
-bench/synthetic_national.py (SYNTHETIC data), once per W (default 1 and 2), each from scratch (fresh --out, so no
+bench/synthetic_national.py (SYNTHETIC data) or a real one (geodata/departements-26-05-04-84.gpkg: the four
+départements; each territory is labelled SYNTHETIC or real from its sites' `source` field), once per W (default 1 and 2), each from scratch (fresh --out, so no
 checkpoint is reused), and reports:
 
 * wall: the subprocess's wall time (CLI start, partitioning, LocalCluster start, scoring, gathering);
@@ -49,6 +50,13 @@ import tierslieux as tl
 
 HERE = Path(__file__).resolve().parent
 CLI = Path(sys.executable).parent / "tierslieux"
+
+
+def _label(path) -> str:
+    """SYNTHETIC when the file's sites say so in their `source` field (bench/synthetic_national.py), else real."""
+    sites = pyogrio.read_dataframe(path, layer="sites", read_geometry=False, max_features=1)
+    source = str(sites["source"].iloc[0]) if "source" in sites.columns and len(sites) else ""
+    return "SYNTHETIC" if "synthetic" in source.lower() else "real"
 
 
 def _watch(proc, peaks, stop):
@@ -110,7 +118,8 @@ def stats(x):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--territory", required=True, nargs="+",
-                    help="SYNTHETIC territories (bench/synthetic_national.py); two sizes fit o and F")
+                    help="territory files (bench/synthetic_national.py's SYNTHETIC ones, or real ones); "
+                         "two sizes fit o and F")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--by", default="epci_code")
     ap.add_argument("--halo-km", type=float, default=20.0)
@@ -130,7 +139,7 @@ def main(argv=None):
         pt = tl.partition_territory(terr, a.by, halo_km=a.halo_km, out_dir=workdir / (Path(terr).stem + "_parts"))
         part_s = time.perf_counter() - t0
         n_parts = len(pt)
-        print(f"SYNTHETIC territory {terr}: {n_parts} partitions; tl.partition_territory alone {part_s:.1f} s")
+        print(f"{_label(terr)} territory {terr}: {n_parts} partitions; tl.partition_territory alone {part_s:.1f} s")
         runs = {}
         for w in a.workers:
             r = run_batch(terr, w, workdir / Path(terr).stem, a.by, a.halo_km)
