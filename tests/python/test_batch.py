@@ -408,13 +408,36 @@ def test_batch_by_study_areas_with_a_halo_in_minutes(tmp_path):
     assert sorted(communes.loc[communes["commune_code"] == "26202", "partition"]) == ["projet commun", "sud"]
 
 
-def test_cli_batch(run, tmp_path, capsys):
+def test_dashboard_address_only_when_served():
+    from tierslieux._batch import _dashboard
+
+    class Client:
+        dashboard_link = "http://127.0.0.1:8787/status"
+
+        def __init__(self, services):
+            self.services = services
+
+        def scheduler_info(self):
+            return {"services": self.services}
+
+    assert _dashboard(Client({"dashboard": 8787}), True) == "http://127.0.0.1:8787/status"
+    assert _dashboard(Client({}), True) is None  # a cluster without bokeh serves no dashboard
+    assert _dashboard(Client({"dashboard": 8787}), False) is None
+
+
+def test_cli_batch(run, tmp_path, capsys, monkeypatch):
+    from tierslieux import _progress
+
     _, out = run
     shutil.copytree(out.with_name(out.stem + ".parts"), tmp_path / "cli.parts")
     os.remove(tmp_path / "cli.parts" / "242600492.gpkg.json")  # this one is scored again, on a cluster
+    monkeypatch.setattr(_progress, "watched", lambda: True)  # as on a terminal: a bar by partition
     code = cli.main(["batch", "--by", "epci_code", "--out", str(tmp_path / "cli.gpkg"), "--workers", "1"])
     assert code == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert "partitions (6 from checkpoints)" in captured.err and "1/1" in captured.err, captured.err
+    assert "dashboard" not in captured.err  # no bokeh here: a local cluster has no dashboard, and nothing is said
     lines = {line.split()[0]: line.split() for line in printed.splitlines() if line.split()}
     # the command line's default options are the API's: the other checkpoints are reused
     assert lines["242600492"][-1] == "True" and lines["200068229"][-1] == "False"

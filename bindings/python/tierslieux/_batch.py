@@ -550,12 +550,15 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
     3. The layers ``sites``, ``communes`` (each partition's study area) and ``catchments`` of every checkpoint,
        with an added ``partition`` column, and a ``partitions`` table (partition, status, communes, sites,
        seconds, worker, warnings, worker_peak_mb: the worker process's peak resident MB once the partition was
-       done, a high-water mark) are written to ``out`` atomically, in partition order.
+       done, a high-water mark) are written to ``out`` atomically, in partition order, as :func:`write_gpkg`
+       writes a single run: QGIS styles of sites, communes and catchments, a description per layer, a title and
+       a description per field in ``lang``.
 
     ``workers`` starts a LocalCluster of that many processes with one thread each (default: the machine's cores);
     ``scheduler`` ("tcp://host:8786") uses an existing cluster instead. The dashboard address is printed when the
-    cluster has one, and a line per finished partition on a terminal. ``settings`` (a :class:`Settings`) applies
-    to every partition; ``lang`` is the language of the checkpoints' titles.
+    cluster has one (a local cluster serves it when bokeh is installed), and a progress bar by partition where
+    somebody watches (a terminal, a notebook with ipywidgets). ``settings`` (a :class:`Settings`) applies
+    to every partition; ``lang`` is the language of the titles (checkpoints and gathered file).
 
     Returns the ``partitions`` table, with a column ``computed`` (True when scored by this call, False when taken
     from a checkpoint) and ``attrs["out"]``, the path written.
@@ -615,7 +618,12 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
                                f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}")
             futures = {client.submit(_score_partition, p, settings, str(c), pid, lang, pure=True, key=key_of[pid]): pid
                        for pid, p, c in todo}
-            shown = _progress.watched()
+            # a bar by partition where somebody watches (a terminal, a notebook with widgets), as tl.score's stages
+            reused = sum(1 for r in records.values() if r["status"] == "scored")
+            bar = _progress.bar(True, f"partitions ({reused} from checkpoints)" if reused else "partitions",
+                                unit="partition")
+            if bar:
+                bar(0, len(futures))
             errors, failures = {}, {}
             for n, future in enumerate(as_completed(list(futures)), 1):
                 pid = futures[future]
@@ -623,14 +631,13 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
                     record = future.result()
                 except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: named with its partition below
                     failures[pid] = f"{type(e).__name__}: {e}"
-                    continue
-                if "error" in record:
-                    errors[pid] = record["error"]
-                    continue
-                records[pid] = {**record, "status": "scored", "computed": True}
-                if shown:
-                    print(f"[{n}/{len(futures)}] partition {pid}: {record['sites']} sites, {record['seconds']:.1f} s"
-                          f" ({record['worker']})", file=sys.stderr)
+                else:
+                    if "error" in record:
+                        errors[pid] = record["error"]
+                    else:
+                        records[pid] = {**record, "status": "scored", "computed": True}
+                if bar:
+                    bar(n, len(futures))
         finally:
             client.close()
             if cluster is not None:
