@@ -72,6 +72,7 @@ SearchOptions search_options(unsigned threads, const py::object& progress, const
 } // namespace
 
 void bind_network(py::module_& m) {
+    m.attr("HIERARCHY_FILE_VERSION") = hierarchy_file_version;
     py::class_<Network>(m, "Network", "Routable graph (CSR); see tierslieux.Network.")
         .def(py::init([](const f64_array& x, const f64_array& y, const u32_array& from, const u32_array& to,
                          const f64_array& length_m, const f64_array& minutes, const u8_array& twoway) {
@@ -130,13 +131,29 @@ void bind_network(py::module_& m) {
             py::arg("progress") = py::none(), py::arg("algorithm") = "auto")
         .def(
             "prepare_hierarchy",
-            [](const Network& n, const py::object& progress) {
+            [](const Network& n, const py::object& progress, unsigned threads) {
                 const work_progress p = progress_callback(progress);
                 py::gil_scoped_release release;
-                n.prepare_hierarchy(p);
+                n.prepare_hierarchy(p, threads);
             },
-            py::arg("progress") = py::none())
+            py::arg("progress") = py::none(), py::arg("threads") = 0)
         .def_property_readonly("has_hierarchy", &Network::has_hierarchy)
+        .def("save_hierarchy", &Network::save_hierarchy, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+        .def("load_hierarchy", &Network::load_hierarchy, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+        .def("set_hierarchy_cache", &Network::set_hierarchy_cache, py::arg("path"))
+        .def_property_readonly("hierarchy_origin",
+                               [](const Network& n) {
+                                   const HierarchyOrigin o = n.hierarchy_origin();
+                                   const char* source = o.source == HierarchyOrigin::Source::built    ? "built"
+                                                        : o.source == HierarchyOrigin::Source::loaded ? "loaded"
+                                                                                                       : "none";
+                                   py::dict out;
+                                   out["source"] = source;
+                                   out["path"] = o.path;
+                                   out["saved"] = o.saved;
+                                   out["problem"] = o.problem;
+                                   return out;
+                               })
         .def(
             "nearest_pois",
             [](const Network& n, const u32_array& pois, std::size_t k, double max_minutes, const u32_array& sources,

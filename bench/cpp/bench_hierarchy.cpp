@@ -1,5 +1,6 @@
 // Benchmark of the contraction hierarchy's many-to-many matrix on SYNTHETIC road-like grids (the same recipe as
-// bench/bench_accessibility.py's synthetic_grid, with C++ random numbers): build time, shortcuts, memory, query
+// bench/bench_accessibility.py's synthetic_grid, with C++ random numbers): build time on 1 and 2 threads (and
+// whether both builds give the same hierarchy), shortcuts, memory, query
 // time for 1,000 origins x 10,000 destinations with 1 and 2 threads (median of a few runs), the sweep over every
 // node as aggregation uses it (for_each_batch, 1,000 origins, 5-minute and no bound, no-op visitor), the engine's
 // per-origin Dijkstra (Network::travel_times) on a sample of origins, and a check of sampled rows.
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -164,21 +166,33 @@ void run(std::size_t n_target, int runs, std::size_t sample, bool verbose) {
                 grid.edges.size());
     std::fflush(stdout);
 
+    // The build on 1 and 2 threads (the hierarchy is the same: checked), the last one kept for the queries.
     auto start = clock_type::now();
-    std::size_t reported = 0;
-    const work_progress progress = [&](std::size_t done, std::size_t total) {
-        if (verbose && done * 20 >= reported * total) { // every 5 %
-            std::printf("  contracted %zu / %zu after %.2f s\n", done, total, seconds_since(start));
-            std::fflush(stdout);
-            reported = done * 20 / total + 1;
-        }
-    };
-    const detail::ContractionHierarchy ch{n, csr.first.data(), csr.head.data(), csr.minutes.data(), progress};
-    const double build_s = seconds_since(start);
-    std::printf("CH build: %.2f s (1 thread), %zu shortcuts (%.2f per arc), memory %.1f MB\n", build_s,
-                ch.shortcut_count(), static_cast<double>(ch.shortcut_count()) / static_cast<double>(csr.head.size()),
-                static_cast<double>(ch.memory_bytes()) / 1e6);
-    std::fflush(stdout);
+    std::vector<detail::ContractionHierarchy> built;
+    for (const unsigned threads : {1u, 2u}) {
+        std::size_t reported = 0;
+        const work_progress progress = [&](std::size_t done, std::size_t total) {
+            if (verbose && done * 20 >= reported * total) { // every 5 %
+                std::printf("  contracted %zu / %zu after %.2f s\n", done, total, seconds_since(start));
+                std::fflush(stdout);
+                reported = done * 20 / total + 1;
+            }
+        };
+        start = clock_type::now();
+        const std::clock_t cpu_start = std::clock();
+        built.emplace_back(n, csr.first.data(), csr.head.data(), csr.minutes.data(), progress, threads);
+        const double build_s = seconds_since(start);
+        const double build_cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+        const detail::ContractionHierarchy& ch = built.back();
+        std::printf("CH build: %.2f s (%u thread%s; CPU %.2f s), %zu shortcuts (%.2f per arc), memory %.1f MB\n",
+                    build_s, threads, threads > 1 ? "s" : "", build_cpu, ch.shortcut_count(),
+                    static_cast<double>(ch.shortcut_count()) / static_cast<double>(csr.head.size()),
+                    static_cast<double>(ch.memory_bytes()) / 1e6);
+        std::fflush(stdout);
+    }
+    std::printf("CH built on 1 and 2 threads identical: %s\n", built[0] == built[1] ? "yes" : "NO");
+    built.erase(built.begin());
+    const detail::ContractionHierarchy& ch = built.back();
 
     std::mt19937_64 rng{42};
     const std::vector<node_id> origins = random_nodes(n, 1000, rng);

@@ -7,13 +7,17 @@
 #include "detail/parallel.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
-#include <queue>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,14 +30,11 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
-/** Settled-node limit of the witness searches (the same when estimating a priority and contracting, so the
- *  shortcuts found by the estimate are reused). A missing
- *  witness only adds a shortcut, so the limits trade build time and shortcuts, never correctness. */
+/** Settled-node limit of the witness searches. A missing witness only adds a shortcut, so the limit trades build
+ *  time and shortcuts, never correctness. */
 constexpr std::size_t settle_limit = 500;
-/** After a contraction, recompute the neighbours' priorities by simulation, or only raise their level and let the
- *  lazy update at the top of the queue catch the rest. Measured on the SYNTHETIC 1e5 grid: simulation gives 35 %
- *  fewer shortcuts and a 25 % faster query, but a 2.6 times slower build (9 s instead of 3.4 s). */
-constexpr bool update_neighbours = false;
+/** Below this many nodes in a step of a round, the step runs on the calling thread (starting threads costs more). */
+constexpr std::size_t parallel_from = 256;
 
 /** An arc of the graph being contracted: the other end, its time and the number of original arcs it stands for. */
 struct DynamicArc {
@@ -50,17 +51,43 @@ struct Shortcut {
 }; // struct Shortcut
 
 using heap_entry = std::pair<double, std::uint32_t>;
-using min_heap = std::priority_queue<heap_entry, std::vector<heap_entry>, std::greater<heap_entry>>;
+
+/** Per-thread scratch of the witness searches: distances (and whether a path of that time avoids the round) valid
+ *  where stamp == now; targets marked with now. */
+struct WitnessScratch {
+    std::vector<double> dist;
+    std::vector<std::uint8_t> clean;
+    std::vector<std::uint32_t> stamp;
+    std::vector<std::uint32_t> target;
+    std::uint32_t now = 0;
+    std::vector<heap_entry> heap;
+    std::vector<Shortcut> found;
+
+    explicit WitnessScratch(std::size_t n) : dist(n, inf), clean(n, 0), stamp(n, 0), target(n, 0) {}
+}; // struct WitnessScratch
 
 /**
  * The graph while it is contracted: per node the arcs to and from the nodes not contracted yet. Contracting a
  * node v records its remaining arcs (they all lead to nodes contracted later: higher ranks), removes v and adds a
  * shortcut u -> w for each pair of arcs u -> v -> w without a witness path u ~> w as short that avoids v.
+ *
+ * Nodes are contracted in rounds. A round takes every node whose priority is below its neighbours' (ties broken by
+ * node id): an independent set. The witness searches of the round (and the priorities of the nodes it touched,
+ * after it) run on the pool's threads, each a function of the graph as the round found it; the graph changes are
+ * then applied on the calling thread, by increasing node id. So the hierarchy is the same whatever the number of
+ * threads. A round is exact because a witness through another node of the round counts only when strictly
+ * shorter than the path through v, a witness as short only when it avoids the round. Take a shortest path between
+ * two nodes that stay, with the fewest nodes of the round; a node v of the round on it lies between two nodes that
+ * stay (no two nodes of the round are neighbours), joined either by v's shortcut (as short: one node fewer), or by
+ * a strictly shorter witness (the path was not shortest), or by a witness as short that avoids the round (one node
+ * fewer): so the path holds none, and its arcs are all there after the round. (Were witnesses as short through
+ * the round taken, two nodes of a round could each leave out a shortcut on the strength of a path through the
+ * other: zero-time arcs and equal times make that common.)
  */
 class Contractor {
 public:
-    Contractor(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes)
-        : m_out(n), m_in(n), m_level(n, 0), m_dist(n, inf), m_stamp(n, 0), m_target(n, 0) {
+    Contractor(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes, unsigned threads)
+        : m_out(n), m_in(n), m_level(n, 0), m_threads(thread_count(threads, n)) {
         for (std::size_t v = 0; v < n; ++v) {
             for (std::uint32_t a = first[v]; a < first[v + 1]; ++a) {
                 const node_id w = head[a];
@@ -78,6 +105,9 @@ public:
                 }
             }
         }
+        for (unsigned t = 0; t < m_threads; ++t) {
+            m_scratch.emplace_back(n);
+        }
     }
 
     /** Contracts every node; fills the hierarchy's graphs (still with node ids as heads) and its ranks. */
@@ -87,93 +117,129 @@ public:
              const work_progress& progress) {
         const std::size_t n = m_out.size();
         std::vector<double> priority(n);
-        min_heap queue;
-        std::vector<Shortcut> found;
+        std::vector<std::uint32_t> alive(n); // not contracted yet, by increasing id
         for (std::uint32_t v = 0; v < n; ++v) {
-            priority[v] = simulate(v, found);
-            queue.emplace(priority[v], v);
+            alive[v] = v;
         }
-        std::vector<std::uint8_t> done(n, 0);
+        std::vector<std::uint32_t> dirty = alive; // whose priority must be computed, by increasing id
+        std::vector<std::uint8_t> chosen;
+        std::vector<std::uint32_t> round;
+        std::vector<std::vector<Shortcut>> found;
+        std::vector<std::uint8_t> touched(n, 0);
+        std::vector<std::uint8_t> in_round(n, 0);
         rank.assign(n, none);
         up_first.assign(n + 1, 0);
         down_first.assign(n + 1, 0);
-        std::vector<std::uint32_t> neighbours;
         std::uint32_t next_rank = 0;
         const std::size_t report_every = std::max<std::size_t>(1, n / 256);
-        while (!queue.empty()) {
-            const auto [p, v] = queue.top();
-            queue.pop();
-            if (done[v] || p != priority[v]) {
-                continue;
-            }
-            // Lazy update: the priority may be stale; recompute it and contract only if it is still the least.
-            const double now = simulate(v, found);
-            if (now > p) {
-                while (!queue.empty() && (done[queue.top().second] || queue.top().first != priority[queue.top().second])) {
-                    queue.pop();
-                }
-                if (!queue.empty() && now > queue.top().first) {
-                    priority[v] = now;
-                    queue.emplace(now, v);
-                    continue;
+        while (!alive.empty()) {
+            // Priorities of the nodes whose neighbourhood changed.
+            for_each(dirty.size(), [&](std::size_t i, WitnessScratch& ws) { priority[dirty[i]] = simulate(dirty[i], ws); });
+            // The round: each node whose (priority, id) is below every neighbour's.
+            chosen.assign(alive.size(), 0);
+            for_each(alive.size(), [&](std::size_t i, WitnessScratch&) {
+                chosen[i] = is_local_minimum(alive[i], priority);
+            });
+            round.clear();
+            for (std::size_t i = 0; i < alive.size(); ++i) {
+                if (chosen[i]) {
+                    round.push_back(alive[i]);
+                    in_round[alive[i]] = 1;
                 }
             }
-            // Record v's remaining arcs: all lead to higher ranks.
-            const std::uint32_t r = next_rank++;
-            rank[v] = r;
-            done[v] = 1;
-            for (const DynamicArc& a : m_out[v]) {
-                up_head.push_back(a.node);
-                up_minutes.push_back(a.minutes);
-                shortcuts += a.hops > 1;
-            }
-            for (const DynamicArc& a : m_in[v]) {
-                down_tail.push_back(a.node);
-                down_minutes.push_back(a.minutes);
-                shortcuts += a.hops > 1;
-            }
-            up_first[r + 1] = static_cast<std::uint32_t>(up_head.size());
-            down_first[r + 1] = static_cast<std::uint32_t>(down_tail.size());
-            // Remove v and add its shortcuts.
-            neighbours.clear();
-            for (const DynamicArc& a : m_in[v]) {
-                erase(m_out[a.node], v);
-                neighbours.push_back(a.node);
-            }
-            for (const DynamicArc& a : m_out[v]) {
-                erase(m_in[a.node], v);
-                neighbours.push_back(a.node);
-            }
-            std::vector<DynamicArc>().swap(m_out[v]);
-            std::vector<DynamicArc>().swap(m_in[v]);
-            for (const Shortcut& s : found) {
-                add_arc(s.from, s.to, s.minutes, s.hops);
-            }
-            // Neighbours: deeper level, new priority.
-            std::sort(neighbours.begin(), neighbours.end());
-            neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
-            for (const std::uint32_t x : neighbours) {
-                const std::uint32_t level = std::max(m_level[x], m_level[v] + 1);
-                if (update_neighbours) {
-                    m_level[x] = level;
-                    priority[x] = simulate(x, found);
-                    queue.emplace(priority[x], x);
-                } else if (level != m_level[x]) {
-                    priority[x] += static_cast<double>(level - m_level[x]);
-                    m_level[x] = level;
-                    queue.emplace(priority[x], x);
+            // Its shortcuts, each found on the graph as the round found it, by witnesses avoiding the round.
+            found.resize(std::max(found.size(), round.size()));
+            for_each(round.size(), [&](std::size_t i, WitnessScratch& ws) {
+                witnesses(round[i], ws, &in_round);
+                found[i].assign(ws.found.begin(), ws.found.end());
+            });
+            // The changes, by increasing id: v's remaining arcs all lead to higher ranks; then v goes and its
+            // shortcuts come. No two nodes of the round are neighbours, so v's arcs are still those of the round's
+            // start; its neighbours take a deeper level and a new priority.
+            dirty.clear();
+            for (std::size_t i = 0; i < round.size(); ++i) {
+                const std::uint32_t v = round[i];
+                const std::uint32_t r = next_rank++;
+                rank[v] = r;
+                for (const DynamicArc& a : m_out[v]) {
+                    up_head.push_back(a.node);
+                    up_minutes.push_back(a.minutes);
+                    shortcuts += a.hops > 1;
                 }
+                for (const DynamicArc& a : m_in[v]) {
+                    down_tail.push_back(a.node);
+                    down_minutes.push_back(a.minutes);
+                    shortcuts += a.hops > 1;
+                }
+                up_first[r + 1] = static_cast<std::uint32_t>(up_head.size());
+                down_first[r + 1] = static_cast<std::uint32_t>(down_tail.size());
+                for (const DynamicArc& a : m_in[v]) {
+                    erase(m_out[a.node], v);
+                    touch(a.node, v, touched, dirty);
+                }
+                for (const DynamicArc& a : m_out[v]) {
+                    erase(m_in[a.node], v);
+                    touch(a.node, v, touched, dirty);
+                }
+                std::vector<DynamicArc>().swap(m_out[v]);
+                std::vector<DynamicArc>().swap(m_in[v]);
+                for (const Shortcut& s : found[i]) {
+                    add_arc(s.from, s.to, s.minutes, s.hops);
+                }
+                in_round[v] = 0;
             }
-            if (progress && next_rank % report_every == 0) {
+            std::sort(dirty.begin(), dirty.end());
+            for (const std::uint32_t x : dirty) {
+                touched[x] = 0;
+            }
+            alive.erase(std::remove_if(alive.begin(), alive.end(), [&](std::uint32_t v) { return rank[v] != none; }),
+                        alive.end());
+            if (progress && (alive.empty() || (next_rank - round.size()) / report_every != next_rank / report_every)) {
                 progress(next_rank, n);
             }
         }
-        if (progress) {
-            progress(n, n);
+        if (progress && n == 0) {
+            progress(0, 0);
         }
     }
 
 private:
+    /** fn(i, scratch) for i in [0, count) on the pool's threads, or on the calling thread when count is small. */
+    template <typename Fn>
+    void for_each(std::size_t count, Fn&& fn) {
+        std::atomic<std::size_t> slot{0};
+        parallel_for(
+            count, count < parallel_from ? 1u : m_threads, {}, [&] { return &m_scratch[slot++]; },
+            [&](std::size_t i, WitnessScratch* ws) { fn(i, *ws); });
+    }
+
+    /** True when v's (priority, id) is below that of each of its neighbours. */
+    bool is_local_minimum(std::uint32_t v, const std::vector<double>& priority) const {
+        const auto below = [&](std::uint32_t x) {
+            return priority[v] < priority[x] || (priority[v] == priority[x] && v < x);
+        };
+        for (const DynamicArc& a : m_out[v]) {
+            if (!below(a.node)) {
+                return false;
+            }
+        }
+        for (const DynamicArc& a : m_in[v]) {
+            if (!below(a.node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** x lost its neighbour v: it takes a level deeper than v's and goes on the list of priorities to compute. */
+    void touch(std::uint32_t x, std::uint32_t v, std::vector<std::uint8_t>& touched, std::vector<std::uint32_t>& dirty) {
+        m_level[x] = std::max(m_level[x], m_level[v] + 1);
+        if (!touched[x]) {
+            touched[x] = 1;
+            dirty.push_back(x);
+        }
+    }
+
     /** Adds u -> w or lowers its time when it exists. */
     void add_arc(std::uint32_t u, std::uint32_t w, double minutes, std::uint32_t hops) {
         for (DynamicArc& a : m_out[u]) {
@@ -207,8 +273,8 @@ private:
     }
 
     /** Priority of contracting v now: level + shortcuts per arc removed + original arcs per original arc removed. */
-    double simulate(std::uint32_t v, std::vector<Shortcut>& found) {
-        witnesses(v, settle_limit, found);
+    double simulate(std::uint32_t v, WitnessScratch& ws) const {
+        witnesses(v, ws);
         std::size_t removed = m_in[v].size() + m_out[v].size();
         std::size_t removed_hops = 0;
         for (const DynamicArc& a : m_in[v]) {
@@ -218,17 +284,19 @@ private:
             removed_hops += a.hops;
         }
         std::size_t added_hops = 0;
-        for (const Shortcut& s : found) {
+        for (const Shortcut& s : ws.found) {
             added_hops += s.hops;
         }
         return static_cast<double>(m_level[v]) +
-               static_cast<double>(found.size()) / static_cast<double>(std::max<std::size_t>(removed, 1)) +
+               static_cast<double>(ws.found.size()) / static_cast<double>(std::max<std::size_t>(removed, 1)) +
                static_cast<double>(added_hops) / static_cast<double>(std::max<std::size_t>(removed_hops, 1));
     }
 
-    /** The shortcuts that contracting v needs: one Dijkstra per arc u -> v, avoiding v, settling at most limit. */
-    void witnesses(std::uint32_t v, std::size_t limit, std::vector<Shortcut>& found) {
-        found.clear();
+    /** The shortcuts that contracting v needs, in ws.found: one Dijkstra per arc u -> v, avoiding v, settling at
+     *  most settle_limit nodes; a shortcut u -> w unless a path as short as u -> v -> w is found. With `round` (the
+     *  nodes contracted with v), a path as short counts only if it avoids them; through them it must be shorter. */
+    void witnesses(std::uint32_t v, WitnessScratch& ws, const std::vector<std::uint8_t>* round = nullptr) const {
+        ws.found.clear();
         if (m_out[v].empty() || m_in[v].empty()) {
             return;
         }
@@ -239,15 +307,15 @@ private:
         for (const DynamicArc& a : m_in[v]) {
             const std::uint32_t u = a.node;
             // Targets: the heads w != u of v's arcs.
-            if (++m_now == 0) {
-                std::fill(m_stamp.begin(), m_stamp.end(), 0);
-                std::fill(m_target.begin(), m_target.end(), 0);
-                m_now = 1;
+            if (++ws.now == 0) {
+                std::fill(ws.stamp.begin(), ws.stamp.end(), 0);
+                std::fill(ws.target.begin(), ws.target.end(), 0);
+                ws.now = 1;
             }
             std::size_t targets = 0;
             for (const DynamicArc& b : m_out[v]) {
-                if (b.node != u && m_target[b.node] != m_now) {
-                    m_target[b.node] = m_now;
+                if (b.node != u && ws.target[b.node] != ws.now) {
+                    ws.target[b.node] = ws.now;
                     ++targets;
                 }
             }
@@ -255,32 +323,40 @@ private:
                 continue;
             }
             const double bound = a.minutes + longest_out;
-            m_stamp[u] = m_now;
-            m_dist[u] = 0.0;
-            m_heap.clear();
-            m_heap.push_back({0.0, u});
+            ws.stamp[u] = ws.now;
+            ws.dist[u] = 0.0;
+            ws.clean[u] = 1;
+            ws.heap.clear();
+            ws.heap.push_back({0.0, u});
             std::size_t settled = 0;
-            while (!m_heap.empty()) {
-                std::pop_heap(m_heap.begin(), m_heap.end(), std::greater<heap_entry>());
-                const auto [d, x] = m_heap.back();
-                m_heap.pop_back();
-                if (d > m_dist[x]) {
+            while (!ws.heap.empty()) {
+                std::pop_heap(ws.heap.begin(), ws.heap.end(), std::greater<heap_entry>());
+                const auto [d, x] = ws.heap.back();
+                ws.heap.pop_back();
+                if (d > ws.dist[x]) {
                     continue;
                 }
-                if (d > bound || ++settled > limit) {
+                if (d > bound || ++settled > settle_limit) {
                     break;
                 }
-                if (m_target[x] == m_now && --targets == 0) {
+                if (ws.target[x] == ws.now && --targets == 0) {
                     break;
                 }
                 for (const DynamicArc& b : m_out[x]) {
                     const std::uint32_t y = b.node;
                     const double t = d + b.minutes;
-                    if (y != v && t <= bound && (m_stamp[y] != m_now || t < m_dist[y])) {
-                        m_stamp[y] = m_now;
-                        m_dist[y] = t;
-                        m_heap.push_back({t, y});
-                        std::push_heap(m_heap.begin(), m_heap.end(), std::greater<heap_entry>());
+                    if (y == v || t > bound) {
+                        continue;
+                    }
+                    const std::uint8_t clean = ws.clean[x] && !(round && (*round)[y]);
+                    if (ws.stamp[y] != ws.now || t < ws.dist[y]) {
+                        ws.stamp[y] = ws.now;
+                        ws.dist[y] = t;
+                        ws.clean[y] = clean;
+                        ws.heap.push_back({t, y});
+                        std::push_heap(ws.heap.begin(), ws.heap.end(), std::greater<heap_entry>());
+                    } else if (t == ws.dist[y] && clean) {
+                        ws.clean[y] = 1; // as fast, avoiding the round (too late for y's arcs if y is settled)
                     }
                 }
             }
@@ -290,8 +366,9 @@ private:
                     continue;
                 }
                 const double via = a.minutes + b.minutes;
-                if (m_stamp[w] != m_now || m_dist[w] > via) {
-                    found.push_back({u, w, a.hops + b.hops, via});
+                const bool witness = ws.stamp[w] == ws.now && (ws.dist[w] < via || (ws.dist[w] == via && ws.clean[w]));
+                if (!witness) {
+                    ws.found.push_back({u, w, a.hops + b.hops, via});
                 }
             }
         }
@@ -300,12 +377,8 @@ private:
     std::vector<std::vector<DynamicArc>> m_out;
     std::vector<std::vector<DynamicArc>> m_in;
     std::vector<std::uint32_t> m_level;
-    // Witness search scratch: distances valid where m_stamp == m_now; targets marked with m_now.
-    std::vector<double> m_dist;
-    std::vector<std::uint32_t> m_stamp;
-    std::vector<std::uint32_t> m_target;
-    std::uint32_t m_now = 0;
-    std::vector<heap_entry> m_heap;
+    unsigned m_threads;
+    std::vector<WitnessScratch> m_scratch; // one per thread of the pool
 }; // class Contractor
 
 /** Origins per sweep: each selected node holds one distance per lane, so a sweep reads its arcs once for all. */
@@ -384,7 +457,7 @@ void sweep(const std::uint32_t* first, const std::uint32_t* tail, const double* 
 } // namespace
 
 ContractionHierarchy::ContractionHierarchy(std::size_t n, const std::uint32_t* first, const node_id* head,
-                                           const double* minutes, const work_progress& progress) {
+                                           const double* minutes, const work_progress& progress, unsigned threads) {
     if (n >= none) {
         throw input_error("contraction hierarchy: too many nodes (" + std::to_string(n) + ")");
     }
@@ -396,7 +469,7 @@ ContractionHierarchy::ContractionHierarchy(std::size_t n, const std::uint32_t* f
     std::vector<std::uint32_t> down_tail;
     std::vector<double> down_minutes;
     {
-        Contractor contractor{n, first, head, minutes};
+        Contractor contractor{n, first, head, minutes, threads};
         contractor.run(rank, up_first, up_head, up_minutes, down_first, down_tail, down_minutes, m_shortcuts,
                        progress);
     }
@@ -459,6 +532,259 @@ ContractionHierarchy::ContractionHierarchy(std::size_t n, const std::uint32_t* f
     };
     reorder(up_first, up_head, up_minutes, m_up_first, m_up_head, m_up_minutes);
     reorder(down_first, down_tail, down_minutes, m_down_first, m_down_tail, m_down_minutes);
+}
+
+namespace {
+
+/**
+ * A 64-bit hash of bytes fed in order, 8 at a time (the round and final mix of xxHash64): a check against
+ * truncated or damaged files and mismatched graphs, not a cryptographic hash.
+ */
+class Hasher {
+public:
+    void add(const void* data, std::size_t bytes) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        std::size_t i = 0;
+        for (; i + 8 <= bytes; i += 8) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, p + i, 8);
+            mix(word);
+        }
+        if (i < bytes) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, p + i, bytes - i);
+            mix(word ^ (std::uint64_t{bytes - i} << 56));
+        }
+        m_length += bytes;
+    }
+
+    template <typename T>
+    void add(const std::vector<T>& values) {
+        add(values.data(), values.size() * sizeof(T));
+    }
+
+    std::uint64_t value() const {
+        std::uint64_t h = m_state ^ m_length;
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 33;
+        return h;
+    }
+
+private:
+    static std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+    void mix(std::uint64_t word) {
+        m_state ^= rotl(word * 0xC2B2AE3D27D4EB4FULL, 31) * 0x9E3779B185EBCA87ULL;
+        m_state = rotl(m_state, 27) * 0x9E3779B185EBCA87ULL + 0x85EBCA77C2B2AE63ULL;
+    }
+
+    std::uint64_t m_state = 0x27D4EB2F165667C5ULL;
+    std::uint64_t m_length = 0;
+}; // class Hasher
+
+/**
+ * Header of a hierarchy file, 64 bytes, then the arrays in this order, little-endian, no padding: position
+ * (nodes x u32), up_first (nodes + 1 x u32), up_head (up_arcs x u32), up_minutes (up_arcs x f64), down_first
+ * (nodes + 1 x u32), down_tail (down_arcs x u32), down_minutes (down_arcs x f64). payload_checksum hashes the
+ * arrays in that order; graph_checksum is graph_checksum() of the graph the hierarchy was made for.
+ */
+struct FileHeader {
+    char magic[8];
+    std::uint32_t version;
+    std::uint32_t byte_order; ///< 0x01020304 as written by the machine that wrote the file
+    std::uint64_t nodes;
+    std::uint64_t up_arcs;
+    std::uint64_t down_arcs;
+    std::uint64_t shortcuts;
+    std::uint64_t graph_checksum;
+    std::uint64_t payload_checksum;
+}; // struct FileHeader
+static_assert(sizeof(FileHeader) == 64, "the file header has no padding");
+
+constexpr char file_magic[8] = {'T', 'L', 'C', 'H', '\r', '\n', '\x1a', '\n'};
+constexpr std::uint32_t byte_order_mark = 0x01020304;
+
+std::string hex(std::uint64_t v) {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+    return text;
+}
+
+} // namespace
+
+std::uint64_t graph_checksum(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes) {
+    Hasher h;
+    const std::uint64_t nodes = n;
+    h.add(&nodes, sizeof nodes);
+    h.add(first, (n + 1) * sizeof(std::uint32_t));
+    const std::size_t arcs = first[n];
+    h.add(head, arcs * sizeof(node_id));
+    h.add(minutes, arcs * sizeof(double));
+    return h.value();
+}
+
+bool ContractionHierarchy::operator==(const ContractionHierarchy& other) const {
+    return m_shortcuts == other.m_shortcuts && m_position == other.m_position && m_up_first == other.m_up_first &&
+           m_up_head == other.m_up_head && m_up_minutes == other.m_up_minutes &&
+           m_down_first == other.m_down_first && m_down_tail == other.m_down_tail &&
+           m_down_minutes == other.m_down_minutes;
+}
+
+void ContractionHierarchy::save(const std::string& path, std::uint64_t checksum) const {
+    namespace fs = std::filesystem;
+    Hasher payload;
+    payload.add(m_position);
+    payload.add(m_up_first);
+    payload.add(m_up_head);
+    payload.add(m_up_minutes);
+    payload.add(m_down_first);
+    payload.add(m_down_tail);
+    payload.add(m_down_minutes);
+    FileHeader header{};
+    std::memcpy(header.magic, file_magic, sizeof file_magic);
+    header.version = file_version;
+    header.byte_order = byte_order_mark;
+    header.nodes = node_count();
+    header.up_arcs = m_up_head.size();
+    header.down_arcs = m_down_tail.size();
+    header.shortcuts = m_shortcuts;
+    header.graph_checksum = checksum;
+    header.payload_checksum = payload.value();
+
+    // A temporary name of the same folder (a rename within one file system replaces the target at once).
+    std::random_device random;
+    const fs::path tmp = path + ".part-" + hex((std::uint64_t{random()} << 32) ^ random());
+    try {
+        std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+        if (!out) {
+            throw io_error("cannot write the contraction hierarchy file '" + path + "': cannot create '" +
+                           tmp.string() + "'");
+        }
+        auto write = [&out](const auto& values) {
+            out.write(reinterpret_cast<const char*>(values.data()),
+                      static_cast<std::streamsize>(values.size() * sizeof(values[0])));
+        };
+        out.write(reinterpret_cast<const char*>(&header), sizeof header);
+        write(m_position);
+        write(m_up_first);
+        write(m_up_head);
+        write(m_up_minutes);
+        write(m_down_first);
+        write(m_down_tail);
+        write(m_down_minutes);
+        out.close();
+        if (!out) {
+            throw io_error("cannot write the contraction hierarchy file '" + path + "' (disk full?)");
+        }
+        std::error_code ec;
+        fs::rename(tmp, path, ec);
+        if (ec) {
+            throw io_error("cannot move '" + tmp.string() + "' to '" + path + "': " + ec.message());
+        }
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw;
+    }
+}
+
+ContractionHierarchy ContractionHierarchy::load(const std::string& path, std::size_t n, std::uint64_t checksum) {
+    namespace fs = std::filesystem;
+    const std::string what = "contraction hierarchy file '" + path + "'";
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    std::ifstream in{path, std::ios::binary};
+    if (ec || !in) {
+        throw io_error("cannot read the " + what + (ec ? ": " + ec.message() : std::string{}));
+    }
+    FileHeader header{};
+    if (size < sizeof header || !in.read(reinterpret_cast<char*>(&header), sizeof header)) {
+        throw input_error("the " + what + " is truncated (" + std::to_string(size) + " bytes, less than its header)");
+    }
+    if (std::memcmp(header.magic, file_magic, sizeof file_magic) != 0) {
+        throw input_error("the " + what + " is not a tierslieux contraction hierarchy (wrong magic string)");
+    }
+    if (header.byte_order != byte_order_mark) {
+        throw input_error("the " + what + " was written on a machine of another byte order");
+    }
+    if (header.version != file_version) {
+        throw input_error("the " + what + " has format version " + std::to_string(header.version) +
+                          "; this engine reads version " + std::to_string(file_version));
+    }
+    if (header.nodes != n || header.graph_checksum != checksum) {
+        throw input_error("the " + what + " was made for another graph (" + std::to_string(header.nodes) +
+                          " nodes, graph checksum " + hex(header.graph_checksum) + "; this graph: " +
+                          std::to_string(n) + " nodes, checksum " + hex(checksum) +
+                          "): another road file, clip area or speed profile");
+    }
+    const std::uintmax_t arcs_bytes = sizeof(std::uint32_t) + sizeof(double);
+    if (header.up_arcs > size / arcs_bytes || header.down_arcs > size / arcs_bytes ||
+        size != sizeof header + (3 * n + 2) * sizeof(std::uint32_t) + (header.up_arcs + header.down_arcs) * arcs_bytes) {
+        throw input_error("the " + what + " has " + std::to_string(size) + " bytes, not what its header says (" +
+                          std::to_string(n) + " nodes, " + std::to_string(header.up_arcs + header.down_arcs) +
+                          " arcs): truncated or damaged");
+    }
+    ContractionHierarchy ch;
+    auto read = [&in](auto& values, std::size_t count) {
+        values.resize(count);
+        in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(values[0])));
+    };
+    read(ch.m_position, n);
+    read(ch.m_up_first, n + 1);
+    read(ch.m_up_head, header.up_arcs);
+    read(ch.m_up_minutes, header.up_arcs);
+    read(ch.m_down_first, n + 1);
+    read(ch.m_down_tail, header.down_arcs);
+    read(ch.m_down_minutes, header.down_arcs);
+    if (!in) {
+        throw io_error("cannot read the " + what + " to its end");
+    }
+    Hasher payload;
+    payload.add(ch.m_position);
+    payload.add(ch.m_up_first);
+    payload.add(ch.m_up_head);
+    payload.add(ch.m_up_minutes);
+    payload.add(ch.m_down_first);
+    payload.add(ch.m_down_tail);
+    payload.add(ch.m_down_minutes);
+    if (payload.value() != header.payload_checksum) {
+        throw input_error("the " + what + " is damaged (its checksum does not match its contents)");
+    }
+    // The checksum passed; the shape is checked too, so that no file can make a query read out of bounds.
+    std::vector<std::uint8_t> seen(n, 0);
+    bool valid = true;
+    for (const std::uint32_t p : ch.m_position) {
+        valid = valid && p < n && !seen[p];
+        if (valid) {
+            seen[p] = 1;
+        }
+    }
+    auto valid_graph = [n](const std::vector<std::uint32_t>& first, const std::vector<std::uint32_t>& other,
+                           const std::vector<double>& minutes) {
+        if (first[0] != 0 || first[n] != other.size()) {
+            return false;
+        }
+        for (std::size_t p = 0; p < n; ++p) {
+            if (first[p] > first[p + 1]) {
+                return false;
+            }
+            for (std::uint32_t a = first[p]; a < first[p + 1]; ++a) {
+                if (other[a] >= p || !std::isfinite(minutes[a]) || minutes[a] < 0.0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    };
+    if (!valid || !valid_graph(ch.m_up_first, ch.m_up_head, ch.m_up_minutes) ||
+        !valid_graph(ch.m_down_first, ch.m_down_tail, ch.m_down_minutes)) {
+        throw input_error("the " + what + " is damaged (its arcs do not form a hierarchy)");
+    }
+    ch.m_shortcuts = header.shortcuts;
+    return ch;
 }
 
 std::size_t ContractionHierarchy::memory_bytes() const noexcept {

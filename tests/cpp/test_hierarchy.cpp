@@ -1,5 +1,6 @@
 // graph/hierarchy.hpp: the contraction hierarchy's many-to-many matrix, compared with a plain heap Dijkstra
-// written here, on random directed graphs (synthetic, seeded) and a small grid.
+// written here, on random directed graphs (synthetic, seeded) and a small grid; the same hierarchy whatever the
+// number of threads; its file (save / load) and the files it refuses.
 
 #include <cmath>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <tierslieux/network.hpp>
 
 #include "graph/hierarchy.hpp"
+#include "support.hpp"
 
 using namespace tierslieux;
 using tierslieux::detail::ContractionHierarchy;
@@ -49,9 +51,11 @@ struct Csr {
         }
     }
 
-    ContractionHierarchy hierarchy(const work_progress& progress = {}) const {
-        return ContractionHierarchy{n, first.data(), head.data(), minutes.data(), progress};
+    ContractionHierarchy hierarchy(const work_progress& progress = {}, unsigned threads = 0) const {
+        return ContractionHierarchy{n, first.data(), head.data(), minutes.data(), progress, threads};
     }
+
+    std::uint64_t checksum() const { return detail::graph_checksum(n, first.data(), head.data(), minutes.data()); }
 
     /** Plain heap Dijkstra from s: minutes to every node, infinity where unreachable. */
     std::vector<double> dijkstra(node_id s) const {
@@ -353,4 +357,117 @@ TEST(Hierarchy, BadInputThrows) {
     EXPECT_THROW(negative.hierarchy(), input_error);
     const Csr infinite{2, {{0, 1}}, {inf}};
     EXPECT_THROW(infinite.hierarchy(), input_error);
+}
+
+TEST(Hierarchy, TheSameWhateverTheNumberOfThreads) {
+    // Large enough for the rounds to run on several threads (a step of fewer than 256 nodes runs on one).
+    for (const Csr& g : {grid(45, 21), random_graph(1500, 2400, 3, 22)}) {
+        const ContractionHierarchy one = g.hierarchy({}, 1);
+        const ContractionHierarchy two = g.hierarchy({}, 2);
+        const ContractionHierarchy three = g.hierarchy({}, 3);
+        EXPECT_TRUE(one == two);
+        EXPECT_TRUE(one == three);
+        EXPECT_GT(one.shortcut_count(), 0u);
+        expect_matrix(g, two, random_nodes(g.n, 40, 23), all_nodes(g.n), inf, 2);
+    }
+    // the check can fail: another graph gives another hierarchy
+    EXPECT_FALSE(grid(45, 21).hierarchy({}, 1) == grid(45, 24).hierarchy({}, 1));
+}
+
+TEST(Hierarchy, TiesAndZeroTimesStayExact) {
+    // Times of 0, 1 or 2 minutes: many paths tie, so witnesses of nodes contracted in the same round often run
+    // through one another; one-way arcs and four disconnected parts.
+    std::mt19937 rng{31};
+    std::uniform_int_distribution<int> pick_time{0, 2};
+    std::uniform_int_distribution<int> kind{0, 3};
+    const std::size_t n = 1200;
+    std::uniform_int_distribution<node_id> pick_node{0, static_cast<node_id>(n / 4 - 1)};
+    std::vector<std::pair<node_id, node_id>> arcs;
+    std::vector<double> times;
+    for (std::size_t k = 0; k < 2 * n; ++k) {
+        const node_id part = static_cast<node_id>(k % 4 * (n / 4));
+        const node_id a = part + pick_node(rng);
+        const node_id b = part + pick_node(rng);
+        const double t = pick_time(rng);
+        arcs.emplace_back(a, b);
+        times.push_back(t);
+        if (kind(rng) != 0) { // three in four two-way
+            arcs.emplace_back(b, a);
+            times.push_back(t);
+        }
+    }
+    const Csr g{n, arcs, times};
+    for (const unsigned threads : {1u, 2u}) {
+        const ContractionHierarchy ch = g.hierarchy({}, threads);
+        const std::vector<node_id> some = random_nodes(n, 60, 32);
+        EXPECT_GT(expect_matrix(g, ch, some, all_nodes(n), inf, 2), 1000u);
+        expect_matrix(g, ch, some, all_nodes(n), 2.0, 1);
+    }
+}
+
+TEST(Hierarchy, SavedAndLoadedIsTheSame) {
+    const test::TempDir dir;
+    const Csr g = grid(30, 41);
+    const ContractionHierarchy ch = g.hierarchy();
+    const std::string path = dir.file("grid.ch");
+    ch.save(path, g.checksum());
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{"grid.ch"}); // no temporary file left
+    const ContractionHierarchy back = ContractionHierarchy::load(path, g.n, g.checksum());
+    EXPECT_TRUE(back == ch);
+    EXPECT_EQ(back.shortcut_count(), ch.shortcut_count());
+    const std::vector<node_id> origins = random_nodes(g.n, 50, 42);
+    EXPECT_EQ(back.many_to_many(origins, all_nodes(g.n), inf), ch.many_to_many(origins, all_nodes(g.n), inf));
+    // saving again replaces the file
+    ch.save(path, g.checksum());
+    EXPECT_TRUE(ContractionHierarchy::load(path, g.n, g.checksum()) == ch);
+    // the empty graph too
+    const Csr empty;
+    empty.hierarchy().save(dir.file("empty.ch"), empty.checksum());
+    EXPECT_EQ(ContractionHierarchy::load(dir.file("empty.ch"), 0, empty.checksum()).node_count(), 0u);
+}
+
+TEST(Hierarchy, FilesOfAnotherGraphOrDamagedAreRefusedNamingTheFile) {
+    const test::TempDir dir;
+    const Csr g = grid(20, 51);
+    const ContractionHierarchy ch = g.hierarchy();
+    const std::string path = dir.file("grid.ch");
+    ch.save(path, g.checksum());
+    const std::string bytes = test::read_bytes(path);
+
+    // another graph: other times (another speed profile), or other nodes
+    const Csr slower = grid(20, 52);
+    EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(path, slower.n, slower.checksum()); }),
+                                   {path, "another graph"}));
+    EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(path, g.n + 1, g.checksum()); }),
+                                   {path, "another graph", "400 nodes"}));
+    EXPECT_NE(g.checksum(), slower.checksum());
+    // truncated: cut anywhere
+    for (const std::size_t keep : {std::size_t{0}, std::size_t{10}, std::size_t{64}, bytes.size() / 2, bytes.size() - 1}) {
+        const std::string cut = test::write_text(dir.file("cut.ch"), bytes.substr(0, keep));
+        EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(cut, g.n, g.checksum()); }),
+                                       {cut, "truncated"})) << keep << " bytes";
+    }
+    // damaged: one byte changed in the arcs
+    std::string flipped = bytes;
+    flipped[bytes.size() - 5] = static_cast<char>(flipped[bytes.size() - 5] ^ 0x10);
+    const std::string damaged = test::write_text(dir.file("damaged.ch"), flipped);
+    EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(damaged, g.n, g.checksum()); }),
+                                   {damaged, "damaged"}));
+    // not a hierarchy at all, another format version
+    const std::string text = test::write_text(dir.file("text.ch"), std::string(100, 'x'));
+    EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(text, g.n, g.checksum()); }),
+                                   {text, "not a tierslieux contraction hierarchy"}));
+    std::string future = bytes;
+    future[8] = static_cast<char>(ContractionHierarchy::file_version + 1);
+    const std::string version = test::write_text(dir.file("version.ch"), future);
+    EXPECT_TRUE(test::contains_all(test::message_of<input_error>([&] { ContractionHierarchy::load(version, g.n, g.checksum()); }),
+                                   {version, "format version 2"}));
+    // missing file; a folder that does not exist: io_error, nothing left behind
+    EXPECT_TRUE(test::contains_all(test::message_of<io_error>([&] { ContractionHierarchy::load(dir.file("none.ch"), g.n, g.checksum()); }),
+                                   {dir.file("none.ch")}));
+    const std::string nowhere = dir.file("no/such/folder/grid.ch");
+    EXPECT_TRUE(test::contains_all(test::message_of<io_error>([&] { ch.save(nowhere, g.checksum()); }), {nowhere}));
+    EXPECT_EQ(dir.listing(), (std::vector<std::string>{"cut.ch", "damaged.ch", "grid.ch", "text.ch", "version.ch"}));
+    // the good file is still good
+    EXPECT_TRUE(ContractionHierarchy::load(path, g.n, g.checksum()) == ch);
 }

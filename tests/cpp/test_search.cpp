@@ -484,3 +484,77 @@ TEST(Search, HierarchyBuildReportsProgressAndCanBeCancelled) {
     EXPECT_EQ(last_total, net.node_count() + (net.node_count() + 7) / 8);
     EXPECT_EQ(sums, net.aggregate(values, 3.05, Aggregation::sum, Decay::flat, {}, SearchOptions{2, {}, Algorithm::dijkstra}));
 }
+
+TEST(Search, HierarchyThreadsSaveLoadAndCache) {
+    const test::TempDir dir;
+    const Network net = grid(30);
+    const std::vector<double> values(net.node_count(), 1.0);
+    const SearchOptions on_hierarchy{2, {}, Algorithm::hierarchy};
+    const SearchOptions plain{2, {}, Algorithm::dijkstra};
+    const std::string path = dir.file("grid.ch");
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { net.save_hierarchy(path); }), {path, "prepare_hierarchy"}));
+    net.prepare_hierarchy({}, 1);
+    EXPECT_EQ(net.hierarchy_origin().source, HierarchyOrigin::Source::built);
+    net.save_hierarchy(path);
+    const auto sums = net.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, on_hierarchy);
+    EXPECT_EQ(sums, net.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, plain));
+
+    // another Network of the same graph loads it and gives the same sums
+    const Network same = grid(30);
+    same.load_hierarchy(path);
+    EXPECT_TRUE(same.has_hierarchy());
+    EXPECT_EQ(same.hierarchy_origin().source, HierarchyOrigin::Source::loaded);
+    EXPECT_EQ(same.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, on_hierarchy), sums);
+
+    // another graph refuses it, naming the file, and keeps no hierarchy
+    const Network other = grid(31);
+    EXPECT_TRUE(contains_all(message_of<input_error>([&] { other.load_hierarchy(path); }), {path, "another graph"}));
+    EXPECT_FALSE(other.has_hierarchy());
+
+    // the cache: built and written on first use, loaded by the next Network
+    const std::string cache = dir.file("cache.ch");
+    Network first = grid(30);
+    first.set_hierarchy_cache(cache);
+    EXPECT_EQ(first.hierarchy_origin().source, HierarchyOrigin::Source::none);
+    EXPECT_EQ(first.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, on_hierarchy), sums);
+    HierarchyOrigin origin = first.hierarchy_origin();
+    EXPECT_EQ(origin.source, HierarchyOrigin::Source::built);
+    EXPECT_TRUE(origin.saved);
+    EXPECT_EQ(origin.path, cache);
+    EXPECT_EQ(origin.problem, "");
+    Network second = grid(30);
+    second.set_hierarchy_cache(cache);
+    second.prepare_hierarchy();
+    EXPECT_EQ(second.hierarchy_origin().source, HierarchyOrigin::Source::loaded);
+    EXPECT_EQ(second.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, on_hierarchy), sums);
+
+    // a cache file of another graph (or damaged) is not used: built again, replaced, and said
+    Network third = grid(31);
+    third.set_hierarchy_cache(cache);
+    third.prepare_hierarchy();
+    origin = third.hierarchy_origin();
+    EXPECT_EQ(origin.source, HierarchyOrigin::Source::built);
+    EXPECT_TRUE(origin.saved);
+    EXPECT_TRUE(contains_all(origin.problem, {cache, "another graph", "built again"}));
+    Network fourth = grid(31);
+    fourth.set_hierarchy_cache(cache);
+    fourth.prepare_hierarchy();
+    EXPECT_EQ(fourth.hierarchy_origin().source, HierarchyOrigin::Source::loaded);
+
+    // a cache that cannot be written (its folder would be a file): built, the search unharmed, the problem said
+    Network fifth = grid(30);
+    test::write_text(dir.file("file"), "not a folder");
+    const std::string nowhere = dir.file("file/cache.ch");
+    fifth.set_hierarchy_cache(nowhere);
+    EXPECT_EQ(fifth.aggregate(values, 2.05, Aggregation::sum, Decay::flat, {}, on_hierarchy), sums);
+    origin = fifth.hierarchy_origin();
+    EXPECT_EQ(origin.source, HierarchyOrigin::Source::built);
+    EXPECT_FALSE(origin.saved);
+    EXPECT_TRUE(contains_all(origin.problem, {nowhere}));
+    // a folder that does not exist yet is made
+    Network sixth = grid(30);
+    sixth.set_hierarchy_cache(dir.file("new/folder/cache.ch"));
+    sixth.prepare_hierarchy();
+    EXPECT_TRUE(sixth.hierarchy_origin().saved);
+    EXPECT_TRUE(test::fs::exists(dir.file("new/folder/cache.ch")));
+}

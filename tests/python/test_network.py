@@ -198,3 +198,39 @@ def test_disconnected_and_one_way_trap():
                                                  [True, True, False, True],
                                                  [True, True, True, False]])
     assert net.aggregate(np.ones(4), 10, "count").tolist() == [3, 3, 1, 1]  # 1 reaches 0, itself and 2
+
+
+def test_hierarchy_is_the_same_on_any_number_of_threads_and_saved_loaded_exactly(tmp_path):
+    x, y, f, t, minutes, twoway = random_graph(6, n=2000, m=4000)
+    one = tl.Network(x, y, f, t, minutes, twoway).prepare_hierarchy(threads=1)
+    two = tl.Network(x, y, f, t, minutes, twoway).prepare_hierarchy(threads=2)
+    one.save_hierarchy(tmp_path / "one.ch")
+    two.save_hierarchy(tmp_path / "two.ch")
+    assert (tmp_path / "one.ch").read_bytes() == (tmp_path / "two.ch").read_bytes()
+    loaded = tl.Network(x, y, f, t, minutes, twoway).load_hierarchy(tmp_path / "one.ch")
+    assert loaded.has_hierarchy and loaded.hierarchy_origin["source"] == "loaded"
+    origins = np.arange(0, 2000, 37)
+    np.testing.assert_array_equal(loaded.travel_times(origins, np.arange(2000), algorithm="hierarchy"),
+                                  one.travel_times(origins, np.arange(2000), algorithm="hierarchy"))
+    np.testing.assert_allclose(loaded.travel_times(origins, np.arange(2000), algorithm="hierarchy"),
+                               one.travel_times(origins, np.arange(2000), algorithm="dijkstra"),
+                               rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_hierarchy_file_errors_name_the_file(tmp_path):
+    x, y, f, t, minutes, twoway = random_graph(7)
+    net = tl.Network(x, y, f, t, minutes, twoway)
+    with pytest.raises(ValueError, match="net.ch.*prepare_hierarchy"):
+        net.save_hierarchy(tmp_path / "net.ch")
+    net.prepare_hierarchy().save_hierarchy(tmp_path / "net.ch")
+    slower = tl.Network(x, y, f, t, minutes * 1.5, twoway)
+    with pytest.raises(ValueError, match="net.ch.*another graph"):
+        slower.load_hierarchy(tmp_path / "net.ch")
+    same = tl.Network(x, y, f, t, minutes, twoway)
+    (tmp_path / "cut.ch").write_bytes((tmp_path / "net.ch").read_bytes()[:100])
+    with pytest.raises(ValueError, match="cut.ch.*truncated"):
+        same.load_hierarchy(tmp_path / "cut.ch")
+    with pytest.raises(OSError, match="none.ch"):
+        same.load_hierarchy(tmp_path / "none.ch")
+    assert not slower.has_hierarchy and not same.has_hierarchy
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.ch", "net.ch"]

@@ -106,3 +106,74 @@ def test_bad_options(kwargs, error, message):
 def test_missing_file_names_it(tmp_path):
     with pytest.raises(OSError, match="nowhere.osm.pbf"):
         tl.Network.from_osm(tmp_path / "nowhere.osm.pbf", crs=CRS)
+
+
+# --- the contraction hierarchy kept beside the road file (hierarchy_cache) ---
+
+@pytest.fixture
+def road(tmp_path):
+    """A copy of the extract in a folder of its own, where the cache folder can be made."""
+    copy = tmp_path / "island.osm.pbf"
+    copy.write_bytes(PBF.read_bytes())
+    return copy
+
+
+def _cache_files(road):
+    folder = road.parent / (road.name + ".tlch")
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_the_next_run_on_the_same_file_loads_the_hierarchy(road):
+    original = road.read_bytes()
+    first = tl.Network.from_osm(road, crs=CRS)
+    assert first.hierarchy_origin["source"] == "none" and _cache_files(road) == []  # nothing until needed
+    origins, destinations = np.arange(0, first.node_count, 9), np.arange(first.node_count)
+    built = first.travel_times(origins, destinations, algorithm="hierarchy")
+    np.testing.assert_allclose(built, first.travel_times(origins, destinations, algorithm="dijkstra"),
+                               rtol=1e-12, equal_nan=True)
+    origin = first.hierarchy_origin
+    assert (origin["source"], origin["saved"], origin["problem"]) == ("built", True, "")
+    assert [Path(origin["path"])] == _cache_files(road) and origin["path"].endswith(".ch")
+    second = tl.Network.from_osm(road, crs=CRS)
+    np.testing.assert_array_equal(second.travel_times(origins, destinations, algorithm="hierarchy"), built)
+    assert second.hierarchy_origin["source"] == "loaded" and second.hierarchy_origin["path"] == origin["path"]
+    assert tl.Network.from_osm(road, crs=CRS).prepare_hierarchy().hierarchy_origin["source"] == "loaded"
+    # another speed profile or clip area is another graph: another key, built and kept beside
+    slower = tl.Network.from_osm(road, crs=CRS, speeds={"residential": 10}).prepare_hierarchy(threads=1)
+    west = tl.Network.from_osm(road, (-62.87, 17.88, -62.84, 17.93), crs=CRS).prepare_hierarchy()
+    assert slower.hierarchy_origin["source"] == west.hierarchy_origin["source"] == "built"
+    assert len(_cache_files(road)) == 3
+    assert road.read_bytes() == original  # the road file is never written
+    # no cache: nothing read or written
+    none = tl.Network.from_osm(road, crs=CRS, hierarchy_cache=False).prepare_hierarchy()
+    assert none.hierarchy_origin == {"source": "built", "path": "", "saved": False, "problem": ""}
+    assert len(_cache_files(road)) == 3
+
+
+def test_a_truncated_or_foreign_cache_file_is_rebuilt_with_a_warning(road, tmp_path):
+    path = Path(tl.Network.from_osm(road, crs=CRS).prepare_hierarchy().hierarchy_origin["path"])
+    good = path.read_bytes()
+    path.write_bytes(good[: len(good) // 2])
+    net = tl.Network.from_osm(road, crs=CRS)
+    with pytest.warns(RuntimeWarning, match="truncated"):
+        net.prepare_hierarchy()
+    origin = net.hierarchy_origin
+    assert origin["source"] == "built" and origin["saved"] and str(path) in origin["problem"]
+    assert path.read_bytes() == good  # replaced by the same hierarchy (deterministic)
+    # a file given by path, made for another graph
+    other = tmp_path / "other.ch"
+    tl.Network.from_osm(road, crs=CRS, speeds={"residential": 10}, hierarchy_cache=other).prepare_hierarchy()
+    net = tl.Network.from_osm(road, crs=CRS, hierarchy_cache=other)
+    with pytest.warns(RuntimeWarning, match="another graph"):
+        net.travel_times([0], [1, 2], algorithm="hierarchy")
+    assert net.hierarchy_origin["source"] == "built"
+    with pytest.raises(ValueError, match="other.ch.*another graph"):
+        tl.Network.from_osm(road, crs=CRS, speeds={"residential": 10}, hierarchy_cache=False).load_hierarchy(other)
+
+
+def test_a_cache_folder_that_cannot_be_written_gives_a_warning_and_no_cache(road):
+    (road.parent / (road.name + ".tlch")).write_text("a file where the folder would go")
+    with pytest.warns(RuntimeWarning, match="cannot write in .*island.osm.pbf.tlch"):
+        net = tl.Network.from_osm(road, crs=CRS)
+    net.prepare_hierarchy()
+    assert net.hierarchy_origin == {"source": "built", "path": "", "saved": False, "problem": ""}

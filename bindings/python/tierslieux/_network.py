@@ -1,7 +1,10 @@
 """Low-level routing API: tl.Network, built from numpy arrays (EPSG:2154 metres by default) or an OSM file."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -106,6 +109,8 @@ class Network:
     and kept, then RPHAST sweeps of 8 sources at a time: best for matrices and for large catchments) or "auto"
     (default: the cheaper, estimated from 16 sample searches; see docs/network.md). Both give the same times up
     to floating-point rounding. ``prepare_hierarchy()`` builds the hierarchy up front (with a progress bar).
+    ``save_hierarchy`` / ``load_hierarchy`` keep it in a file; ``Network.from_osm`` keeps it beside the road file
+    by default (``hierarchy_cache``), and ``hierarchy_origin`` says where it came from.
     """
 
     def __init__(self, node_x, node_y, edge_from, edge_to, edge_minutes, twoway=True, *, edge_length_m=None,
@@ -135,12 +140,14 @@ class Network:
         self.osm_way_id: Optional[np.ndarray] = None
         self.highway: Optional[np.ndarray] = None
         self.report: dict = {}
+        self._problems_said: set = set()
 
     # ------------------------------------------------------------------ OpenStreetMap
     @classmethod
     def from_osm(cls, path: Union[str, "os.PathLike[str]"], bbox_or_polygon=None, profile: str = "car", *,
                  crs: str = "EPSG:2154", buffer_m: float = 0.0, keep_largest_component: bool = True,
-                 speeds: Optional[dict] = None) -> "Network":
+                 speeds: Optional[dict] = None,
+                 hierarchy_cache: Union[bool, str, "os.PathLike[str]"] = True) -> "Network":
         """Road graph of an OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2), read with libosmium.
 
         Parameters
@@ -161,6 +168,15 @@ class Network:
             Keep only the largest strongly connected component; what is dropped is in ``report``.
         speeds:
             Override class speeds, e.g. ``{"residential": 20}`` (km/h).
+        hierarchy_cache:
+            Where the contraction hierarchy is kept between runs. True (default): in a folder beside the road file,
+            ``<path>.tlch/<key>.ch``, where key is the SHA-256 of the road file's bytes, of these options (profile,
+            speeds, clip area, buffer, component rule, CRS) and of the file format version: another run, or
+            another script, on the same file with the same options loads the hierarchy instead of building it.
+            A path: that file. False: no cache. The file is read or written only when the hierarchy is needed
+            (``prepare_hierarchy`` or a search that chooses it); a file that is refused (made for another graph,
+            damaged, truncated) is built again and replaced, with a ``RuntimeWarning``. When the folder cannot be
+            made or written, a ``RuntimeWarning`` says so and there is no cache. The road file is never written.
 
         The result has ``report`` (dict: ways read, routable, components, dropped nodes/edges/km, kept km…),
         ``osm_node_id`` (per node) and ``edges_frame()`` with the real road geometry.
@@ -184,6 +200,9 @@ class Network:
         net.osm_way_id = g["way_id"]
         net.highway = np.asarray(g["highway"], dtype=object)
         net.report = dict(g["report"])
+        cache = _hierarchy_cache_path(path, hierarchy_cache, sp, crs, clip, buffer_m, keep_largest_component)
+        if cache is not None:
+            net._core.set_hierarchy_cache(cache)
         return net
 
     # ------------------------------------------------------------------ basics
@@ -221,8 +240,10 @@ class Network:
         T = float(max_minutes)
         if not np.isfinite(T) or T < 0:
             raise InputError(f"max_minutes must be finite and >= 0 (got {max_minutes!r})")
-        return self._core.aggregate(v, T, kind, decay, s, int(threads), _progress.bar(progress, "aggregate"),
-                                    algorithm)
+        out = self._core.aggregate(v, T, kind, decay, s, int(threads), _progress.bar(progress, "aggregate"),
+                                   algorithm)
+        self._say_hierarchy_problem()
+        return out
 
     def travel_times(self, origins, destinations, max_minutes: Optional[float] = None, *, threads: int = 0,
                      progress: bool = False, algorithm: str = "auto", sparse: bool = False):
@@ -237,8 +258,10 @@ class Network:
         d = _ids("destinations", destinations, self.node_count)
         algorithm = _algorithm(algorithm)
         if not sparse:
-            return self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
-                                           _progress.bar(progress, "travel times"), algorithm)
+            out = self._core.travel_times(o, d, _max_minutes(max_minutes), int(threads),
+                                          _progress.bar(progress, "travel times"), algorithm)
+            self._say_hierarchy_problem()
+            return out
         from scipy.sparse import csr_array
 
         data, indices, indptr = [], [], [np.zeros(1, dtype=np.int64)]
@@ -273,20 +296,50 @@ class Network:
         bar = _progress.bar(progress, "travel times", unit="origin")
         for start in range(0, o.size, rows):
             block = self._core.travel_times(o[start:start + rows], d, T, int(threads), None, algorithm)
+            self._say_hierarchy_problem()
             if bar:
                 bar(min(o.size, start + rows), o.size)
             yield start, block
 
-    def prepare_hierarchy(self, *, progress: bool = False) -> "Network":
-        """Build the contraction hierarchy now (one thread; ~0.2 s per 10,000 nodes on grids, see
-        bench/RESULTS.md) rather than on the first search that chooses it. Returns self."""
-        self._core.prepare_hierarchy(_progress.bar(progress, "contraction hierarchy", unit="node"))
+    def prepare_hierarchy(self, *, threads: int = 0, progress: bool = False) -> "Network":
+        """Build the contraction hierarchy now, on ``threads`` threads (0: all cores; the hierarchy is the same
+        whatever their number; see bench/RESULTS.md for times), rather than on the first search that chooses it;
+        or load it from the cache file (``from_osm``'s ``hierarchy_cache``). Returns self."""
+        self._core.prepare_hierarchy(_progress.bar(progress, "contraction hierarchy", unit="node"), int(threads))
+        self._say_hierarchy_problem()
         return self
 
     @property
     def has_hierarchy(self) -> bool:
-        """True once the contraction hierarchy has been built (by ``prepare_hierarchy`` or a search)."""
+        """True once the contraction hierarchy has been built or loaded (by ``prepare_hierarchy`` or a search)."""
         return bool(self._core.has_hierarchy)
+
+    @property
+    def hierarchy_origin(self) -> dict:
+        """Where the contraction hierarchy came from: ``source`` ("none" until needed, "built" or "loaded"),
+        ``path`` (the file it was loaded from or saved to, "" if none), ``saved`` (built and written to the cache
+        file) and ``problem`` (why the cache file was refused or could not be written, "" if none)."""
+        return dict(self._core.hierarchy_origin)
+
+    def save_hierarchy(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write the contraction hierarchy to ``path`` (after ``prepare_hierarchy`` or a search that used it;
+        ``InputError`` before): a binary file that records a checksum of this graph, written to a temporary file
+        then renamed into place."""
+        self._core.save_hierarchy(os.fspath(path))
+
+    def load_hierarchy(self, path: Union[str, "os.PathLike[str]"]) -> "Network":
+        """Read a hierarchy written by ``save_hierarchy`` for this same graph. A file made for another graph
+        (another road file, clip area or speed profile), truncated or damaged raises ``InputError`` naming it.
+        Returns self."""
+        self._core.load_hierarchy(os.fspath(path))
+        return self
+
+    def _say_hierarchy_problem(self) -> None:
+        """A RuntimeWarning, once, when the cache file was refused or could not be written."""
+        problem = self._core.hierarchy_origin["problem"]
+        if problem and problem not in self._problems_said:
+            self._problems_said.add(problem)
+            warnings.warn(f"contraction hierarchy cache: {problem}", RuntimeWarning, stacklevel=3)
 
     def nearest_pois(self, poi_nodes, k: int = 1, max_minutes: Optional[float] = None, sources=None, *,
                      return_poi: bool = False, threads: int = 0, progress: bool = False) -> pd.DataFrame:
@@ -353,6 +406,42 @@ class Network:
         """The nodes as a GeoDataFrame (node_id, geometry)."""
         return gpd.GeoDataFrame({"node_id": np.arange(self.node_count, dtype=np.int64)},
                                 geometry=shapely.points(self._x, self._y), crs=self.crs)
+
+
+def _hierarchy_cache_path(path, cache, profile, crs: str, clip: Optional[bytes], buffer_m: float,
+                          keep_largest_component: bool) -> Optional[str]:
+    """The cache file of from_osm's contraction hierarchy, or None (no cache; a RuntimeWarning when the folder
+    cannot be made or written)."""
+    if cache is False or cache is None:
+        return None
+    if cache is not True:
+        return os.fspath(cache)
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    options = {"format": _core.HIERARCHY_FILE_VERSION, "profile": profile.name,
+               "highway_kmh": sorted(profile.highway_kmh.items()), "use_maxspeed": profile.use_maxspeed,
+               "maxspeed_factor": profile.maxspeed_factor, "max_kmh": profile.max_kmh,
+               "obey_oneway": profile.obey_oneway, "crs": crs, "clip": None if clip is None else clip.hex(),
+               "buffer_m": float(buffer_m), "keep_largest_component": bool(keep_largest_component)}
+    digest.update(json.dumps(options, sort_keys=True).encode())
+    folder = os.fspath(path) + ".tlch"
+    file = os.path.join(folder, digest.hexdigest()[:32] + ".ch")
+    if os.path.isfile(file):
+        return file  # read it even where it cannot be written
+    # The engine makes the folder when it first writes the file; here only check that it could.
+    parent = os.path.dirname(os.path.abspath(folder))
+    if os.path.lexists(folder):
+        problem = None if os.path.isdir(folder) and os.access(folder, os.W_OK) else "not a writable folder"
+    else:
+        problem = None if os.access(parent, os.W_OK) else f"'{parent}' is not writable"
+    if problem:
+        warnings.warn(f"contraction hierarchy cache: cannot write in '{folder}' ({problem}); the hierarchy will be "
+                      "built when needed and not kept (hierarchy_cache=False: no cache, no warning)",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    return file
 
 
 def _clip_wkb(area, crs: str) -> bytes:

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,26 @@ struct SearchOptions {
     /** Used by aggregate and travel_times; the other searches always run Dijkstra. */
     Algorithm algorithm = Algorithm::automatic;
 }; // struct SearchOptions
+
+/** Format version of the contraction hierarchy files (Network::save_hierarchy); a file of another is refused. */
+inline constexpr std::uint32_t hierarchy_file_version = 1;
+
+/** Where the contraction hierarchy of a Network came from (Network::hierarchy_origin). */
+struct HierarchyOrigin {
+    enum class Source {
+        none,  ///< not built yet
+        built, ///< contracted in this process
+        loaded ///< read from a file (load_hierarchy, or the cache file)
+    }; // enum class Source
+    Source source = Source::none;
+    /** The file it was loaded from or saved to (load_hierarchy, save_hierarchy or the cache); empty: none. */
+    std::string path;
+    /** True when it was built and written to the cache file. */
+    bool saved = false;
+    /** Why the cache file was not used (made for another graph, damaged, truncated: the hierarchy was then built and
+     *  the file replaced) or could not be written; empty when all went well. */
+    std::string problem;
+}; // struct HierarchyOrigin
 
 /**
  * A routable graph in compressed sparse row form (32-bit node ids). Immutable after construction; every search is
@@ -169,12 +190,37 @@ public:
                        const SearchOptions& options = {}) const;
 
     /**
-     * Builds the contraction hierarchy now (single-threaded; progress: nodes contracted / all) unless it exists.
-     * aggregate and travel_times build it on first use when they choose it; call this to pay that cost up front.
+     * Builds the contraction hierarchy now on `threads` threads (0: all hardware threads; the hierarchy is the same
+     * whatever their number; progress: nodes contracted / all) unless it exists, or loads it from the cache file
+     * (set_hierarchy_cache). aggregate and travel_times do the same on first use, on their options' threads, when
+     * they choose the hierarchy; call this to pay that cost up front.
      */
-    void prepare_hierarchy(const work_progress& progress = {}) const;
-    /** True once the contraction hierarchy has been built. */
+    void prepare_hierarchy(const work_progress& progress = {}, unsigned threads = 0) const;
+    /** True once the contraction hierarchy has been built or loaded. */
     bool has_hierarchy() const;
+    /**
+     * Writes the contraction hierarchy to `path`: a binary file (magic string, format version, node and arc
+     * counts, a checksum of this graph's arcs and times, a checksum of its contents), written to a temporary file
+     * of the same folder and renamed into place. Throws input_error when no hierarchy has been built or loaded,
+     * io_error naming the file when it cannot be written.
+     */
+    void save_hierarchy(const std::string& path) const;
+    /**
+     * Reads a hierarchy written by save_hierarchy for this same graph (same nodes, arcs and minutes: a graph read
+     * from another road file, clip area or speed profile is another graph). Throws input_error naming the file
+     * when it is not a hierarchy file, has another format version, is truncated or damaged, or was made for
+     * another graph; io_error when it cannot be read. The hierarchy held before, if any, is kept on error.
+     */
+    void load_hierarchy(const std::string& path) const;
+    /**
+     * Keeps the contraction hierarchy in `path` between runs: when it is needed (prepare_hierarchy, or a search
+     * that chooses it), it is loaded from that file if the file holds this graph's hierarchy, otherwise built and
+     * written there (its folder made if needed). A file refused (another graph, damaged, truncated) is rebuilt and replaced; a file that
+     * cannot be written leaves the search unharmed. hierarchy_origin() tells which. Empty: no cache.
+     */
+    void set_hierarchy_cache(const std::string& path);
+    /** Where the contraction hierarchy came from (source none until it is needed). */
+    HierarchyOrigin hierarchy_origin() const;
 
     /** The same graph with every edge turned around: searches on it give travel times *to* the source. */
     Network reversed() const;

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace tierslieux::detail {
@@ -23,11 +24,29 @@ public:
     /**
      * Contracts the graph given in CSR form: n nodes, arcs v -> head[a] of travel time minutes[a] (finite, >= 0)
      * for a in [first[v], first[v + 1]). Parallel arcs, self-loops, zero times and several components are fine.
-     * progress (optional) gets nodes contracted / n from the calling thread and may throw to cancel.
-     * Throws input_error for a head out of range or a negative / non-finite time.
+     * Witness searches and priorities run on `threads` threads (0: all hardware threads); the hierarchy is the
+     * same whatever their number. progress (optional) gets nodes contracted / n from the calling thread after each
+     * round and may throw to cancel. Throws input_error for a head out of range or a negative / non-finite time.
      */
     ContractionHierarchy(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes,
-                         const work_progress& progress = {});
+                         const work_progress& progress = {}, unsigned threads = 0);
+
+    /**
+     * Reads a hierarchy written by save() for a graph of n nodes whose graph_checksum() is `checksum`. Throws
+     * io_error when the file cannot be read, input_error naming the file when it is not a hierarchy file, has
+     * another format version, is truncated or corrupt (its own checksum), or was made for another graph.
+     */
+    static ContractionHierarchy load(const std::string& path, std::size_t n, std::uint64_t checksum);
+
+    /**
+     * Writes the hierarchy to `path`, tagged with the checksum of its graph (graph_checksum()): a versioned binary
+     * file (format in hierarchy.cpp), written to a temporary file in the same folder then renamed into place, so
+     * that `path` is either the old file or the whole new one. Throws io_error naming the file.
+     */
+    void save(const std::string& path, std::uint64_t checksum) const;
+
+    /** Same node order and arcs (for tests: the hierarchy does not depend on the number of threads). */
+    bool operator==(const ContractionHierarchy& other) const;
 
     /** Number of nodes of the graph. */
     std::size_t node_count() const noexcept { return m_position.size(); }
@@ -71,7 +90,11 @@ public:
                         double max_minutes, const SearchOptions& options,
                         const std::function<void(const Batch&)>& visit) const;
 
+    /** Format version of save() / load(); a file of another version is refused. */
+    static constexpr std::uint32_t file_version = hierarchy_file_version;
+
 private:
+    ContractionHierarchy() = default;
     void check_query(const std::vector<node_id>& origins, const std::vector<node_id>& destinations,
                      double max_minutes) const;
 
@@ -89,5 +112,9 @@ private:
     std::vector<double> m_down_minutes;
     std::size_t m_shortcuts = 0;
 }; // class ContractionHierarchy
+
+/** A 64-bit checksum of a CSR graph (n, first, head, minutes as given to ContractionHierarchy): a hierarchy file
+ *  records the checksum of the graph it was made for. */
+std::uint64_t graph_checksum(std::size_t n, const std::uint32_t* first, const node_id* head, const double* minutes);
 
 } // namespace tierslieux::detail
