@@ -375,6 +375,42 @@ def test_halo_in_minutes_follows_the_run_settings(tmp_path):
                                                         out_dir=tmp_path / "s15")["neighbours"]).any()
 
 
+def test_halo_in_minutes_on_a_road_graph(tmp_path):
+    """With --roads, the halo is measured on the run's road graph: access leg + directed shortest path + access
+    leg (the real Saint-Barthélemy roads, SYNTHETIC communes of tests/data)."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import dijkstra
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    territory, settings = data / "saint_barthelemy_territory.gpkg", tl.Settings(
+        roads=str(data / "saint_barthelemy.osm.pbf"), crs="EPSG:5490", stability_draws=0, thresholds=(3, 6))
+    with pytest.warns(tl.DataWarning):
+        meta = tl.score(territory, settings=settings, progress=False).attrs["tierslieux"]
+    assert meta.graph_kind == "osm"
+    edges, communes = meta.network_edges, meta.communes.set_index("commune_code")
+    n = int(max(edges["from_node"].max(), edges["to_node"].max(), communes["node_id"].max())) + 1
+    back = edges[edges["twoway"].astype(bool)]
+    graph = coo_array((np.r_[edges["minutes"], back["minutes"]], (np.r_[edges["from_node"], back["to_node"]],
+                                                                  np.r_[edges["to_node"], back["from_node"]])),
+                      shape=(n, n)).tocsr()
+    snapped = communes[communes["snapped"].astype(bool)]
+    nodes = snapped["node_id"].astype(int).to_numpy()
+    access = snapped["access_minutes"].to_numpy()
+    minutes = access[:, None] + dijkstra(graph, indices=nodes)[:, nodes] + access[None, :]
+    codes = snapped.index.tolist()
+    areas = {"ouest": ["SB001", "SB002", "SB005"], "est": ["SB026", "SB027"]}
+    sizes = []
+    for halo in (1, 2, 4):
+        table = tl.partition_territory(territory, areas, halo_minutes=halo, out_dir=tmp_path / f"m{halo}",
+                                       settings=settings)
+        for pid, (study, kept) in _study_and_neighbours(table).items():
+            rows = [codes.index(c) for c in study]
+            assert kept == frozenset(areas[pid]) | {c for j, c in enumerate(codes)
+                                                    if minutes[rows, j].min() <= halo + 1e-9}, (halo, pid)
+            sizes.append(len(kept))
+    assert len(set(sizes)) > 2, sizes  # the halos differ
+
+
 def test_bad_halos(tmp_path):
     with pytest.raises(tl.InputError, match="either in kilometres .* or in minutes .*, not both"):
         tl.partition_territory(TERRITORY, "epci_code", halo_km=10, halo_minutes=10, out_dir=tmp_path)
