@@ -300,6 +300,13 @@ def test_bad_list_of_study_areas(tmp_path, rows, words):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
+def test_a_list_whose_areas_cannot_be_ranked(tmp_path):
+    # 26200 has one candidate site: no ranking, said so; nothing to score, so no cluster is started
+    partitions = tl.batch(TERRITORY, {"seul": ["26200"]}, out=tmp_path / "x.gpkg", workers=1)
+    assert partitions["status"].tolist() == ["not scored: 1 site(s), a ranking needs at least 2"]
+    assert {name for name, _ in pyogrio.list_layers(tmp_path / "x.gpkg")} == {"partitions", "layer_styles"}
+
+
 def test_bad_list_of_study_areas_other_forms(tmp_path):
     with pytest.raises(tl.InputError, match=r"study areas file '.*nope.csv' not found"):
         tl.partition_territory(TERRITORY, tmp_path / "nope.csv", out_dir=tmp_path)

@@ -249,9 +249,13 @@ class _CommuneReach:
         # one threshold of 1 minute (the catchment polygons of every site are most of a run's time: 4x faster on
         # the 3,500-commune synthetic share)
         graph_settings = settings.replace(stability_draws=0, weights={}, weights_file=None, thresholds=(1,))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", _api.DataWarning)  # each partition's own run reports its warnings
-            meta = _api.score(src, settings=graph_settings, progress=False).attrs["tierslieux"]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", _api.DataWarning)  # each partition's own run reports its warnings
+                meta = _api.score(src, settings=graph_settings, progress=False).attrs["tierslieux"]
+        except InputError as e:
+            raise _api._with_prefix(e, f"halo_minutes: the travel-time graph of the whole of '{src}' could not be "
+                                       "built: ") from None
         edges, joined = meta.network_edges, meta.communes.set_index("commune_code")
         codes = communes["commune_code"].astype(str)
         node = joined["node_id"].reindex(codes).to_numpy(dtype=float)
