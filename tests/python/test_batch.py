@@ -489,3 +489,15 @@ def test_cli_batch(run, tmp_path, capsys, monkeypatch):
         pd.testing.assert_frame_equal(_layer(tmp_path / "cli.gpkg", name), _layer(out, name), check_exact=True)
     assert cli.main(["batch", "--by", "nope", "--out", str(tmp_path / "cli.gpkg"), "--workers", "1"]) == cli.EXIT_INPUT
     assert "field 'nope' to partition by is missing" in capsys.readouterr().err
+    # --by a table of study areas and --halo-min reach the API (an area that cannot be ranked: no cluster needed)
+    areas = _areas_csv(tmp_path / "seul.csv", {"seul": ["26200"]})
+    assert cli.main(["batch", "--by", str(areas), "--halo-min", "15", "--out", str(tmp_path / "seul.gpkg"),
+                     "--workers", "1"]) == 0
+    assert "seul not scored: 1 site(s)" in " ".join(capsys.readouterr().out.split())
+    communes = _layer(tmp_path / "seul.parts" / "territories" / "seul.gpkg", "communes")
+    assert len(communes) < 1 + 91  # fewer than the default halo of 20 km keeps around 26200
+    assert len(communes) == 1 + tl.partition_territory(TERRITORY, {"seul": ["26200"]}, halo_minutes=15,
+                                                       out_dir=tmp_path / "check")["neighbours"].iloc[0]
+    areas.write_text("study_area,commune_code\nseul,99999\n")
+    assert cli.main(["batch", "--by", str(areas), "--out", str(tmp_path / "seul.gpkg")]) == cli.EXIT_INPUT
+    assert f"study areas file '{areas}', row 1 (line 2): commune code '99999'" in capsys.readouterr().err
