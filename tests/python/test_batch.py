@@ -501,3 +501,20 @@ def test_cli_batch(run, tmp_path, capsys, monkeypatch):
     areas.write_text("study_area,commune_code\nseul,99999\n")
     assert cli.main(["batch", "--by", str(areas), "--out", str(tmp_path / "seul.gpkg")]) == cli.EXIT_INPUT
     assert f"study areas file '{areas}', row 1 (line 2): commune code '99999'" in capsys.readouterr().err
+
+
+def test_a_worker_peak_is_its_own_not_its_spawning_clients():
+    # a LocalCluster's worker is spawned from the client: getrusage's peak would carry the client's (measured:
+    # 460 MB for a worker of 62 MB); _peak_rss_mb must give the worker's own
+    import multiprocessing
+
+    import numpy as np
+
+    from tierslieux import _batch
+
+    held = np.ones(400 * 2**20 // 8)  # 400 MB resident in this process
+    assert _batch._peak_rss_mb() > 400
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        child = pool.apply(_batch._peak_rss_mb)
+    assert 5 < child < 300, child
+    del held
