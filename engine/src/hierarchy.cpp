@@ -31,7 +31,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
 /** Settled-node limit of the witness searches. A missing witness only adds a shortcut, so the limit trades build
- *  time and shortcuts, never correctness. */
+ *  time and shortcuts, never correctness. (Computing again, after each round, the priorities of every neighbour of
+ *  the nodes contracted, instead of the lazy updates, gives 33 % fewer shortcuts and 3.6 times faster matrices on
+ *  the SYNTHETIC 1e6 grid, but 1.7 times the build's CPU time: bench/RESULTS.md, issue 13.) */
 constexpr std::size_t settle_limit = 500;
 /** Below this many nodes in a step of a round, the step runs on the calling thread (starting threads costs more). */
 constexpr std::size_t parallel_from = 256;
@@ -62,20 +64,33 @@ struct WitnessScratch {
     std::uint32_t now = 0;
     std::vector<heap_entry> heap;
     std::vector<Shortcut> found;
+    bool tied = false;          ///< some pair u -> v -> w had a witness exactly as short
+    std::vector<Shortcut> kept; ///< the shortcuts found by this thread's priority computations of the round
+    std::uint32_t index;        ///< which scratch of the pool this is
 
-    explicit WitnessScratch(std::size_t n) : dist(n, inf), clean(n, 0), stamp(n, 0), target(n, 0) {}
+    WitnessScratch(std::size_t n, std::uint32_t i) : dist(n, inf), clean(n, 0), stamp(n, 0), target(n, 0), index(i) {}
 }; // struct WitnessScratch
+
+/** The shortcuts found by a priority computation of the round: in which scratch, from where, how many; reusable
+ *  when no witness tied (a tie counts only if it avoids the round, unknown then). */
+struct Kept {
+    std::uint32_t scratch;
+    std::uint32_t count;
+    std::size_t offset;
+    bool reusable;
+}; // struct Kept
 
 /**
  * The graph while it is contracted: per node the arcs to and from the nodes not contracted yet. Contracting a
  * node v records its remaining arcs (they all lead to nodes contracted later: higher ranks), removes v and adds a
  * shortcut u -> w for each pair of arcs u -> v -> w without a witness path u ~> w as short that avoids v.
  *
- * Nodes are contracted in rounds. A round takes every node whose priority is below its neighbours' (ties broken by
- * node id): an independent set. The witness searches of the round (and the priorities of the nodes it touched,
- * after it) run on the pool's threads, each a function of the graph as the round found it; the graph changes are
- * then applied on the calling thread, by increasing node id. So the hierarchy is the same whatever the number of
- * threads. A round is exact because a witness through another node of the round counts only when strictly
+ * Nodes are contracted in rounds. The candidates of a round are the nodes whose priority is below their
+ * neighbours' (ties broken by node id); their priorities are computed again on the graph as it is (a contraction
+ * only raised its neighbours' priorities by their new level: lazy updates), and those still below their neighbours
+ * make the round, an independent set. The priorities and witness searches run on the pool's threads, each a
+ * function of the graph as the round found it; the graph changes are then applied on the calling thread, by
+ * increasing node id. So the hierarchy is the same whatever the number of threads. A round is exact because a witness through another node of the round counts only when strictly
  * shorter than the path through v, a witness as short only when it avoids the round. Take a shortest path between
  * two nodes that stay, with the fewest nodes of the round; a node v of the round on it lies between two nodes that
  * stay (no two nodes of the round are neighbours), joined either by v's shortcut (as short: one node fewer), or by
@@ -106,7 +121,7 @@ public:
             }
         }
         for (unsigned t = 0; t < m_threads; ++t) {
-            m_scratch.emplace_back(n);
+            m_scratch.emplace_back(n, t);
         }
     }
 
@@ -121,42 +136,73 @@ public:
         for (std::uint32_t v = 0; v < n; ++v) {
             alive[v] = v;
         }
-        std::vector<std::uint32_t> dirty = alive; // whose priority must be computed, by increasing id
+        std::vector<std::uint32_t> fresh = alive; // whose priority is computed this round, by increasing id
         std::vector<std::uint8_t> chosen;
         std::vector<std::uint32_t> round;
         std::vector<std::vector<Shortcut>> found;
-        std::vector<std::uint8_t> touched(n, 0);
         std::vector<std::uint8_t> in_round(n, 0);
+        std::vector<Kept> kept;
+        std::vector<std::uint32_t> fresh_at(n, none); // node -> index in fresh, this round
         rank.assign(n, none);
         up_first.assign(n + 1, 0);
         down_first.assign(n + 1, 0);
         std::uint32_t next_rank = 0;
         const std::size_t report_every = std::max<std::size_t>(1, n / 256);
-        while (!alive.empty()) {
-            // Priorities of the nodes whose neighbourhood changed.
-            for_each(dirty.size(), [&](std::size_t i, WitnessScratch& ws) { priority[dirty[i]] = simulate(dirty[i], ws); });
-            // The round: each node whose (priority, id) is below every neighbour's.
-            chosen.assign(alive.size(), 0);
-            for_each(alive.size(), [&](std::size_t i, WitnessScratch&) {
-                chosen[i] = is_local_minimum(alive[i], priority);
-            });
-            round.clear();
-            for (std::size_t i = 0; i < alive.size(); ++i) {
+        auto local_minima = [&](const std::vector<std::uint32_t>& nodes, std::vector<std::uint32_t>& out) {
+            chosen.assign(nodes.size(), 0);
+            for_each(nodes.size(), [&](std::size_t i, WitnessScratch&) { chosen[i] = is_local_minimum(nodes[i], priority); });
+            out.clear();
+            for (std::size_t i = 0; i < nodes.size(); ++i) {
                 if (chosen[i]) {
-                    round.push_back(alive[i]);
-                    in_round[alive[i]] = 1;
+                    out.push_back(nodes[i]);
                 }
             }
-            // Its shortcuts, each found on the graph as the round found it, by witnesses avoiding the round.
+        };
+        for (bool first = true; !alive.empty(); first = false) {
+            // The candidates (every node at first, then each node whose priority is below its neighbours', ties by
+            // id) get their priority computed on the graph as it is: a priority lowered since (a neighbour
+            // contracted) was only raised by the level, as the lazy updates of a one-queue contraction.
+            if (!first) {
+                local_minima(alive, fresh);
+            }
+            for (WitnessScratch& ws : m_scratch) {
+                ws.kept.clear();
+            }
+            kept.resize(fresh.size());
+            for_each(fresh.size(), [&](std::size_t i, WitnessScratch& ws) {
+                priority[fresh[i]] = simulate(fresh[i], ws);
+                kept[i] = {ws.index, static_cast<std::uint32_t>(ws.found.size()), ws.kept.size(), !ws.tied};
+                if (!ws.tied) {
+                    ws.kept.insert(ws.kept.end(), ws.found.begin(), ws.found.end());
+                }
+            });
+            for (std::size_t i = 0; i < fresh.size(); ++i) {
+                fresh_at[fresh[i]] = static_cast<std::uint32_t>(i);
+            }
+            // The round: the candidates still below their neighbours (no two candidates are neighbours).
+            local_minima(fresh, round);
+            for (const std::uint32_t v : round) {
+                in_round[v] = 1;
+            }
+            // Its shortcuts, on the graph as the round found it: those of the priority's searches (the same
+            // searches on the same graph) unless a witness tied, since a tie counts only if it avoids the round.
             found.resize(std::max(found.size(), round.size()));
             for_each(round.size(), [&](std::size_t i, WitnessScratch& ws) {
-                witnesses(round[i], ws, &in_round);
-                found[i].assign(ws.found.begin(), ws.found.end());
+                const Kept& k = kept[fresh_at[round[i]]];
+                if (k.reusable) {
+                    const Shortcut* from = m_scratch[k.scratch].kept.data() + k.offset;
+                    found[i].assign(from, from + k.count);
+                } else {
+                    witnesses(round[i], ws, &in_round);
+                    found[i].assign(ws.found.begin(), ws.found.end());
+                }
             });
+            for (const std::uint32_t x : fresh) {
+                fresh_at[x] = none;
+            }
             // The changes, by increasing id: v's remaining arcs all lead to higher ranks; then v goes and its
             // shortcuts come. No two nodes of the round are neighbours, so v's arcs are still those of the round's
-            // start; its neighbours take a deeper level and a new priority.
-            dirty.clear();
+            // start; its neighbours take a deeper level.
             for (std::size_t i = 0; i < round.size(); ++i) {
                 const std::uint32_t v = round[i];
                 const std::uint32_t r = next_rank++;
@@ -175,11 +221,11 @@ public:
                 down_first[r + 1] = static_cast<std::uint32_t>(down_tail.size());
                 for (const DynamicArc& a : m_in[v]) {
                     erase(m_out[a.node], v);
-                    touch(a.node, v, touched, dirty);
+                    deepen(a.node, v, priority);
                 }
                 for (const DynamicArc& a : m_out[v]) {
                     erase(m_in[a.node], v);
-                    touch(a.node, v, touched, dirty);
+                    deepen(a.node, v, priority);
                 }
                 std::vector<DynamicArc>().swap(m_out[v]);
                 std::vector<DynamicArc>().swap(m_in[v]);
@@ -187,10 +233,6 @@ public:
                     add_arc(s.from, s.to, s.minutes, s.hops);
                 }
                 in_round[v] = 0;
-            }
-            std::sort(dirty.begin(), dirty.end());
-            for (const std::uint32_t x : dirty) {
-                touched[x] = 0;
             }
             alive.erase(std::remove_if(alive.begin(), alive.end(), [&](std::uint32_t v) { return rank[v] != none; }),
                         alive.end());
@@ -231,13 +273,12 @@ private:
         return true;
     }
 
-    /** x lost its neighbour v: it takes a level deeper than v's and goes on the list of priorities to compute. */
-    void touch(std::uint32_t x, std::uint32_t v, std::vector<std::uint8_t>& touched, std::vector<std::uint32_t>& dirty) {
-        m_level[x] = std::max(m_level[x], m_level[v] + 1);
-        if (!touched[x]) {
-            touched[x] = 1;
-            dirty.push_back(x);
-        }
+    /** x lost its neighbour v: it takes a level deeper than v's, and its priority rises by as much (the rest of
+     *  the change is found when x is a candidate again). */
+    void deepen(std::uint32_t x, std::uint32_t v, std::vector<double>& priority) {
+        const std::uint32_t level = std::max(m_level[x], m_level[v] + 1);
+        priority[x] += static_cast<double>(level - m_level[x]);
+        m_level[x] = level;
     }
 
     /** Adds u -> w or lowers its time when it exists. */
@@ -297,6 +338,7 @@ private:
      *  nodes contracted with v), a path as short counts only if it avoids them; through them it must be shorter. */
     void witnesses(std::uint32_t v, WitnessScratch& ws, const std::vector<std::uint8_t>* round = nullptr) const {
         ws.found.clear();
+        ws.tied = false;
         if (m_out[v].empty() || m_in[v].empty()) {
             return;
         }
@@ -366,7 +408,9 @@ private:
                     continue;
                 }
                 const double via = a.minutes + b.minutes;
-                const bool witness = ws.stamp[w] == ws.now && (ws.dist[w] < via || (ws.dist[w] == via && ws.clean[w]));
+                const bool reached = ws.stamp[w] == ws.now;
+                ws.tied = ws.tied || (reached && ws.dist[w] == via);
+                const bool witness = reached && (ws.dist[w] < via || (ws.dist[w] == via && ws.clean[w]));
                 if (!witness) {
                     ws.found.push_back({u, w, a.hops + b.hops, via});
                 }

@@ -411,10 +411,9 @@ struct Network::impl {
      * sample(i, ws) -> nodes settled by Dijkstra for source i, on 16 sources spread over the list. In units of
      * one Dijkstra settle (~100 ns; measured on the synthetic grids of bench/, 1e4 and 1e5 nodes): a source costs
      * about n / 30 + 150 on the hierarchy (a vectorised sweep over every node for 8 sources at once, then reading
-     * the times, plus a short upward search); building the hierarchy costs about 420 n in all, shared by the
-     * threads like the Dijkstra searches (the round-based build: 1.4 times the CPU time of the former one-thread
-     * build, measured on the synthetic 1e5 and 1e6 grids), and about 10 n when the cache file exists (loaded, not
-     * built); either is paid once per Network.
+     * the times, plus a short upward search); building the hierarchy costs about 300 n in all, shared by the
+     * threads like the Dijkstra searches, and about 10 n when the cache file exists (loaded, not built); either is
+     * paid once per Network.
      */
     template <typename Sample>
     bool use_hierarchy(const SearchOptions& options, std::size_t count, Sample&& sample) const {
@@ -438,7 +437,7 @@ struct Network::impl {
         }
         std::error_code ec;
         const bool cached = !hierarchy_cache.empty() && std::filesystem::exists(hierarchy_cache, ec);
-        const double build = (cached ? 10.0 : 420.0) * n;
+        const double build = (cached ? 10.0 : 300.0) * n;
         return built_hierarchy() != nullptr || static_cast<double>(count) * saving_per_source > build;
     }
 
