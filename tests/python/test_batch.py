@@ -1,5 +1,6 @@
 """Batch runs on Dask (tl.batch, tl.partition_territory, `tierslieux batch`), on the real default territory
 (geodata/baronnies.gpkg) partitioned by EPCI, with a local cluster of 2 workers (docs/scale.md)."""
+import json
 import os
 import shutil
 import signal
@@ -518,3 +519,31 @@ def test_a_worker_peak_is_its_own_not_its_spawning_clients():
         child = pool.apply(_batch._peak_rss_mb)
     assert 5 < child < 300, child
     del held
+
+
+def test_a_checkpoint_is_trusted_only_for_its_recipe(run):
+    # the recipe names the source's bytes, the area's and the halo's communes and the cutting rules' version
+    from tierslieux import _batch
+
+    _, out = run
+    communes = gpd.read_file(TERRITORY, layer="communes").sort_values("commune_code").reset_index(drop=True)
+    study = communes.index[communes["epci_code"] == "242600492"].tolist()
+    halo = sorted(set(study) | {0, 1})
+    base = _batch._recipe("a" * 64, communes, study, halo)
+    assert base == _batch._recipe("a" * 64, communes, list(reversed(study)), halo)  # order does not matter
+    assert base != _batch._recipe("b" * 64, communes, study, halo)  # another source file
+    assert base != _batch._recipe("a" * 64, communes, study, halo[:-1])  # another halo
+    assert base != _batch._recipe("a" * 64, communes, study[:-1], halo)  # another study area
+    checkpoint = out.with_name(out.stem + ".parts") / "242600492.gpkg"
+    record = json.loads(Path(str(checkpoint) + ".json").read_text(encoding="utf-8"))
+    settings = tl.Settings()
+    assert _batch._checkpoint(checkpoint, record["recipe_sha256"], settings, "fr") is not None
+    assert _batch._checkpoint(checkpoint, base, settings, "fr") is None
+    assert _batch._checkpoint(checkpoint, record["recipe_sha256"], settings, "en") is None
+    # the recorded recipe is the one of this source and partition; its file's hash is kept for the record
+    source = _batch._sha256(TERRITORY)
+    part = communes.index[(communes["epci_code"] == "242600492") & communes["in_territory"]].tolist()
+    territory = out.with_name(out.stem + ".parts") / "territories" / "242600492.gpkg"
+    kept = sorted(communes.index[communes["commune_code"].isin(_layer(territory, "communes")["commune_code"])])
+    assert record["recipe_sha256"] == _batch._recipe(source, communes, part, kept)
+    assert record["input_sha256"] == _batch._sha256(territory)

@@ -38,7 +38,7 @@ OPTIONAL_LAYERS = ("broadband", "existing_tiers_lieux", "employment_poles", "com
 _PINNED_DATE = "2000-01-01T00:00:00Z"
 
 #: Checkpoint format: a side file whose version differs is not trusted.
-_CHECKPOINT_VERSION = 1
+_CHECKPOINT_VERSION = 2
 
 #: Layers of each partition's result gathered into the batch's GeoPackage.
 _GATHERED = ("sites", "communes", "catchments")
@@ -333,11 +333,25 @@ def partition_territory(path: PathLike, by, *, halo_km: Optional[float] = None,
     not a study-area commune of the file; when both halos are given or one is not a finite number ≥ 0, or when the
     communes have no CRS.
     """
+    src = os.fspath(path)
+    layers, frames, parts = _plan(src, by, halo_km, halo_minutes, settings)
+    out_dir = Path(os.fspath(out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for value, study_idx, kept_idx in parts:
+        target = out_dir / f"{partition_file_name(value)}.gpkg"
+        rows.append({"partition": value, "path": str(target),
+                     **_write_cut(target, src, frames, layers, study_idx, kept_idx)})
+    return pd.DataFrame(rows, columns=["partition", "path", "communes", "neighbours", "sites"])
+
+
+def _plan(src: str, by, halo_km, halo_minutes, settings) -> tuple:
+    """What partitioning ``src`` decides before writing anything: (the file's layers and their geometry types,
+    the frames read by :func:`_read_frames`, and per study area in id order (id, positions of its communes in
+    ``frames["communes"]``, positions of the communes kept: the area's and its halo's)). Checks ``by`` and the
+    halos (the errors of :func:`partition_territory`)."""
     import pyogrio
 
-    from .plot import write_atomically
-
-    src = os.fspath(path)
     unit, halo = _halo(halo_km, halo_minutes)
     listed = isinstance(by, Mapping) or _is_area_file(by)
     if not listed and (not isinstance(by, str) or not by):
@@ -347,7 +361,8 @@ def partition_territory(path: PathLike, by, *, halo_km: Optional[float] = None,
     for required in ("communes", "town_halls", "sites"):
         if required not in layers:
             raise InputError(f"'{src}': required layer '{required}' is missing (layers: {', '.join(layers)})")
-    communes = _read(src, "communes").sort_values("commune_code", kind="stable").reset_index(drop=True)
+    frames = _read_frames(src, layers)
+    communes = frames["communes"]
     if listed:
         areas = _areas_from_list(src, communes, by)
     else:
@@ -367,27 +382,45 @@ def partition_territory(path: PathLike, by, *, halo_km: Optional[float] = None,
 
         def near(study_idx):
             return reach.within(study_idx, halo)
-    frames = {name: _read(src, name) for name in ("town_halls", "sites") + OPTIONAL_LAYERS if name in layers}
-    out_dir = Path(os.fspath(out_dir))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for value in sorted(areas):
-        study_idx = areas[value]
-        kept_idx = sorted(set(study_idx) | set(near(study_idx)))
-        kept = communes.loc[kept_idx]
-        study_mask = pd.Series(kept.index.isin(study_idx), index=kept.index)
-        part_communes = _set_in_territory(kept, study_mask).reset_index(drop=True)
-        kept_codes = set(kept["commune_code"].astype(str))
-        study_codes = set(communes.loc[study_idx, "commune_code"].astype(str))
-        part = {"communes": part_communes}
-        for name, frame in frames.items():
-            part[name] = _rows_of(name, frame, kept_codes, study_codes, part)
-        target = out_dir / f"{partition_file_name(value)}.gpkg"
+    parts = [(value, list(areas[value]), sorted(set(areas[value]) | set(near(areas[value])))) for value in sorted(areas)]
+    return layers, frames, parts
 
-        write_atomically(target, [src], lambda tmp, part=part: _write_partition(tmp, part, layers))
-        rows.append({"partition": value, "path": str(target), "communes": len(study_codes),
-                     "neighbours": len(kept_codes) - len(study_codes), "sites": len(part["sites"])})
-    return pd.DataFrame(rows, columns=["partition", "path", "communes", "neighbours", "sites"])
+
+def _read_frames(src: str, layers: dict) -> dict:
+    """The layers a partition is cut from: communes (sorted by code), town halls, sites and the optional layers the
+    file has. The client reads them to plan the partitions; a Dask worker reads them again, once, to cut its
+    partitions (a task result: Dask reads them again if that worker dies)."""
+    frames = {"communes": _read(src, "communes").sort_values("commune_code", kind="stable").reset_index(drop=True)}
+    frames.update({name: _read(src, name) for name in ("town_halls", "sites") + OPTIONAL_LAYERS if name in layers})
+    return frames
+
+
+def _write_cut(target: Path, src: str, frames: dict, layers: dict, study_idx: list, kept_idx: list) -> dict:
+    """Cuts one partition out of ``frames`` and writes it to ``target`` atomically; returns its counts."""
+    from .plot import write_atomically
+
+    communes = frames["communes"]
+    kept = communes.loc[kept_idx]
+    study_mask = pd.Series(kept.index.isin(study_idx), index=kept.index)
+    kept_codes = set(kept["commune_code"].astype(str))
+    study_codes = set(communes.loc[study_idx, "commune_code"].astype(str))
+    part = {"communes": _set_in_territory(kept, study_mask).reset_index(drop=True)}
+    for name, frame in frames.items():
+        if name != "communes":
+            part[name] = _rows_of(name, frame, kept_codes, study_codes, part)
+    write_atomically(target, [src], lambda tmp: _write_partition(tmp, part, layers))
+    return {"communes": len(study_codes), "neighbours": len(kept_codes) - len(study_codes),
+            "sites": len(part["sites"])}
+
+
+def _recipe(source_sha256: str, communes, study_idx: list, kept_idx: list) -> str:
+    """The digest of everything a partition file's content depends on: the source file's bytes, the codes of the
+    area's communes and of the communes kept, and the cutting rules' version. The same recipe writes the same
+    file, so a checkpoint made from it can be trusted without cutting the partition again."""
+    codes = communes["commune_code"].astype(str)
+    text = "\n".join([f"partition v{_CHECKPOINT_VERSION}", source_sha256, ",".join(sorted(codes.loc[study_idx])),
+                      ",".join(sorted(codes.loc[kept_idx]))])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _write_partition(tmp: Path, part: dict, geometry_types: dict) -> None:
@@ -455,16 +488,19 @@ def _write_json_atomically(path: Path, record: dict) -> None:
             tmp.unlink()
 
 
-def _score_partition(territory: str, settings, checkpoint: str, partition: str, lang: str = "fr") -> dict:
-    """Dask task: score one partition's territory file (read by path) and write its result GeoPackage to
-    ``checkpoint`` atomically, then a side file ``<checkpoint>.json`` recording the input's SHA-256, the settings'
-    digest, seconds, worker and warnings. Pure: the same arguments write the same files, so Dask may re-run it on
-    another worker when one dies. Errors of the data are returned (``error``), not raised, so the batch can name
-    every failed partition."""
+def _score_partition(frames: dict, layers: dict, study_idx: list, kept_idx: list, territory: str, source: str,
+                     recipe: str, settings, checkpoint: str, partition: str, lang: str = "fr") -> dict:
+    """Dask task: cut one partition out of ``frames`` (the source's layers, read once per worker) into its
+    territory file (atomically), score it (read by path, as a single run) and write the result GeoPackage to
+    ``checkpoint`` atomically, then a side file ``<checkpoint>.json`` recording the partition's recipe (see
+    :func:`_recipe`), its file's SHA-256, the settings' digest, seconds, worker and warnings. Pure: the same
+    arguments write the same files, so Dask may re-run it on another worker when one dies. Errors of the data are
+    returned (``error``), not raised, so the batch can name every failed partition."""
     from . import _api
     from ._core import GeometryError, IoError, ProjectionError
 
     started = time.perf_counter()
+    _write_cut(Path(territory), source, frames, layers, study_idx, kept_idx)
     digest = _sha256(territory)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -480,7 +516,7 @@ def _score_partition(territory: str, settings, checkpoint: str, partition: str, 
     except (ImportError, ValueError):
         worker = ""
     meta = result.attrs["tierslieux"]
-    record = {"version": _CHECKPOINT_VERSION, "partition": partition, "input_sha256": digest,
+    record = {"version": _CHECKPOINT_VERSION, "partition": partition, "recipe_sha256": recipe, "input_sha256": digest,
               "settings_sha256": _settings_key(settings), "lang": lang,
               "communes": int(meta.communes["in_territory"].astype(bool).sum()), "sites": len(result),
               "seconds": round(time.perf_counter() - started, 3), "worker": worker,
@@ -512,8 +548,9 @@ def _peak_rss_mb() -> float:
     return round(peak / (2**20 if sys.platform == "darwin" else 1024.0), 1)
 
 
-def _checkpoint(checkpoint: Path, territory: Path, settings, lang: str) -> Optional[dict]:
-    """The record of a finished partition whose checkpoint matches its input and settings, else None."""
+def _checkpoint(checkpoint: Path, recipe: str, settings, lang: str) -> Optional[dict]:
+    """The record of a finished partition whose checkpoint matches its recipe (see :func:`_recipe`), settings and
+    language, else None."""
     side = Path(str(checkpoint) + ".json")
     if not (checkpoint.exists() and side.exists()):
         return None
@@ -521,7 +558,7 @@ def _checkpoint(checkpoint: Path, territory: Path, settings, lang: str) -> Optio
         record = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if (record.get("version") != _CHECKPOINT_VERSION or record.get("input_sha256") != _sha256(territory)
+    if (record.get("version") != _CHECKPOINT_VERSION or record.get("recipe_sha256") != recipe
             or record.get("settings_sha256") != _settings_key(settings) or record.get("lang") != lang):
         return None
     return record
@@ -571,17 +608,21 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
           lang: str = "fr") -> pd.DataFrame:
     """Score every partition of a territory file on Dask and gather the results into one GeoPackage.
 
-    1. :func:`partition_territory` writes one territory file per study area to ``<out stem>.parts/territories/``:
+    1. The partitions of :func:`partition_territory` are planned in the client, and each is written to
+       ``<out stem>.parts/territories/`` by the Dask task that scores it (so partitioning runs on every worker):
        ``by`` is a field of the communes (EPCI, département…: one study area per value), or a list of study areas
        (a table with columns ``study_area`` and ``commune_code``, or a dict ``{id: [commune codes]}``); each file
        holds the area's communes plus their neighbours within ``halo_km`` km (20 by default) or ``halo_minutes``
        minutes on the run's travel-time graph.
-    2. Each partition with at least 2 sites is scored by :func:`tierslieux.score` as an independent Dask task that
-       reads its file by path (a cluster's workers must see the same files) and writes what :func:`write_gpkg`
+    2. Each partition with at least 2 sites is cut and scored by :func:`tierslieux.score` as an independent Dask
+       task: the source's layers are read once per cluster by a task and copied to the workers that need them; the
+       task writes its partition file, reads it by path as a single run would (a cluster's workers must see the
+       same files as the client: the source, the partition files, the checkpoints) and writes what :func:`write_gpkg`
        writes for a single run to the checkpoint ``<out stem>.parts/<id>.gpkg`` (atomically), with a side file
        ``<id>.gpkg.json`` (input SHA-256, settings digest, seconds, worker, warnings, the worker's peak memory). A
        worker that dies mid-task has its task re-run elsewhere by Dask. Run again with the same ``out``, the
-       partitions whose checkpoint matches their input file and settings are not recomputed.
+       partitions whose checkpoint matches their recipe (the source file's SHA-256, the communes of the area and of
+       its halo, the cutting rules' version), settings and language are neither cut nor scored again.
     3. The layers ``sites``, ``communes`` (each partition's study area) and ``catchments`` of every checkpoint,
        with an added ``partition`` column, and a ``partitions`` table (partition, status, communes, sites,
        seconds, worker, warnings, worker_peak_mb: the worker process's peak resident MB once the partition was
@@ -621,22 +662,31 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
         inputs.append(os.fspath(by))
     check_output(target, inputs)
     parts_dir = target.with_name(target.stem + ".parts")
-    table = partition_territory(src, by, halo_km=halo_km, halo_minutes=halo_minutes,
-                                out_dir=parts_dir / "territories", settings=settings)
+    layers, frames, parts = _plan(os.fspath(src), by, halo_km, halo_minutes, settings)
+    territories = parts_dir / "territories"
+    territories.mkdir(parents=True, exist_ok=True)
+    source_sha256 = _sha256(src)
+    sites_per_commune = frames["sites"]["commune_code"].astype(str).value_counts()
 
     records, todo = {}, []
-    for row in table.itertuples(index=False):
-        checkpoint = parts_dir / f"{partition_file_name(row.partition)}.gpkg"
-        if row.sites < 2:
-            records[row.partition] = {"status": f"not scored: {row.sites} site(s), a ranking needs at least 2",
-                                      "communes": row.communes, "sites": row.sites, "seconds": 0.0, "worker": "",
-                                      "warnings": 0, "worker_peak_mb": float("nan"), "computed": False}
+    for pid, study_idx, kept_idx in parts:
+        territory = territories / f"{partition_file_name(pid)}.gpkg"
+        checkpoint = parts_dir / f"{partition_file_name(pid)}.gpkg"
+        study_codes = sorted(set(frames["communes"].loc[study_idx, "commune_code"].astype(str)))
+        n_sites = int(sites_per_commune.reindex(study_codes).fillna(0).sum())
+        if n_sites < 2:  # nothing to score: its file is written here, for the record
+            _write_cut(territory, os.fspath(src), frames, layers, study_idx, kept_idx)
+            records[pid] = {"status": f"not scored: {n_sites} site(s), a ranking needs at least 2",
+                            "communes": len(study_codes), "sites": n_sites, "seconds": 0.0, "worker": "",
+                            "warnings": 0, "worker_peak_mb": float("nan"), "computed": False}
             continue
-        done = _checkpoint(checkpoint, Path(row.path), settings, lang)
+        recipe = _recipe(source_sha256, frames["communes"], study_idx, kept_idx)
+        done = _checkpoint(checkpoint, recipe, settings, lang)
         if done is not None:
-            records[row.partition] = {**done, "status": "scored", "computed": False}
+            records[pid] = {**done, "status": "scored", "computed": False}
         else:
-            todo.append((row.partition, row.path, checkpoint))
+            todo.append((pid, study_idx, kept_idx, territory, checkpoint, recipe))
+    del frames  # the workers read their own copy
 
     if todo:
         client, cluster, served = _client(workers, scheduler)
@@ -646,13 +696,20 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
                 print(f"Dask dashboard: {link}", file=sys.stderr)
             from distributed import as_completed
 
-            key_of = {}
-            for pid, p, c in todo:  # the key names everything the task's result depends on
-                recipe = "\n".join([_sha256(p), _settings_key(settings), lang, str(Path(c).resolve())])
-                key_of[pid] = (f"tierslieux-partition-{partition_file_name(pid)}-"
-                               f"{hashlib.sha256(recipe.encode()).hexdigest()[:16]}")
-            futures = {client.submit(_score_partition, p, settings, str(c), pid, lang, pure=True, key=key_of[pid]): pid
-                       for pid, p, c in todo}
+            # the source's layers are read once by one worker (a task, so Dask reads them again if that worker
+            # dies) and copied to each other worker that cuts a partition: never shipped per task
+            frames_future = client.submit(_read_frames, os.fspath(src), layers, pure=True,
+                                          key=f"tierslieux-layers-{source_sha256[:16]}")
+            futures = {}
+            for pid, study_idx, kept_idx, territory, checkpoint, recipe in todo:
+                # the key names everything the task's result depends on
+                what = "\n".join([recipe, _settings_key(settings), lang, str(Path(checkpoint).resolve()),
+                                  str(Path(territory).resolve())])
+                key = (f"tierslieux-partition-{partition_file_name(pid)}-"
+                       f"{hashlib.sha256(what.encode()).hexdigest()[:16]}")
+                futures[client.submit(_score_partition, frames_future, layers, study_idx, kept_idx, str(territory),
+                                      os.fspath(src), recipe, settings, str(checkpoint), pid, lang, pure=True,
+                                      key=key)] = pid
             # a bar by partition where somebody watches (a terminal, a notebook with widgets), as tl.score's stages
             reused = sum(1 for r in records.values() if r["status"] == "scored")
             bar = _progress.bar(True, f"partitions ({reused} from checkpoints)" if reused else "partitions",
