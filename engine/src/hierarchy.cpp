@@ -65,14 +65,14 @@ struct WitnessScratch {
     std::vector<heap_entry> heap;
     std::vector<Shortcut> found;
     bool tied = false;          ///< some pair u -> v -> w had a witness exactly as short
-    std::vector<Shortcut> kept; ///< the shortcuts found by this thread's priority computations of the round
+    std::vector<Shortcut> kept; ///< shortcuts found by this thread in the round (priorities, then contractions)
     std::uint32_t index;        ///< which scratch of the pool this is
 
     WitnessScratch(std::size_t n, std::uint32_t i) : dist(n, inf), clean(n, 0), stamp(n, 0), target(n, 0), index(i) {}
 }; // struct WitnessScratch
 
-/** The shortcuts found by a priority computation of the round: in which scratch, from where, how many; reusable
- *  when no witness tied (a tie counts only if it avoids the round, unknown then). */
+/** Shortcuts found in the round, for one node: in which scratch's `kept`, from where, how many; a priority's are
+ *  reusable by the contraction when no witness tied (a tie counts only if it avoids the round, unknown then). */
 struct Kept {
     std::uint32_t scratch;
     std::uint32_t count;
@@ -139,7 +139,7 @@ public:
         std::vector<std::uint32_t> fresh = alive; // whose priority is computed this round, by increasing id
         std::vector<std::uint8_t> chosen;
         std::vector<std::uint32_t> round;
-        std::vector<std::vector<Shortcut>> found;
+        std::vector<Kept> found; // the round's shortcuts, by node of the round
         std::vector<std::uint8_t> in_round(n, 0);
         std::vector<Kept> kept;
         std::vector<std::uint32_t> fresh_at(n, none); // node -> index in fresh, this round
@@ -160,19 +160,22 @@ public:
         };
         for (bool first = true; !alive.empty(); first = false) {
             // The candidates (every node at first, then each node whose priority is below its neighbours', ties by
-            // id) get their priority computed on the graph as it is: a priority lowered since (a neighbour
-            // contracted) was only raised by the level, as the lazy updates of a one-queue contraction.
+            // id) get their priority computed on the graph as it is: when a neighbour was contracted, a priority
+            // was only raised by the new level (lazy updates, as in a contraction with one queue).
             if (!first) {
                 local_minima(alive, fresh);
             }
+            // The first time, only the priorities are kept: keeping their shortcuts too would hold those of every
+            // node at once.
             for (WitnessScratch& ws : m_scratch) {
                 ws.kept.clear();
             }
             kept.resize(fresh.size());
             for_each(fresh.size(), [&](std::size_t i, WitnessScratch& ws) {
                 priority[fresh[i]] = simulate(fresh[i], ws);
-                kept[i] = {ws.index, static_cast<std::uint32_t>(ws.found.size()), ws.kept.size(), !ws.tied};
-                if (!ws.tied) {
+                const bool keep = !first && !ws.tied;
+                kept[i] = {ws.index, keep ? static_cast<std::uint32_t>(ws.found.size()) : 0, ws.kept.size(), keep};
+                if (keep) {
                     ws.kept.insert(ws.kept.end(), ws.found.begin(), ws.found.end());
                 }
             });
@@ -186,15 +189,13 @@ public:
             }
             // Its shortcuts, on the graph as the round found it: those of the priority's searches (the same
             // searches on the same graph) unless a witness tied, since a tie counts only if it avoids the round.
-            found.resize(std::max(found.size(), round.size()));
+            found.resize(round.size());
             for_each(round.size(), [&](std::size_t i, WitnessScratch& ws) {
-                const Kept& k = kept[fresh_at[round[i]]];
-                if (k.reusable) {
-                    const Shortcut* from = m_scratch[k.scratch].kept.data() + k.offset;
-                    found[i].assign(from, from + k.count);
-                } else {
+                found[i] = kept[fresh_at[round[i]]];
+                if (!found[i].reusable) {
                     witnesses(round[i], ws, &in_round);
-                    found[i].assign(ws.found.begin(), ws.found.end());
+                    found[i] = {ws.index, static_cast<std::uint32_t>(ws.found.size()), ws.kept.size(), true};
+                    ws.kept.insert(ws.kept.end(), ws.found.begin(), ws.found.end());
                 }
             });
             for (const std::uint32_t x : fresh) {
@@ -229,8 +230,9 @@ public:
                 }
                 std::vector<DynamicArc>().swap(m_out[v]);
                 std::vector<DynamicArc>().swap(m_in[v]);
-                for (const Shortcut& s : found[i]) {
-                    add_arc(s.from, s.to, s.minutes, s.hops);
+                const Shortcut* added = m_scratch[found[i].scratch].kept.data() + found[i].offset;
+                for (std::uint32_t k = 0; k < found[i].count; ++k) {
+                    add_arc(added[k].from, added[k].to, added[k].minutes, added[k].hops);
                 }
                 in_round[v] = 0;
             }
