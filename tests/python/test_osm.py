@@ -177,3 +177,13 @@ def test_a_cache_folder_that_cannot_be_written_gives_a_warning_and_no_cache(road
         net = tl.Network.from_osm(road, crs=CRS)
     net.prepare_hierarchy()
     assert net.hierarchy_origin == {"source": "built", "path": "", "saved": False, "problem": ""}
+    # a read-only folder of road files (even for root)
+    (road.parent / (road.name + ".tlch")).unlink()
+    road.parent.chmod(0o555)
+    try:
+        with pytest.warns(RuntimeWarning, match="is not writable"):
+            net = tl.Network.from_osm(road, crs=CRS)
+        net.prepare_hierarchy()
+    finally:
+        road.parent.chmod(0o755)
+    assert net.hierarchy_origin["saved"] is False and _cache_files(road) == []

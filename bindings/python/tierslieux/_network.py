@@ -430,12 +430,16 @@ def _hierarchy_cache_path(path, cache, profile, crs: str, clip: Optional[bytes],
     file = os.path.join(folder, digest.hexdigest()[:32] + ".ch")
     if os.path.isfile(file):
         return file  # read it even where it cannot be written
-    # The engine makes the folder when it first writes the file; here only check that it could.
+    # The engine makes the folder when it first writes the file; here only check that it could. A folder whose mode
+    # lets nobody write (a read-only data share) counts as not writable even for root, whom access() lets through.
+    def writable(p):
+        return os.path.isdir(p) and os.access(p, os.W_OK) and os.stat(p).st_mode & 0o222 != 0
+
     parent = os.path.dirname(os.path.abspath(folder))
     if os.path.lexists(folder):
-        problem = None if os.path.isdir(folder) and os.access(folder, os.W_OK) else "not a writable folder"
+        problem = None if writable(folder) else "not a writable folder"
     else:
-        problem = None if os.access(parent, os.W_OK) else f"'{parent}' is not writable"
+        problem = None if writable(parent) else f"'{parent}' is not writable"
     if problem:
         warnings.warn(f"contraction hierarchy cache: cannot write in '{folder}' ({problem}); the hierarchy will be "
                       "built when needed and not kept (hierarchy_cache=False: no cache, no warning)",
