@@ -84,6 +84,8 @@ class SpeedProfile:
 def read_osm_roads(path: str, profile: SpeedProfile, crs: str, clip_wkb: Optional[bytes] = None,
                    clip_buffer_m: float = 0.0, keep_largest_component: bool = True) -> dict: ...
 
+HIERARCHY_FILE_VERSION: int
+
 class Network:
     node_count: int
     edge_count: int
