@@ -13,7 +13,7 @@ One subprocess per (graph, threads), each with a FRESH tl.Network:
 * save s, file MB, load s: ``save_hierarchy`` to /tmp, then a second fresh Network of the same arrays and
   ``load_hierarchy`` (checksums and shape checked), the cache's cost against the build's.
 
-The grid is bench_accessibility.py's ``synthetic_grid`` (copied here: ~100 m spacing +-10 m jitter, 10 % of the
+The grid is bench_accessibility.py's ``synthetic_grid`` (imported from it: ~100 m spacing +-10 m jitter, 10 % of the
 edges removed, 30/50/80 km/h stripes, largest component, two-way), with its weights quantized to 1e-3 minute
 (+1e-7) like bench_accessibility.py's, so that the build is that of its ``ours-ch`` rows. It is cached in
 /tmp/tierslieux-bench-hierarchy. Real extracts are read with ``tl.Network.from_osm(path, crs=...)`` (car profile,
@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_accessibility import quantize, synthetic_grid  # noqa: E402 - the grids of the accessibility bench
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = Path("/tmp/tierslieux-bench-hierarchy")
@@ -50,50 +53,13 @@ QUERY = 1000  # origins and destinations of the timed matrix
 
 
 # ---------------------------------------------------------------------------------------------------- graphs
-def largest_component(n, f, t):
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    a = coo_matrix((np.ones(f.size), (f, t)), shape=(n, n))
-    _, label = connected_components(a, directed=False)
-    keep = label == np.bincount(label).argmax()
-    new_id = np.full(n, -1, dtype=np.int64)
-    new_id[keep] = np.arange(keep.sum())
-    e = keep[f] & keep[t]
-    return keep, new_id[f[e]], new_id[t[e]], e
-
-
-def synthetic_grid(n_target: int, seed: int = 0):
-    """SYNTHETIC road-like grid (bench_accessibility.py's): ~100 m spacing (+-10 m jitter), 10 % of edges removed,
-    speed stripes."""
-    rng = np.random.default_rng(seed)
-    side = int(round(n_target ** 0.5))
-    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    idx = (ii * side + jj).astype(np.int64)
-    x = ii.ravel() * 100.0 + rng.uniform(-10, 10, side * side)
-    y = jj.ravel() * 100.0 + rng.uniform(-10, 10, side * side)
-
-    def speed(k):  # every 20th line 80 km/h, every 5th 50 km/h, else 30 km/h
-        return np.where(k % 20 == 0, 80.0, np.where(k % 5 == 0, 50.0, 30.0))
-
-    f = np.concatenate([idx[:-1, :].ravel(), idx[:, :-1].ravel()])
-    t = np.concatenate([idx[1:, :].ravel(), idx[:, 1:].ravel()])
-    kmh = np.concatenate([speed(jj[:-1, :].ravel()), speed(ii[:, :-1].ravel())])
-    keep = rng.random(f.size) >= 0.10
-    f, t, kmh = f[keep], t[keep], kmh[keep]
-    nodes, f, t, e = largest_component(x.size, f, t)
-    x, y, kmh = x[nodes], y[nodes], kmh[e]
-    length = np.hypot(x[f] - x[t], y[f] - y[t])
-    return x, y, f, t, length, kmh
-
-
 def grid_file(name: str) -> Path:
     path = CACHE / f"grid_{name}.npz"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         x, y, f, t, length, kmh = synthetic_grid(int(float(name)))
         minutes = length / (kmh * 1000.0 / 60.0)
-        minutes = (np.maximum(1, np.round(minutes / 1e-3)) + 1e-4) * 1e-3  # bench_accessibility.py's quantize
+        minutes = quantize(minutes)
         tmp = path.with_suffix(".part.npz")
         np.savez(tmp, x=x, y=y, f=f, t=t, length=length, minutes=minutes)
         os.replace(tmp, path)
