@@ -13,15 +13,17 @@ checkpoint is reused), and reports:
 * overhead per task = (wall x W - sum of partition seconds) / tasks. It charges to each task everything that is
   not scoring inside a task: imports, partitioning, cluster start, scheduling, checkpoint writes, gathering, and
   the idle time of workers at the end (so on small instances it is dominated by fixed costs);
-* projection to 8 / 32 / 128 workers. Residual of the W=1 run R = wall - partitioning - sum(seconds) = F + n x o
-  (F: imports, LocalCluster start, fixed part of gathering; o: per-task dispatch, checkpoint, gathering). Given two
-  territories (--territory SMALL LARGE), o and F are the slope and intercept of the line through their (n, R);
-  with one, o = R / n and F = 0 (an upper bound on o). Partitioning time is likewise a line in the number of
-  partitions (or proportional with one territory). The per-partition seconds of the W=1 run of the largest
-  territory (no second worker competing for the 2 cores) are resampled with replacement (numpy
-  default_rng(0)) to --project-partitions tasks (1,250); each task costs t_i + o; tasks are placed by LPT
-  (longest first onto the least-loaded worker). Makespan(W) = F + partitioning(1,250) + LPT makespan. The
-  single-process loop = partitioning(1,250) + sum of the resampled t_i.
+* projection to 8 / 32 / 128 workers. Since commit b23e243 each partition is cut (its file written) by the task
+  that scores it: a task's `seconds` include the cutting, and the client only reads, plans and gathers. Residual
+  of the W=1 run R = wall - sum(seconds) = F + n x o (F: imports, reading, cluster start, fixed part of planning and
+  gathering; o: per-task planning, dispatch, gathering). Given two territories (--territory SMALL LARGE), o and F
+  are the slope and intercept of the line through their (n, R); with one, o = R / n and F = 0 (an upper bound on
+  o). The per-partition seconds of the W=1 run of the largest territory (no second worker competing for the 2
+  cores) are resampled with replacement (numpy default_rng(0)) to --project-partitions tasks (1,250); each task
+  costs t_i + o; tasks are placed by LPT (longest first onto the least-loaded worker). Makespan(W) = F + LPT
+  makespan; a variant charges n x o serially to the client: F + n x o + LPT(t_i). The single-process loop = the
+  sum of the resampled t_i (cutting and scoring each partition in turn). `partition_s` (tl.partition_territory
+  alone, serial) is still printed, for comparison.
 
 Usage:
     .venv/bin/python bench/synthetic_national.py --communes 3500 --partitions 125 --sites 10000 \
@@ -162,41 +164,35 @@ def main(argv=None):
                   f"{r.get('table_worker_peak_mb')}")
         results.append({"territory": terr, "partitions": n_parts, "partition_s": part_s, "runs": runs})
 
-    # Projection (model stated in RESULTS.md). Residual of the W=1 run: R = wall - partitioning - sum(seconds)
-    # = F + n*o (F: imports, cluster start, gathering's fixed part; o: per-task dispatch + checkpoint + gather).
-    # With two territories, o and F come from the line through the two (n, R) points; with one, o = R / n
-    # (an upper bound: F charged to the tasks).
+    # Projection (model stated in RESULTS.md). Since commit b23e243 each partition is cut (its file written) by the
+    # task that scores it, so a task's `seconds` include the cutting and the client only plans. Residual of the
+    # W=1 run: R = wall - sum(seconds) = F + n*o (F: imports, reading and planning's fixed part, cluster start,
+    # gathering's fixed part; o: per-task planning, dispatch, gathering). With two territories, o and F come from
+    # the line through the two (n, R) points; with one, o = R / n (an upper bound: F charged to the tasks).
     w1 = min(a.workers)
-    pts = sorted((r["runs"][w1]["tasks"], r["runs"][w1]["wall"] - r["partition_s"] - r["runs"][w1]["stats"]["sum"],
-                  r["partitions"], r["partition_s"]) for r in results)
+    pts = sorted((r["runs"][w1]["tasks"], r["runs"][w1]["wall"] - r["runs"][w1]["stats"]["sum"]) for r in results)
     if len(pts) >= 2 and pts[-1][0] != pts[0][0]:
         o = (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
         F = pts[-1][1] - o * pts[-1][0]
-        ps = (pts[-1][3] - pts[0][3]) / (pts[-1][2] - pts[0][2])  # partitioning seconds per partition (slope)
-        p0 = pts[-1][3] - ps * pts[-1][2]
     else:
         o, F = pts[-1][1] / pts[-1][0], 0.0
-        ps, p0 = pts[-1][3] / pts[-1][2], 0.0
     o, F = max(o, 0.0), max(F, 0.0)
     big = max(results, key=lambda r: r["partitions"])
     rng = np.random.default_rng(0)
     sample = rng.choice(big["runs"][w1]["secs"], size=a.project_partitions, replace=True)
-    part_proj = p0 + ps * a.project_partitions
-    loop = sample.sum() + part_proj
-    proj = {w: F + part_proj + lpt(sample + o, w) for w in [1] + a.project_workers}
-    # conservative variant: the residual per task is serial work in the client (gathering each checkpoint,
-    # hashing each partition file), so it does not shrink with workers
-    proj_serial = {w: F + part_proj + o * a.project_partitions + lpt(sample, w) for w in [1] + a.project_workers}
-    print(f"projection to {a.project_partitions} partitions (per-partition seconds of W={w1} on "
-          f"{big['territory']} resampled, seed 0): o = {o:.3f} s/task, F = {F:.1f} s, partitioning "
-          f"{p0:.1f} + {ps:.3f} s/partition = {part_proj:.0f} s; sum of sampled seconds {sample.sum():.0f} s; "
-          f"single-process loop (partitioning + sum) {loop:.0f} s")
+    loop = sample.sum()  # one process cutting and scoring every partition, one after the other
+    proj = {w: F + lpt(sample + o, w) for w in [1] + a.project_workers}
+    # conservative variant: the residual per task is serial work in the client (planning, gathering each
+    # checkpoint), so it does not shrink with workers
+    proj_serial = {w: F + o * a.project_partitions + lpt(sample, w) for w in [1] + a.project_workers}
+    print(f"projection to {a.project_partitions} partitions (per-partition seconds, cutting included, of W={w1} on "
+          f"{big['territory']} resampled, seed 0): o = {o:.3f} s/task, F = {F:.1f} s; sum of sampled seconds "
+          f"{sample.sum():.0f} s = single-process loop (cut and score each partition)")
     for w, v in proj.items():
-        print(f"  W={w}: makespan {v:.0f} s = F + partitioning + LPT {v - F - part_proj:.0f} s; loop / makespan "
-              f"{loop / v:.1f}x; if o is serial client work: {proj_serial[w]:.0f} s ({loop / proj_serial[w]:.1f}x)")
+        print(f"  W={w}: makespan {v:.0f} s = F + LPT {v - F:.0f} s; loop / makespan {loop / v:.1f}x; if o is "
+              f"serial client work: {proj_serial[w]:.0f} s ({loop / proj_serial[w]:.1f}x)")
     if a.json:
-        out = {"load_before": load0, "o": o, "F": F, "part_per_partition": ps, "part_fixed": p0,
-               "part_proj": part_proj, "loop": loop, "sample_sum": float(sample.sum()), "projection": proj,
+        out = {"load_before": load0, "o": o, "F": F, "loop": loop, "sample_sum": float(sample.sum()), "projection": proj,
                "projection_serial_o": proj_serial,
                "results": [{**{k: v for k, v in r.items() if k != "runs"},
                             "runs": {w: {k: v for k, v in x.items() if k not in ("table", "secs")}
