@@ -541,9 +541,9 @@ def test_a_checkpoint_is_trusted_only_for_its_recipe(run):
     assert _batch._checkpoint(checkpoint, base, settings, "fr") is None
     assert _batch._checkpoint(checkpoint, record["recipe_sha256"], settings, "en") is None
     # the recorded recipe is the one of this source and partition; its file's hash is kept for the record
-    source = _batch._sha256(TERRITORY)
+    source = _batch.file_sha256(TERRITORY)
     part = communes.index[(communes["epci_code"] == "242600492") & communes["in_territory"]].tolist()
     territory = out.with_name(out.stem + ".parts") / "territories" / "242600492.gpkg"
     kept = sorted(communes.index[communes["commune_code"].isin(_layer(territory, "communes")["commune_code"])])
     assert record["recipe_sha256"] == _batch._recipe(source, communes, part, kept)
-    assert record["input_sha256"] == _batch._sha256(territory)
+    assert record["input_sha256"] == _batch.file_sha256(territory)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._core import InputError
+from ._provenance import file_sha256
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -465,14 +466,6 @@ def _rows_of(name: str, frame, kept_codes: set, study_codes: set, part: dict):
     return rows.sort_values(key, kind="stable").reset_index(drop=True) if key else rows.reset_index(drop=True)
 
 
-def _sha256(path: PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _settings_key(settings) -> str:
     """A digest of the run's settings (their TOML): a checkpoint made with other settings is not reused."""
     return hashlib.sha256(settings.to_toml().encode()).hexdigest()
@@ -501,7 +494,7 @@ def _score_partition(frames: dict, layers: dict, study_idx: list, kept_idx: list
 
     started = time.perf_counter()
     _write_cut(Path(territory), source, frames, layers, study_idx, kept_idx)
-    digest = _sha256(territory)
+    digest = file_sha256(territory)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", _api.DataWarning)
@@ -665,7 +658,7 @@ def batch(path: PathLike, by, *, halo_km: Optional[float] = None, halo_minutes: 
     layers, frames, parts = _plan(os.fspath(src), by, halo_km, halo_minutes, settings)
     territories = parts_dir / "territories"
     territories.mkdir(parents=True, exist_ok=True)
-    source_sha256 = _sha256(src)
+    source_sha256 = file_sha256(src)
     sites_per_commune = frames["sites"]["commune_code"].astype(str).value_counts()
 
     records, todo = {}, []
@@ -767,9 +760,10 @@ _TITLES = {
                                  "communes of the partition's study area (in_territory), neighbours left out"),
     ("partitions", "sites"): ("Sites candidats", "sites candidats de la partition", "Candidate sites",
                               "candidate sites of the partition"),
-    ("partitions", "seconds"): ("Durée (s)", "secondes de la tâche sur son worker : lecture, calcul, écriture du "
-                                "point de reprise", "Seconds", "seconds of the task on its worker: reading, scoring, "
-                                "writing the checkpoint"),
+    ("partitions", "seconds"): ("Durée (s)", "secondes de la tâche sur son worker : découpage et écriture du "
+                                "fichier de la partition, lecture, calcul, écriture du point de reprise", "Seconds",
+                                "seconds of the task on its worker: cutting and writing the partition's file, "
+                                "reading, scoring, writing the checkpoint"),
     ("partitions", "worker"): ("Worker Dask", "adresse du worker qui l'a calculée (vide : non calculée)",
                                "Dask worker", "address of the worker that scored it (empty: not scored)"),
     ("partitions", "warnings"): ("Avertissements", "nombre d'avertissements du calcul de la partition (table "

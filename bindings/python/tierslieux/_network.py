@@ -14,6 +14,7 @@ import shapely
 
 from . import _core, _progress
 from ._core import InputError
+from ._provenance import file_sha256
 
 _KINDS = ("sum", "mean", "count")
 _ALGORITHMS = ("auto", "dijkstra", "hierarchy")
@@ -416,10 +417,7 @@ def _hierarchy_cache_path(path, cache, profile, crs: str, clip: Optional[bytes],
         return None
     if cache is not True:
         return os.fspath(cache)
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
+    digest = file_sha256(path, hashlib.sha256())
     options = {"format": _core.HIERARCHY_FILE_VERSION, "profile": profile.name,
                "highway_kmh": sorted(profile.highway_kmh.items()), "use_maxspeed": profile.use_maxspeed,
                "maxspeed_factor": profile.maxspeed_factor, "max_kmh": profile.max_kmh,

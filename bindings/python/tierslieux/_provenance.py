@@ -21,6 +21,16 @@ def now() -> str:
     return os.environ.get("OGR_CURRENT_DATE") or datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def file_sha256(path: PathLike, digest=None):
+    """The SHA-256 of a file's bytes, read by blocks of 1 MiB: its hex digest, or ``digest`` (a hashlib object)
+    updated with them and returned, for a key that adds more to the file's bytes."""
+    h = hashlib.sha256() if digest is None else digest
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest() if digest is None else h
+
+
 def describe_inputs(paths: dict) -> list:
     """role -> path: each file's absolute path, size in bytes and SHA-256, as the run read it."""
     out = []
@@ -28,12 +38,9 @@ def describe_inputs(paths: dict) -> list:
         if not path:
             continue
         p = Path(os.fspath(path)).resolve()
-        digest = hashlib.sha256()
         try:
-            with open(p, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-            size, sha = p.stat().st_size, digest.hexdigest()
+            sha = file_sha256(p)
+            size = p.stat().st_size
         except OSError:  # gone since it was read (a scenario's weights file, say): said, not guessed
             size, sha = None, None
         out.append({"role": role, "path": str(p), "bytes": size, "sha256": sha})
